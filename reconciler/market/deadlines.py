@@ -1,0 +1,63 @@
+"""When bids open, close and get their results (DECISIONS.md D14, all Europe/Berlin).
+
+Every number here is an assumption about the platform named in D14; a sandbox fixture may
+override each through :class:`MarketTimes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from reconciler.market.calendar import MARKET_TZ, day_start, to_utc
+from reconciler.market.products import Market, ProductDateCode
+
+
+@dataclass(frozen=True)
+class MarketTimes:
+    opening_days_before: int = 7
+    fcr_deadline: time = time(7, 30)  # on D-1
+    afrr_capacity_deadline: time = time(8, 30)  # on D-1 (assumed)
+    afrr_energy_deadline_before: timedelta = timedelta(minutes=30)  # before the quarter-hour (assumed)
+    fcr_results: time = time(8, 20)  # on D-1
+    afrr_capacity_results: time = time(9, 20)  # on D-1
+    afrr_energy_results_before: timedelta = timedelta(minutes=23)
+
+
+DEFAULT_MARKET_TIMES = MarketTimes()
+
+
+def _on_day_before(day: date, at: time, tz: ZoneInfo) -> datetime:
+    return to_utc(datetime.combine(day - timedelta(days=1), at, tzinfo=tz))
+
+
+def bid_opening(
+    code: ProductDateCode, times: MarketTimes = DEFAULT_MARKET_TIMES, tz: ZoneInfo = MARKET_TZ
+) -> datetime:
+    """Bidding opens at local midnight seven days before the delivery day."""
+    return day_start(code.day - timedelta(days=times.opening_days_before), tz)
+
+
+def bid_deadline(
+    code: ProductDateCode, times: MarketTimes = DEFAULT_MARKET_TIMES, tz: ZoneInfo = MARKET_TZ
+) -> datetime:
+    """Last instant a bid for this product may be created, changed or deleted (inclusive)."""
+    if code.market is Market.FCR:
+        return _on_day_before(code.day, times.fcr_deadline, tz)
+    if code.market is Market.AFRR_CAPACITY:
+        return _on_day_before(code.day, times.afrr_capacity_deadline, tz)
+    start, _ = code.window(tz)
+    return start - times.afrr_energy_deadline_before
+
+
+def result_publication(
+    code: ProductDateCode, times: MarketTimes = DEFAULT_MARKET_TIMES, tz: ZoneInfo = MARKET_TZ
+) -> datetime:
+    """When the platform publishes the auction result for this product."""
+    if code.market is Market.FCR:
+        return _on_day_before(code.day, times.fcr_results, tz)
+    if code.market is Market.AFRR_CAPACITY:
+        return _on_day_before(code.day, times.afrr_capacity_results, tz)
+    start, _ = code.window(tz)
+    return start - times.afrr_energy_results_before
