@@ -1,1 +1,43 @@
-"""."""
+"""The LAYR platform API client: auth, retries, parallel reads, typed models, wire adapters.
+
+Imports ``reconciler.market`` and ``reconciler.rules`` only (DESIGN.md §7).
+"""
+
+from reconciler.platform.client import PlatformClient
+from reconciler.platform.credentials import PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR, Credentials
+from reconciler.platform.errors import (
+    APIError,
+    AuthError,
+    CredentialsError,
+    DeadlineExceeded,
+    ForbiddenOperationError,
+    InsecureURLError,
+    InvalidOperationError,
+    NotFoundError,
+    PlatformError,
+    ServerError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from reconciler.platform.retry import RetryPolicy
+
+__all__ = [
+    "PASSWORD_VAR",
+    "TOKEN_VAR",
+    "USERNAME_VAR",
+    "APIError",
+    "AuthError",
+    "Credentials",
+    "CredentialsError",
+    "DeadlineExceeded",
+    "ForbiddenOperationError",
+    "InsecureURLError",
+    "InvalidOperationError",
+    "NotFoundError",
+    "PlatformClient",
+    "PlatformError",
+    "RetryPolicy",
+    "ServerError",
+    "TransportError",
+    "UnexpectedResponseError",
+]

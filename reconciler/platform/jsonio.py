@@ -1,0 +1,61 @@
+"""JSON in and out without floats, and the fingerprint of a live object.
+
+Numbers are read as ``Decimal`` and written back as exact JSON number literals (an integer when
+whole), so 2500.5 kW travels as ``2500.5`` and never as a binary float's neighbour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON with every non-integer number as ``Decimal``."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def _number(value: Decimal | int) -> str:
+    if isinstance(value, int):
+        return str(value)
+    if not value.is_finite():
+        raise ValueError(f"{value} cannot be sent as a JSON number")
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+def dumps(value: Any, *, sort_keys: bool = False) -> str:
+    """Compact JSON; ``Decimal`` and ``int`` become exact number literals.
+
+    Floats are refused: a float here means a value escaped the no-floats rule upstream.
+    """
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, Decimal)):
+        return _number(value)
+    if isinstance(value, float):
+        raise TypeError(f"float {value!r} in a request body; use Decimal")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        items = sorted(value.items()) if sort_keys else list(value.items())
+        inner = ",".join(
+            f"{json.dumps(str(k), ensure_ascii=False)}:{dumps(v, sort_keys=sort_keys)}" for k, v in items
+        )
+        return "{" + inner + "}"
+    if isinstance(value, Sequence):
+        return "[" + ",".join(dumps(item, sort_keys=sort_keys) for item in value) + "]"
+    raise TypeError(f"cannot encode {type(value).__name__} as JSON")
+
+
+def fingerprint(document: Any) -> str:
+    """sha256 hex of the document normalised: sorted keys, compact separators, canonical numbers.
+
+    Two answers that differ only in key order or in ``480`` vs ``480.0`` have the same fingerprint;
+    any change of value gives a different one.
+    """
+    return hashlib.sha256(dumps(document, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,147 @@
+"""Typed live state as the platform reports it.
+
+Frozen dataclasses; instants are aware UTC datetimes, powers kW and energies kWh as ``Decimal``
+exactly as the platform sent them. ``fingerprint`` is the sha256 of the object's JSON normalised
+(:func:`reconciler.platform.jsonio.fingerprint`): a plan records it, and apply refuses to write
+when the live object no longer has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from reconciler.market import ProductDateCode
+
+WHOLESALE_MARKET = "WHOLESALE"
+
+
+@dataclass(frozen=True)
+class BlockMeta:
+    """One entry of a virtual asset's ``blockMetadata``: which block serves which market."""
+
+    id: str
+    market: str  # "WHOLESALE", "FCR", "AFRR_POS", "AFRR_NEG" (D16)
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class VirtualAsset:
+    id: str
+    start: datetime
+    end: datetime
+    energy_capacity: Decimal  # kWh, rated
+    available_energy_capacity: Decimal  # kWh, usable now
+    rated_charge_power: Decimal  # kW
+    rated_discharge_power: Decimal  # kW
+    charge_efficiency: Decimal
+    discharge_efficiency: Decimal
+    dispatch_gate_closure_seconds: int
+    daily_cycle_limit: Decimal | None
+    annual_cycle_limit: Decimal | None
+    end_soc_percentage: Decimal | None
+    imbalance_charge: Decimal | None  # kWh (D10)
+    imbalance_discharge: Decimal | None  # kWh (D10)
+    final_soc_tolerance: Decimal | None  # a fraction (D10)
+    feedback: str | None
+    blocks: tuple[BlockMeta, ...]
+    fingerprint: str
+
+    @property
+    def wholesale_block_id(self) -> str | None:
+        """The ID of the wholesale block, the only one whose schedule can be written."""
+        for block in self.blocks:
+            if block.market == WHOLESALE_MARKET:
+                return block.id
+        return None
+
+
+@dataclass(frozen=True)
+class PowerCapacity:
+    """One period of a block's ``powerCapacity``: available and rated, kW, both directions."""
+
+    time: datetime
+    charge: Decimal
+    discharge: Decimal
+    rated_charge: Decimal
+    rated_discharge: Decimal
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block over the window that was asked for (greedy inclusive, API.md §1)."""
+
+    id: str
+    start: datetime
+    end: datetime
+    schedule: Mapping[datetime, Decimal]  # period start -> active power, kW (+ discharge)
+    power_capacity: Mapping[datetime, PowerCapacity]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A period the platform corrected (D2): ``accepted`` was submitted, ``adjusted`` is active."""
+
+    time: datetime
+    accepted: Decimal
+    adjusted: Decimal
+    reason: str  # "STATE_OF_ENERGY_BOUNDARIES" or "AVAILABILITY"
+
+
+@dataclass(frozen=True)
+class StateOfEnergy:
+    soe_kwh: Decimal
+    time: datetime
+
+
+@dataclass(frozen=True)
+class SocPoint:
+    """Projected state of charge at an instant, with the operational bounds, all in percent."""
+
+    time: datetime
+    soc: Decimal
+    lower: Decimal
+    upper: Decimal
+
+
+@dataclass(frozen=True)
+class EnergyCapacityPoint:
+    time: datetime
+    rated: Decimal  # kWh
+    available: Decimal  # kWh
+
+
+@dataclass(frozen=True)
+class Bid:
+    """One bid of a product: capacity in kW, prices in EUR (per market, see rules.bids)."""
+
+    offered_capacity: Decimal
+    capacity_price: Decimal | None
+    energy_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProductBids:
+    code: ProductDateCode
+    bids: tuple[Bid, ...]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class BidResult:
+    accepted: bool
+    offered_capacity: Decimal
+    accepted_capacity: Decimal
+    capacity_price: Decimal | None
+    energy_price: Decimal | None
+    settlement_price: Decimal | None
+
+
+@dataclass(frozen=True)
+class ProductResults:
+    code: ProductDateCode
+    results: tuple[BidResult, ...]

@@ -1,0 +1,99 @@
+"""Documented shapes: virtual asset (V1/V2), block (B1/B2/B3) and latest state of energy (V11).
+
+These follow API.md §4 field for field; no DECISIONS.md assumption is involved, except that a
+block's ``schedule`` holds the *active* values (D2), which changes nothing in the parsing.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+
+from reconciler.platform.jsonio import fingerprint
+from reconciler.platform.models import Block, BlockMeta, PowerCapacity, StateOfEnergy, VirtualAsset
+from reconciler.platform.wire.fields import (
+    as_list,
+    as_object,
+    instant,
+    number,
+    optional_number,
+    optional_text,
+    text,
+    whole_number,
+)
+
+
+def parse_virtual_asset(raw: Any) -> VirtualAsset:
+    doc = as_object(raw, "virtual asset")
+    what = f"virtual asset {doc.get('id')!r}"
+    blocks = tuple(
+        BlockMeta(
+            id=text(meta, "id", f"{what} blockMetadata"),
+            market=text(meta, "market", f"{what} blockMetadata"),
+            start=instant(meta, "start", f"{what} blockMetadata"),
+            end=instant(meta, "end", f"{what} blockMetadata"),
+        )
+        for meta in (
+            as_object(item, f"{what} blockMetadata entry")
+            for item in as_list(doc.get("blockMetadata", []), f"{what} blockMetadata")
+        )
+    )
+    return VirtualAsset(
+        id=text(doc, "id", what),
+        start=instant(doc, "start", what),
+        end=instant(doc, "end", what),
+        energy_capacity=number(doc, "energyCapacity", what),
+        available_energy_capacity=number(doc, "availableEnergyCapacity", what),
+        rated_charge_power=number(doc, "ratedChargePower", what),
+        rated_discharge_power=number(doc, "ratedDischargePower", what),
+        charge_efficiency=number(doc, "chargeEfficiency", what),
+        discharge_efficiency=number(doc, "dischargeEfficiency", what),
+        dispatch_gate_closure_seconds=whole_number(doc, "dispatchGateClosureSeconds", what),
+        daily_cycle_limit=optional_number(doc, "dailyCycleLimit", what),
+        annual_cycle_limit=optional_number(doc, "annualCycleLimit", what),
+        end_soc_percentage=optional_number(doc, "endStateOfChargePercentage", what),
+        imbalance_charge=optional_number(doc, "imbalanceCharge", what),
+        imbalance_discharge=optional_number(doc, "imbalanceDischarge", what),
+        final_soc_tolerance=optional_number(doc, "finalSoCTolerance", what),
+        feedback=optional_text(doc, "feedback", what),
+        blocks=blocks,
+        fingerprint=fingerprint(doc),
+    )
+
+
+def parse_block(raw: Any) -> Block:
+    doc = as_object(raw, "block")
+    what = f"block {doc.get('id')!r}"
+    schedule = {}
+    for item in as_list(doc.get("schedule", []), f"{what} schedule"):
+        point = as_object(item, f"{what} schedule point")
+        schedule[instant(point, "time", f"{what} schedule point")] = number(
+            point, "power", f"{what} schedule point"
+        )
+    capacity = {}
+    for item in as_list(doc.get("powerCapacity", []), f"{what} powerCapacity"):
+        point = as_object(item, f"{what} powerCapacity point")
+        where = f"{what} powerCapacity point"
+        moment = instant(point, "time", where)
+        capacity[moment] = PowerCapacity(
+            time=moment,
+            charge=number(point, "chargePowerCapacity", where),
+            discharge=number(point, "dischargePowerCapacity", where),
+            rated_charge=number(point, "ratedChargePowerCapacity", where),
+            rated_discharge=number(point, "ratedDischargePowerCapacity", where),
+        )
+    return Block(
+        id=text(doc, "id", what),
+        start=instant(doc, "start", what),
+        end=instant(doc, "end", what),
+        schedule=MappingProxyType(dict(sorted(schedule.items()))),
+        power_capacity=MappingProxyType(dict(sorted(capacity.items()))),
+        fingerprint=fingerprint(doc),
+    )
+
+
+def parse_state_of_energy(raw: Any) -> StateOfEnergy:
+    doc = as_object(raw, "state of energy")
+    return StateOfEnergy(
+        soe_kwh=number(doc, "soe", "state of energy"), time=instant(doc, "time", "state of energy")
+    )
