@@ -1,0 +1,155 @@
+"""Apply: the only code that writes to a platform.
+
+It makes exactly the writes of a plan, in its order (what frees wholesale capacity, then
+schedules, then what takes capacity; by deadline within each phase), each retried by the client
+within its own deadline. A failure stops the later writes of the same asset (they may depend on
+it) but not other assets'. Afterwards it re-reads what it wrote and reports any difference.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from reconciler.errors import ReconcilerError
+from reconciler.live import read_fingerprints
+from reconciler.market import isoformat_z, parse_instant, parse_product_date_code
+from reconciler.plan.model import Change, ChangeKind, Plan, write_order
+from reconciler.platform.client import PlatformClient
+from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.units import normalize
+
+
+class Status(StrEnum):
+    APPLIED = "applied"
+    FAILED = "failed"
+    MISSED = "missed"  # its deadline passed before (or while) it could be written
+    NOT_ATTEMPTED = "not attempted"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    change: Change
+    status: Status
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    outcomes: tuple[Outcome, ...]
+    mismatches: tuple[str, ...]  # what the re-read found different from what was written
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status is Status.APPLIED for o in self.outcomes) and not self.mismatches
+
+
+class StalePlanError(ReconcilerError):
+    """The saved plan no longer matches the target or live state; nothing was written."""
+
+
+def check_saved_plan(
+    plan: Plan, client: PlatformClient, api_url: str, organisation: str, now: datetime
+) -> None:
+    """Refuse a saved plan for another target, past its expiry, or whose live objects changed."""
+    target = plan.target
+    if (target.api_url.rstrip("/"), target.organisation) != (api_url.rstrip("/"), organisation):
+        raise StalePlanError(
+            f"this plan was made for {target.api_url} organisation {target.organisation}, "
+            f"not {api_url} organisation {organisation}; nothing was written"
+        )
+    if plan.expires_at is not None and now > plan.expires_at:
+        raise StalePlanError(
+            f"this plan expired at {isoformat_z(plan.expires_at)} (now {isoformat_z(now)}): a deadline it "
+            "depends on has passed; make a new plan. Nothing was written"
+        )
+    va_ids = sorted({key.split("/", 1)[0] for key in plan.fingerprints})
+    current = read_fingerprints(client, va_ids)
+    changed = sorted(key for key, value in plan.fingerprints.items() if current.get(key) != value)
+    if changed:
+        raise StalePlanError(
+            "live state changed since this plan was made, so it is stale: "
+            + ", ".join(changed)
+            + ". Make a new plan. Nothing was written"
+        )
+
+
+def apply_changes(
+    changes: Sequence[Change],
+    client: PlatformClient,
+    now: Callable[[], datetime],
+    on_progress: Callable[[Outcome], None] | None = None,
+) -> ApplyReport:
+    start_platform, start_mono = now(), time.monotonic()
+    failed_assets: set[str] = set()
+    outcomes: list[Outcome] = []
+    for change in write_order(changes):
+        if change.virtual_asset in failed_assets:
+            outcome = Outcome(change, Status.NOT_ATTEMPTED, "an earlier write of this asset failed")
+        else:
+            elapsed = time.monotonic() - start_mono
+            left = (change.deadline - start_platform).total_seconds() - elapsed
+            outcome = _write(change, client, time.monotonic() + left) if left >= 0 else _missed(change)
+            if outcome.status is not Status.APPLIED:
+                failed_assets.add(change.virtual_asset)
+        outcomes.append(outcome)
+        if on_progress:
+            on_progress(outcome)
+    written = [o.change for o in outcomes if o.status is Status.APPLIED]
+    return ApplyReport(tuple(outcomes), tuple(verify(written, client)))
+
+
+def _missed(change: Change) -> Outcome:
+    return Outcome(change, Status.MISSED, f"its deadline {isoformat_z(change.deadline)} passed; not written")
+
+
+def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
+    request = change.request
+    try:
+        client.put_json(request.path, request.body, deadline=deadline)
+    except DeadlineExceeded:
+        return Outcome(
+            change,
+            Status.MISSED,
+            f"its deadline {isoformat_z(change.deadline)} passed while retrying; not written",
+        )
+    except APIError as exc:
+        return Outcome(change, Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")
+    except PlatformError as exc:
+        return Outcome(change, Status.FAILED, f"{exc} (the re-read below shows whether it arrived)")
+    return Outcome(change, Status.APPLIED)
+
+
+def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:
+    """Re-read every written object; describe each value that is not what was written."""
+    mismatches: list[str] = []
+    for change in written:
+        try:
+            mismatches += _verify_one(change, client)
+        except PlatformError as exc:
+            mismatches.append(f"{change.address}: could not re-read it ({exc})")
+    return mismatches
+
+
+def _verify_one(change: Change, client: PlatformClient) -> list[str]:
+    if change.kind is ChangeKind.SCHEDULE:
+        block_id = change.request.path.rsplit("/", 1)[1]
+        times = sorted(parse_instant(t) for t in change.after)
+        block = client.get_block(change.virtual_asset, block_id, times[0], times[-1])
+        return [
+            f"{change.address} {t}: wrote {kw} kW, platform shows {block.schedule.get(parse_instant(t))} kW"
+            for t, kw in change.after.items()
+            if normalize(block.schedule.get(parse_instant(t), Decimal(0))) != normalize(Decimal(str(kw)))
+        ]
+    code = parse_product_date_code(change.address.rsplit("/", 1)[1])
+    live = {p.code: p for p in client.get_bids(change.virtual_asset, code.market, code.day)}
+    have = sorted(int(accepted_capacity(b.offered_capacity)) for b in live[code].bids) if code in live else []
+    want = sorted(accepted_capacity(Decimal(str(b["offeredCapacity"]))) for b in change.after)
+    if have != want:
+        return [f"{change.address}: wrote {want or 'no'} bid(s), platform shows {have or 'none'}"]
+    return []

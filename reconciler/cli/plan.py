@@ -1,0 +1,59 @@
+"""``reconciler plan``: read live state, validate, diff, predict; optionally save the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.cli.options import PlatformOptions, color_option, format_option, platform_options, use_color
+from reconciler.cli.output import emit_plan, print_manifest_errors
+from reconciler.plan.planfile import write_plan
+from reconciler.workflow import InvalidManifests, open_session, plan_session
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for `apply FILE`."
+)
+@format_option("text", "json", "markdown")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 2 with changes, 1 on error.")
+@color_option
+@platform_options
+def plan(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    no_color: bool,
+    platform: PlatformOptions,
+) -> int:
+    """Show the writes that would make live state match the manifests.
+
+    \b
+    Example:
+      reconciler plan examples/ --out plan.json
+    """
+    try:
+        with open_session(
+            paths,
+            target=platform.target,
+            api_url=platform.api_url,
+            organisation=platform.organisation,
+            config=platform.config,
+            parallelism=platform.parallelism,
+        ) as session:
+            result, _ = plan_session(session)
+    except InvalidManifests as exc:
+        print_manifest_errors(exc.result)
+        return 1
+    emit_plan(result, output_format, use_color(no_color))
+    if result.has_errors:
+        return 1
+    if out is not None:
+        write_plan(result, out)
+        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+    if detailed_exitcode and result.changes:
+        return 2
+    return 0

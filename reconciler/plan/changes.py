@@ -1,0 +1,297 @@
+"""The pure diff: desired state vs live state at ``now`` -> the minimal writes.
+
+Per wholesale block one PUT carrying only the changed editable periods; per bid product one PUT
+(``[]`` only under ``prune: true``). Differences that can't be written (frozen or soft-locked
+periods) and live bids nobody declared come back as diagnostics, never as writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.live import LiveAsset
+from reconciler.manifest import BidSection, DesiredBid, Manifest, ScheduleMode
+from reconciler.market import (
+    Market,
+    PeriodState,
+    ProductDateCode,
+    bid_deadline,
+    bid_opening,
+    gate_closure,
+    isoformat_z,
+    parse_product_date_code,
+    period_state,
+    periods_between,
+)
+from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.platform.models import Bid, ProductBids
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.units import json_number, normalize
+
+
+@dataclass(frozen=True)
+class ScheduleDiff:
+    """Where desired and live differ on one wholesale block, split by what can be written."""
+
+    writes: Mapping[datetime, Decimal]  # editable periods -> desired kW
+    locked: Mapping[datetime, tuple[Decimal, Decimal, PeriodState]]  # period -> (desired, live, state)
+    final: Mapping[datetime, Decimal]  # the live schedule with the writes applied
+
+
+def schedule_scope(manifest: Manifest, asset: LiveAsset, now: datetime) -> dict[datetime, Decimal]:
+    """The periods this manifest manages and their desired kW.
+
+    ``partial``: only the listed periods. ``exact``: every period of the asset's lifetime that
+    has not started yet is managed too; unlisted ones are desired at 0 kW.
+    """
+    schedule = manifest.wholesale
+    if schedule is None:
+        return {}
+    desired = dict(schedule.points)
+    if schedule.mode is ScheduleMode.EXACT:
+        for period in periods_between(asset.va.start, asset.va.end):
+            if period >= now and period not in desired:
+                desired[period] = Decimal(0)
+    return desired
+
+
+def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> ScheduleDiff:
+    live = asset.wholesale.schedule
+    gate = asset.va.dispatch_gate_closure_seconds
+    writes: dict[datetime, Decimal] = {}
+    locked: dict[datetime, tuple[Decimal, Decimal, PeriodState]] = {}
+    for period, wanted in sorted(schedule_scope(manifest, asset, now).items()):
+        current = live.get(period, Decimal(0))
+        if normalize(current) == normalize(wanted):
+            continue
+        state = period_state(period, now, gate)
+        if state is PeriodState.EDITABLE:
+            writes[period] = wanted
+        else:
+            locked[period] = (wanted, current, state)
+    final = dict(live)
+    final.update(writes)
+    return ScheduleDiff(writes=writes, locked=locked, final=final)
+
+
+def schedule_change(
+    manifest: Manifest, asset: LiveAsset, organisation: str, diff: ScheduleDiff
+) -> Change | None:
+    if not diff.writes:
+        return None
+    va = asset.va
+    points = sorted(diff.writes.items())
+    body = {"schedule": [{"time": isoformat_z(t), "power": json_number(kw)} for t, kw in points]}
+    live = asset.wholesale.schedule
+    return Change(
+        address=f"{manifest.name}/wholesale",
+        kind=ChangeKind.SCHEDULE,
+        action=Action.UPDATE,
+        asset=manifest.name,
+        virtual_asset=va.id,
+        before={isoformat_z(t): json_number(live.get(t, Decimal(0))) for t, _ in points},
+        after={isoformat_z(t): json_number(kw) for t, kw in points},
+        request=Request("PUT", f"{va_path(organisation, va.id)}/blocks/{va.wholesale_block_id}", body),
+        deadline=min(gate_closure(t, va.dispatch_gate_closure_seconds) for t, _ in points),
+        phase=1,
+    )
+
+
+def va_path(organisation: str, va_id: str) -> str:
+    return f"/organisations/{organisation}/virtual-assets/{va_id}"
+
+
+# --- bids --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BidDiff:
+    changes: tuple[Change, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    final: Mapping[ProductDateCode, int]  # committed kW per capacity product after the plan
+
+
+def bid_json(bid: DesiredBid | Bid, market: Market) -> dict[str, Any]:
+    if isinstance(bid, DesiredBid):
+        offered, capacity_price, energy_price = bid.offered_kw, bid.capacity_price, bid.energy_price
+    else:
+        offered, capacity_price, energy_price = bid.offered_capacity, bid.capacity_price, bid.energy_price
+    body: dict[str, Any] = {"offeredCapacity": json_number(offered)}
+    if market is not Market.AFRR_ENERGY:
+        body["capacityPrice"] = json_number(capacity_price) if capacity_price is not None else None
+    if market is not Market.FCR:
+        body["energyPrice"] = json_number(energy_price) if energy_price is not None else None
+    return body
+
+
+def _same_bid(desired: DesiredBid, live: Bid) -> bool:
+    def same(a: Decimal | None, b: Decimal | None) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and normalize(a) == normalize(b))
+
+    return (
+        accepted_capacity(desired.offered_kw) == accepted_capacity(live.offered_capacity)
+        and same(desired.capacity_price, live.capacity_price)
+        and same(desired.energy_price, live.energy_price)
+    )
+
+
+def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: datetime) -> BidDiff:
+    changes: list[Change] = []
+    diagnostics: list[Diagnostic] = []
+    sections: list[tuple[str, BidSection | None, ChangeKind, set[Market]]] = [
+        ("fcr", manifest.fcr, ChangeKind.FCR_BID, {Market.FCR}),
+        ("afrr", manifest.afrr, ChangeKind.AFRR_BID, {Market.AFRR_CAPACITY, Market.AFRR_ENERGY}),
+    ]
+    for key, section, kind, markets in sections:
+        desired = {bid.code: bid for bid in section.bids} if section else {}
+        live = {code: p for code, p in asset.bids.items() if code.market in markets and p.bids}
+        for code in sorted(set(desired) | set(live)):
+            want = desired.get(code)
+            have = live.get(code)
+            address = f"{manifest.name}/{key}/{code}"
+            if want is None:
+                if section is not None and section.prune and have is not None:
+                    changes.append(
+                        _bid_change(manifest, asset, organisation, kind, address, code, have, None)
+                    )
+                elif have is not None:
+                    diagnostics.append(_unmanaged(manifest, address, code, have, section))
+                continue
+            if have is not None and len(have.bids) == 1 and _same_bid(want, have.bids[0]):
+                continue
+            changes.append(_bid_change(manifest, asset, organisation, kind, address, code, have, want))
+
+    diagnostics += [d for change in changes if (d := _deadline_problem(manifest, change, now))]
+    final = _committed_after(asset, changes)
+    return BidDiff(tuple(changes), tuple(diagnostics), final)
+
+
+def _bid_change(
+    manifest: Manifest,
+    asset: LiveAsset,
+    organisation: str,
+    kind: ChangeKind,
+    address: str,
+    code: ProductDateCode,
+    have: ProductBids | None,
+    want: DesiredBid | None,
+) -> Change:
+    market = code.market
+    before = [bid_json(b, market) for b in have.bids] if have else []
+    after = [bid_json(want, market)] if want else []
+    action = Action.CREATE if not before else Action.DELETE if not after else Action.UPDATE
+    segment = "fcr" if market is Market.FCR else "afrr"
+    live_kw = sum((accepted_capacity(b.offered_capacity) for b in have.bids), 0) if have else 0
+    want_kw = accepted_capacity(want.offered_kw) if want else 0
+    frees = market is Market.AFRR_ENERGY or want_kw <= live_kw
+    return Change(
+        address=address,
+        kind=kind,
+        action=action,
+        asset=manifest.name,
+        virtual_asset=asset.va.id,
+        before=before,
+        after=after,
+        request=Request(
+            "PUT", f"{va_path(organisation, asset.va.id)}/ancillary/{segment}/bids/{code}", after
+        ),
+        deadline=bid_deadline(code),
+        phase=0 if frees else 2,
+    )
+
+
+def committed_now(asset: LiveAsset) -> dict[ProductDateCode, int]:
+    """Capacity-product kW committed per code: offered until results, accepted after (D16, D17)."""
+    committed = {
+        code: sum(accepted_capacity(b.offered_capacity) for b in product.bids)
+        for code, product in asset.bids.items()
+        if code.market is not Market.AFRR_ENERGY
+    }
+    for code, result in asset.results.items():
+        if code.market is not Market.AFRR_ENERGY and result.results:
+            committed[code] = sum(
+                accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted
+            )
+    return committed
+
+
+def _committed_after(asset: LiveAsset, changes: Sequence[Change]) -> dict[ProductDateCode, int]:
+    """Capacity-product kW committed per code once the plan's bid writes are in."""
+    committed = committed_now(asset)
+    for change in changes:
+        if change.kind is ChangeKind.SCHEDULE:
+            continue
+        code = _code_of(change)
+        if code.market is Market.AFRR_ENERGY:
+            continue
+        committed[code] = sum(accepted_capacity(Decimal(str(b["offeredCapacity"]))) for b in change.after)
+    return committed
+
+
+def _code_of(change: Change) -> ProductDateCode:
+    return parse_product_date_code(change.address.rsplit("/", 1)[1])
+
+
+def _deadline_problem(manifest: Manifest, change: Change, now: datetime) -> Diagnostic | None:
+    code = _code_of(change)
+    source = _bid_source(manifest, code)
+    opening = bid_opening(code)
+    if now > change.deadline:
+        message = (
+            f"bidding for {code} closed at {isoformat_z(change.deadline)}; this {change.action} can't be made"
+        )
+        return _diag(Severity.ERROR, "bid-deadline-passed", message, change.address, source)
+    if now < opening:
+        message = (
+            f"bidding for {code} opens at {isoformat_z(opening)}; this {change.action} can't be made yet"
+        )
+        return _diag(Severity.ERROR, "bid-not-open", message, change.address, source)
+    return None
+
+
+def _bid_source(manifest: Manifest, code: ProductDateCode) -> Any:
+    section = manifest.fcr if code.market is Market.FCR else manifest.afrr
+    if section is None:
+        return manifest.source
+    return next((bid.source for bid in section.bids if bid.code == code), section.source)
+
+
+def _unmanaged(
+    manifest: Manifest, address: str, code: ProductDateCode, have: ProductBids, section: BidSection | None
+) -> Diagnostic:
+    offered = ", ".join(f"{json_number(b.offered_capacity)} kW" for b in have.bids)
+    message = (
+        f"{code} has a live bid ({offered}) that the manifest does not declare; left alone "
+        "(declare it, or set prune: true to delete undeclared bids)"
+    )
+    return _diag(
+        Severity.WARNING, "unmanaged-bid", message, address, section.source if section else manifest.source
+    )
+
+
+def _diag(severity: Severity, code: str, message: str, address: str, source: Any) -> Diagnostic:
+    return Diagnostic(
+        severity=severity,
+        code=code,
+        message=message,
+        file=source.file if source else None,
+        line=source.line if source else None,
+        column=source.column if source else None,
+        path=source.path or None if source else None,
+        address=address,
+    )
+
+
+def sources_of(manifest: Manifest, periods: Iterable[datetime]) -> Any:
+    schedule = manifest.wholesale
+    if schedule is None:
+        return manifest.source
+    for period in periods:
+        if period in schedule.sources:
+            return schedule.sources[period]
+    return manifest.source

@@ -1,0 +1,258 @@
+"""Validation against live data (issue: plan and apply §3): lifetime, locked periods, capacity.
+
+Pure functions of the manifest, the live asset, the planned bid commitments and ``now``. Errors
+name the numbers that would fit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.live import LiveAsset
+from reconciler.manifest import Manifest, SourceRef
+from reconciler.market import (
+    Direction,
+    Market,
+    PeriodState,
+    ProductDateCode,
+    gate_closure,
+    revalidation_moment,
+)
+from reconciler.plan.changes import ScheduleDiff
+from reconciler.plan.fmt import fmt_power, local, time_runs
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.capacity import (
+    AncillaryAvailability,
+    CapacityBid,
+    capacity_market,
+    commitments_at,
+    remaining_for_window,
+)
+from reconciler.rules.units import json_number
+
+
+def diag(
+    severity: Severity,
+    code: str,
+    message: str,
+    address: str,
+    source: SourceRef | None,
+    expected: str | None = None,
+    found: str | None = None,
+) -> Diagnostic:
+    return Diagnostic(
+        severity=severity,
+        code=code,
+        message=message,
+        file=source.file if source else None,
+        line=source.line if source else None,
+        column=source.column if source else None,
+        path=(source.path or None) if source else None,
+        expected=expected,
+        found=found,
+        address=address,
+    )
+
+
+def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
+    """Every declared period and bid window must lie inside the asset's lifetime."""
+    va = asset.va
+    found: list[Diagnostic] = []
+    lifetime = f"[{local(va.start)}, {local(va.end)})"
+    if manifest.wholesale:
+        outside = [t for t in manifest.wholesale.points if not va.start <= t < va.end]
+        for start, end in time_runs(outside):
+            found.append(
+                diag(
+                    Severity.ERROR,
+                    "outside-lifetime",
+                    f"periods {local(start)}–{local(end)} are outside the virtual asset's lifetime {lifetime}",
+                    f"{manifest.name}/wholesale",
+                    manifest.wholesale.sources.get(start),
+                    expected=f"periods within {lifetime}",
+                    found=f"{local(start)}–{local(end)}",
+                )
+            )
+    for section in (manifest.fcr, manifest.afrr):
+        for bid in section.bids if section else ():
+            start, end = bid.code.window()
+            if not (va.start <= start and end <= va.end):
+                found.append(
+                    diag(
+                        Severity.ERROR,
+                        "outside-lifetime",
+                        f"{bid.code} runs {local(start)}–{local(end)}, outside the lifetime {lifetime}",
+                        f"{manifest.name}/{'fcr' if bid.market is Market.FCR else 'afrr'}/{bid.code}",
+                        bid.source,
+                    )
+                )
+    return found
+
+
+def check_locked(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> list[Diagnostic]:
+    """Differences in periods that can't be written any more: reported, never planned."""
+    found: list[Diagnostic] = []
+    by_state: dict[PeriodState, list[datetime]] = defaultdict(list)
+    for period, (_, _, state) in diff.locked.items():
+        by_state[state].append(period)
+    gate = asset.va.dispatch_gate_closure_seconds
+    for state, periods in sorted(by_state.items()):
+        for start, end in time_runs(periods):
+            desired, live, _ = diff.locked[start]
+            if state is PeriodState.FROZEN:
+                why = f"frozen since its gate closure at {local(gate_closure(start, gate))}"
+            else:
+                why = f"soft-locked since its re-validation at {local(revalidation_moment(start))}"
+            found.append(
+                diag(
+                    Severity.WARNING,
+                    f"{state}-period-differs",
+                    f"{local(start)}–{local(end, with_date=False)}: desired {fmt_power(desired)}, live "
+                    f"{fmt_power(live)}, but the period is {why}; no write planned",
+                    f"{manifest.name}/wholesale",
+                    _source(manifest, start),
+                )
+            )
+    return found
+
+
+def _source(manifest: Manifest, period: datetime) -> SourceRef:
+    if manifest.wholesale and period in manifest.wholesale.sources:
+        return manifest.wholesale.sources[period]
+    return (
+        manifest.wholesale.source
+        if manifest.wholesale and hasattr(manifest.wholesale, "source")
+        else manifest.source
+    )
+
+
+def ancillary_by_period(committed: Mapping[ProductDateCode, int]) -> dict[datetime, tuple[int, int]]:
+    """(charge, discharge) kW reserved by capacity bids per period (D16: FCR both, POS discharge, NEG charge)."""
+    reserved: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
+    for code, kw in committed.items():
+        if code.market is Market.AFRR_ENERGY or not kw:
+            continue
+        direction = str(code.product.direction)
+        for period in code.periods():
+            if direction in ("NEGPOS", "NEG"):
+                reserved[period][0] += kw
+            if direction in ("NEGPOS", "POS"):
+                reserved[period][1] += kw
+    return {t: (c, d) for t, (c, d) in reserved.items()}
+
+
+def wholesale_capacity_after(
+    asset: LiveAsset,
+    committed_now: Mapping[ProductDateCode, int],
+    committed_after: Mapping[ProductDateCode, int],
+) -> dict[datetime, tuple[Decimal, Decimal]]:
+    """Available (charge, discharge) kW of the wholesale block once the plan's bids are in (D16)."""
+    before = ancillary_by_period(committed_now)
+    after = ancillary_by_period(committed_after)
+    capacity: dict[datetime, tuple[Decimal, Decimal]] = {}
+    for period, point in asset.wholesale.power_capacity.items():
+        c0, d0 = before.get(period, (0, 0))
+        c1, d1 = after.get(period, (0, 0))
+        capacity[period] = (
+            max(Decimal(0), point.charge - (c1 - c0)),
+            max(Decimal(0), point.discharge - (d1 - d0)),
+        )
+    return capacity
+
+
+def check_wholesale_capacity(
+    manifest: Manifest,
+    asset: LiveAsset,
+    final_schedule: Mapping[datetime, Decimal],
+    capacity: Mapping[datetime, tuple[Decimal, Decimal]],
+    periods: Iterable[datetime],
+) -> list[Diagnostic]:
+    """Each written or capacity-affected period must fit the wholesale capacity left after bids."""
+    found: list[Diagnostic] = []
+    for period in sorted(periods):
+        power = final_schedule.get(period, Decimal(0))
+        if period not in capacity or power == 0:
+            continue
+        charge, discharge = capacity[period]
+        limit, side = (charge, "charge") if power < 0 else (discharge, "discharge")
+        if abs(power) > limit:
+            found.append(
+                diag(
+                    Severity.ERROR,
+                    "wholesale-capacity",
+                    f"{fmt_power(power)} at {local(period)} does not fit: {json_number(limit)} kW of {side} "
+                    f"capacity left at {local(period, with_date=False)} after bids",
+                    f"{manifest.name}/wholesale",
+                    _source(manifest, period),
+                    expected=f"|power| ≤ {json_number(limit)} kW",
+                    found=f"{json_number(power)} kW",
+                )
+            )
+    return found
+
+
+def _availability(asset: LiveAsset, period: datetime) -> AncillaryAvailability:
+    op = asset.operational
+
+    def value(category: str) -> Decimal:
+        return op.get(category, {}).get(period, Decimal(0))
+
+    return AncillaryAvailability(
+        fcr=value("fcrCapacityAvailable"),
+        afrr_pos=value("afrrCapacityPosAvailable"),
+        afrr_neg=value("afrrCapacityNegAvailable"),
+        max_total_charge=value("maxTotalAncillaryCapacityChargeAvailable"),
+        max_total_discharge=value("maxTotalAncillaryCapacityDischargeAvailable"),
+    )
+
+
+def check_ancillary_capacity(
+    manifest: Manifest,
+    asset: LiveAsset,
+    committed_after: Mapping[ProductDateCode, int],
+    changed: Iterable[ProductDateCode],
+) -> list[Diagnostic]:
+    """D15 for every changed bid, counting the bids that stay live and the other planned ones."""
+    found: list[Diagnostic] = []
+    desired = {bid.code: bid for s in (manifest.fcr, manifest.afrr) if s for bid in s.bids}
+    for code in changed:
+        bid = desired.get(code)
+        if bid is None:
+            continue  # a deletion never lacks capacity
+        kw = accepted_capacity(bid.offered_kw)
+        key = "fcr" if code.market is Market.FCR else "afrr"
+        market = capacity_market(code)
+        if market is None:  # aFRR energy: within the direction's aFRR availability in its quarter
+            category = (
+                "afrrCapacityPosAvailable"
+                if code.product.direction is Direction.POS
+                else "afrrCapacityNegAvailable"
+            )
+            period = code.window()[0]
+            remaining = asset.operational.get(category, {}).get(period, Decimal(0))
+        else:
+            others = [
+                CapacityBid(m, frozenset(c.periods()), Decimal(v))
+                for c, v in committed_after.items()
+                if c != code and v and (m := capacity_market(c)) is not None
+            ]
+            rows = [(_availability(asset, t), commitments_at(t, others)) for t in code.periods()]
+            remaining = remaining_for_window(market, rows)
+        if kw > remaining:
+            found.append(
+                diag(
+                    Severity.ERROR,
+                    "ancillary-capacity",
+                    f"{json_number(remaining)} kW remain for {code.market} {code.product.name} on "
+                    f"{code.day.isoformat()}; the manifest offers {kw} kW",
+                    f"{manifest.name}/{key}/{code}",
+                    bid.source,
+                    expected=f"≤ {json_number(remaining)} kW",
+                    found=f"{kw} kW",
+                )
+            )
+    return found

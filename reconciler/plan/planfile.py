@@ -1,0 +1,104 @@
+"""The JSON form of a plan: ``--format json`` output and the saved plan file are the same text.
+
+Validated against ``schemas/plan.schema.json`` when read back, so a hand-edited or truncated plan
+file is refused with a clear message instead of being half-applied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.errors import ReconcilerError
+from reconciler.market import isoformat_z, parse_instant
+from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan that can't be read, or that this version does not understand."""
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    expires = plan.expires_at
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": plan.target.to_json(),
+        "now": isoformat_z(plan.now),
+        "expires_at": isoformat_z(expires) if expires else None,
+        "changes": [c.to_json() for c in plan.changes],
+        "diagnostics": [d.to_json() for d in plan.diagnostics],
+        "predictions": [p.to_json() for p in plan.predictions],
+        "fingerprints": dict(sorted(plan.fingerprints.items())),
+        "summary": plan.summary(),
+        "projected_soc": {
+            asset: [{"time": isoformat_z(t), "soc": soc} for t, soc in points]
+            for asset, points in plan.soc.items()
+        },
+    }
+
+
+def plan_from_json(data: dict[str, Any]) -> Plan:
+    return Plan(
+        target=TargetInfo.from_json(data["target"]),
+        now=parse_instant(data["now"]),
+        changes=tuple(Change.from_json(c) for c in data["changes"]),
+        diagnostics=tuple(
+            Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data.get("diagnostics", [])
+        ),
+        predictions=tuple(Prediction.from_json(p) for p in data.get("predictions", [])),
+        fingerprints=dict(data.get("fingerprints", {})),
+        soc={
+            asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
+            for asset, points in data.get("projected_soc", {}).items()
+        },
+    )
+
+
+def dumps(plan: Plan) -> str:
+    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_plan(plan: Plan, path: Path) -> None:
+    """Write atomically: a reader never sees half a plan, a failed write leaves no file."""
+    text = dumps(plan)
+    directory = path.resolve().parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_plan(path: Path) -> Plan:
+    from reconciler.schemas import load_schema
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanFileError(f"{path}: no such plan file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanFileError(f"{path}: can't read plan file ({exc.__class__.__name__})") from None
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"{path}:{exc.lineno}: not a JSON plan file ({exc.msg})") from None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        found = data.get("format_version") if isinstance(data, dict) else type(data).__name__
+        raise PlanFileError(
+            f"{path}: expected a plan with format_version {FORMAT_VERSION!r}, found {found!r}"
+        )
+
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(load_schema("plan.schema.json"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+        raise PlanFileError(f"{path}: invalid plan file at {where}: {first.message}")
+    return plan_from_json(data)

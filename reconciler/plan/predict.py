@@ -1,0 +1,188 @@
+"""Predictions: what the platform will do to the plan's values later, computed with its own rules.
+
+Re-validation cuts come from :func:`reconciler.rules.schedule.simulate_revalidation` run from the
+latest state of energy along the schedule as it will be after the plan, the same function the
+sandbox applies period by period, so a prediction equals what then happens, to the kW.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.live import LiveAsset
+from reconciler.manifest import Manifest
+from reconciler.market import Market, ProductDateCode, delivery_day, periods_between
+from reconciler.plan.checks import diag
+from reconciler.plan.fmt import fmt_energy, local
+from reconciler.plan.model import Prediction, PredictionReason
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.schedule import PeriodInput, simulate_revalidation
+from reconciler.rules.soe import Efficiencies, SocBounds, state_of_charge
+from reconciler.rules.units import json_number
+
+HALF = Fraction(50)
+
+
+@dataclass(frozen=True)
+class Projection:
+    predictions: list[Prediction]
+    soc: list[tuple[datetime, float]]  # projected SoC % at each period boundary
+    diagnostics: list[Diagnostic]
+
+
+def soc_bounds(asset: LiveAsset) -> SocBounds:
+    if asset.soc:
+        return SocBounds.of(asset.soc[0].lower, asset.soc[0].upper)
+    return SocBounds()
+
+
+def available_energy(asset: LiveAsset) -> dict[datetime, Decimal]:
+    return {point.time: point.available for point in asset.energy_capacity}
+
+
+def project(
+    manifest: Manifest, asset: LiveAsset, final: Mapping[datetime, Decimal], now: datetime
+) -> Projection:
+    """Simulate the platform from the latest state of energy to the asset's end."""
+    va = asset.va
+    capacity = available_energy(asset)
+    default_capacity = va.available_energy_capacity
+    times = list(periods_between(asset.soe.time, va.end)) if asset.soe.time < va.end else []
+    periods = [PeriodInput(t, final.get(t, Decimal(0)), capacity.get(t, default_capacity)) for t in times]
+    efficiencies = Efficiencies.of(va.charge_efficiency, va.discharge_efficiency)
+    simulation = simulate_revalidation(asset.soe.soe_kwh, periods, efficiencies, soc_bounds(asset), now)
+
+    address = f"{manifest.name}/wholesale"
+    predictions = [
+        Prediction(
+            address=address,
+            time=c.time,
+            requested=json_number(c.requested),
+            predicted=json_number(c.corrected),
+            reason=PredictionReason.REVALIDATION,
+            detail=f"the state of charge would leave its bounds; the platform nominates {json_number(c.corrected)} kW",
+        )
+        for c in simulation.corrections
+    ]
+    boundaries = [*times, va.end] if times else []
+    soc = [
+        (t, float(state_of_charge(e, capacity.get(t, default_capacity))))
+        for t, e in zip(boundaries, simulation.energies, strict=False)
+    ]
+    diagnostics = _end_of_life(manifest, asset, simulation.energies[-1] if times else None)
+    diagnostics += _daily_cycles(manifest, asset, times, simulation.powers, efficiencies, capacity)
+    return Projection(predictions, soc, diagnostics)
+
+
+def _end_of_life(manifest: Manifest, asset: LiveAsset, end_energy: Fraction | None) -> list[Diagnostic]:
+    """D10: the asset should end at 50 % SoC; more than ``finalSoCTolerance`` off is a warning."""
+    va = asset.va
+    if end_energy is None or va.energy_capacity <= 0:
+        return []
+    end_soc = state_of_charge(end_energy, va.energy_capacity)
+    tolerance = (
+        Fraction(va.final_soc_tolerance if va.final_soc_tolerance is not None else Decimal("0.01")) * 100
+    )
+    deviation = end_soc - HALF
+    if abs(deviation) <= tolerance:
+        return []
+    imbalance = abs(deviation) * Fraction(va.energy_capacity) / 100
+    kind = "over-charged" if deviation > 0 else "under-charged"
+    fix = "discharge more or charge less" if deviation > 0 else "charge more or discharge less"
+    return [
+        diag(
+            Severity.WARNING,
+            "end-of-life-imbalance",
+            f"projected state of charge at the end of life ({local(va.end)}) is {float(end_soc):.1f} %, "
+            f"{kind} by {fmt_energy(Decimal(int(imbalance)))} against the 50 % target; {fix}",
+            f"{manifest.name}/wholesale",
+            manifest.wholesale.sources[min(manifest.wholesale.sources)]
+            if manifest.wholesale and manifest.wholesale.sources
+            else manifest.source,
+        )
+    ]
+
+
+def _daily_cycles(
+    manifest: Manifest,
+    asset: LiveAsset,
+    times: Sequence[datetime],
+    powers: Sequence[Decimal],
+    efficiencies: Efficiencies,
+    capacity: Mapping[datetime, Decimal],
+) -> list[Diagnostic]:
+    """D11: available energy discharges per local day above ``dailyCycleLimit`` is a warning."""
+    limit = asset.va.daily_cycle_limit
+    if limit is None:
+        return []
+    per_day: dict[date, Fraction] = defaultdict(Fraction)
+    default = asset.va.available_energy_capacity
+    for t, power in zip(times, powers, strict=True):
+        available = Fraction(capacity.get(t, default))
+        if power > 0 and available > 0:
+            per_day[delivery_day(t)] += Fraction(power) / 4 / efficiencies.discharge / available
+    return [
+        diag(
+            Severity.WARNING,
+            "daily-cycle-limit",
+            f"{day.isoformat()}: {float(aed):.2f} available energy discharges exceed the daily limit of "
+            f"{json_number(limit)}; the platform does not correct this",
+            f"{manifest.name}/wholesale",
+            manifest.source,
+        )
+        for day, aed in sorted(per_day.items())
+        if aed > Fraction(limit)
+    ]
+
+
+def bid_predictions(
+    manifest: Manifest,
+    changed: Sequence[ProductDateCode],
+    committed_now: Mapping[ProductDateCode, int],
+    committed_after: Mapping[ProductDateCode, int],
+) -> list[Prediction]:
+    """Truncation of fractional kW (D13) and the capacity each changed bid moves (D16)."""
+    predictions: list[Prediction] = []
+    for section, key in ((manifest.fcr, "fcr"), (manifest.afrr, "afrr")):
+        for bid in section.bids if section else ():
+            kept = accepted_capacity(bid.offered_kw)
+            if kept != bid.offered_kw:
+                predictions.append(
+                    Prediction(
+                        address=f"{manifest.name}/{key}/{bid.code}",
+                        time=bid.code.window()[0],
+                        requested=json_number(bid.offered_kw),
+                        predicted=kept,
+                        reason=PredictionReason.BID_TRUNCATION,
+                        detail=f"offeredCapacity {json_number(bid.offered_kw)} kW is kept as {kept} kW",
+                    )
+                )
+    for code in changed:
+        if code.market is Market.AFRR_ENERGY:
+            continue
+        before, after = committed_now.get(code, 0), committed_after.get(code, 0)
+        if before == after:
+            continue
+        moved = after - before
+        sides = {"NEGPOS": "charge and discharge", "POS": "discharge", "NEG": "charge"}[
+            str(code.product.direction)
+        ]
+        start, end = code.window()
+        verb = f"takes {moved} kW of" if moved > 0 else f"returns {-moved} kW to"
+        predictions.append(
+            Prediction(
+                address=f"{manifest.name}/wholesale",
+                time=start,
+                requested=before,
+                predicted=after,
+                reason=PredictionReason.CAPACITY_MOVE,
+                detail=f"{code} {verb} the wholesale {sides} capacity {local(start)}–{local(end, with_date=False)}",
+            )
+        )
+    return predictions

@@ -1,0 +1,102 @@
+"""The steps shared by plan, apply and drift: manifests -> target -> live state -> plan.
+
+I/O lives here and in the client; :func:`reconciler.plan.build.make_plan` stays pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.config import resolve_target
+from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.errors import ReconcilerError
+from reconciler.live import LiveState, read_live
+from reconciler.manifest import LoadResult, Manifest, load_manifests
+from reconciler.plan.build import make_plan
+from reconciler.plan.model import Plan, TargetInfo
+from reconciler.targets import Connection, connect
+
+
+class InvalidManifests(ReconcilerError):
+    """The manifests have errors: nothing was read from or written to any platform."""
+
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        errors = sum(d.is_error for d in result.diagnostics)
+        super().__init__(f"{errors} error(s) in the manifests; no request was made")
+
+
+@dataclass
+class Session:
+    manifests: tuple[Manifest, ...]
+    load: LoadResult
+    connection: Connection
+
+    @property
+    def target_info(self) -> TargetInfo:
+        c = self.connection
+        return TargetInfo(c.target.name, c.api_url, c.target.organisation, c.is_embedded)
+
+
+def load_valid(paths: Sequence[Path]) -> LoadResult:
+    result = load_manifests(list(paths))
+    if not result.ok:
+        raise InvalidManifests(result)
+    return result
+
+
+@contextmanager
+def open_session(
+    paths: Sequence[Path],
+    *,
+    target: str | None,
+    api_url: str | None,
+    organisation: str | None,
+    config: Path | None,
+    parallelism: int,
+) -> Iterator[Session]:
+    """Load and check the manifests first (no request on bad input), then connect."""
+    result = load_valid(paths)
+    resolved = resolve_target(
+        list(paths), config=config, target=target, api_url=api_url, organisation=organisation
+    )
+    with connect(resolved, parallelism=parallelism) as connection:
+        yield Session(result.manifests, result, connection)
+
+
+def organisation_mismatches(session: Session) -> list[Diagnostic]:
+    org = session.connection.target.organisation
+    return [
+        Diagnostic(
+            Severity.ERROR,
+            "organisation-mismatch",
+            f"{m.name} declares organisation {m.organisation!r} but the target is organisation {org!r}",
+            file=m.source.file,
+            line=m.source.line,
+            path="spec.organisation",
+            expected=org,
+            found=m.organisation,
+        )
+        for m in session.manifests
+        if m.organisation is not None and m.organisation != org
+    ]
+
+
+def read_session_live(session: Session) -> LiveState:
+    return read_live(session.connection.client, [m.virtual_asset for m in session.manifests])
+
+
+def plan_session(session: Session) -> tuple[Plan, LiveState]:
+    now = session.connection.now()
+    live = read_session_live(session)
+    plan = make_plan(
+        session.manifests,
+        live,
+        now,
+        session.target_info,
+        extra=organisation_mismatches(session) + list(session.load.diagnostics),
+    )
+    return plan, live
