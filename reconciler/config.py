@@ -1,0 +1,278 @@
+"""The project config ``reconciler.yaml`` and choosing the target a command talks to.
+
+``reconciler.yaml`` sits beside the manifests or in a parent folder (or is named with
+``--config``) and names targets and a default::
+
+    default: embedded
+    targets:
+      embedded:   {kind: embedded, fixture: sandbox-fixture.yaml, organisation: org-demo}
+      production: {kind: platform, apiUrl: https://api.trlyr.com, organisation: org-x, protected: true}
+
+``--target NAME`` picks one; ``--api-url URL --organisation ID`` needs no config at all (a
+loopback URL that answers ``/_sandbox/clock`` is treated as an emulator). A protected target is
+never used as the default. Credentials never come from here, only from the environment.
+Errors point at ``file:line`` like the manifest loader's.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+
+from reconciler.errors import UsageError
+from reconciler.platform.session import is_loopback_host
+from reconciler.sandbox.yamlmarks import YamlMarkError, load_with_lines
+from reconciler.schemas import load_schema
+
+CONFIG_NAME = "reconciler.yaml"
+SCHEMA_NAME = "config.schema.json"
+KINDS = ("embedded", "emulator", "platform")
+EMULATOR_PROBE_PATH = "/_sandbox/clock"
+PROBE_TIMEOUT_SECONDS = 2.0
+
+HOW_TO_NAME_A_TARGET = (
+    "no target to talk to: name one with --target NAME (from a reconciler.yaml beside the manifests "
+    "or in a parent folder, or given with --config FILE), or pass --api-url URL --organisation ID; "
+    "examples/reconciler.yaml shows a config whose default is the embedded sandbox"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where live state lives. ``source`` says where it was defined (``file:line`` or an option)."""
+
+    name: str
+    kind: str  # "embedded" | "emulator" | "platform"
+    api_url: str | None
+    organisation: str
+    fixture: Path | None
+    protected: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    path: Path
+    default: str | None
+    targets: dict[str, Target]
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# -- discovery ------------------------------------------------------------------------------
+
+
+def find_config(start_paths: Sequence[Path], explicit: Path | None) -> Path | None:
+    """``explicit`` if given, else the nearest ``reconciler.yaml`` at or above the manifests.
+
+    Manifests that lead to two different configs are a usage error: one command, one project.
+    """
+    if explicit is not None:
+        if not explicit.is_file():
+            raise UsageError(f"--config {explicit}: no such file")
+        return explicit
+    found: dict[Path, Path] = {}
+    for start in start_paths or [Path.cwd()]:
+        folder = start.resolve()
+        if not folder.is_dir():
+            folder = folder.parent
+        for candidate_dir in (folder, *folder.parents):
+            candidate = candidate_dir / CONFIG_NAME
+            if candidate.is_file():
+                found.setdefault(candidate, start)
+                break
+    if len(found) > 1:
+        listing = "; ".join(f"{display_path(cfg)} (for {start})" for cfg, start in found.items())
+        raise UsageError(f"the paths belong to different projects: {listing}; pass --config FILE")
+    return next(iter(found), None)
+
+
+# -- loading with line marks ----------------------------------------------------------------
+
+Lines = dict[tuple[str | int, ...], int]
+
+
+def _dotted(path: Sequence[str]) -> str:
+    return ".".join(path) or "(top level)"
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> tuple[tuple[str, ...], str]:
+    """The field path an error is about and a message saying what was expected and found."""
+    path = tuple(str(part) for part in error.absolute_path)
+    instance: Any = error.instance
+    value: Any = error.validator_value
+    schema: Any = error.schema
+    if error.validator == "required":
+        missing = [name for name in value if not (isinstance(instance, dict) and name in instance)]
+        return path, f"missing field {', '.join(repr(m) for m in missing)}"
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(schema.get("properties", {}))
+        extra = [key for key in instance if key not in allowed]
+        key = extra[0] if extra else ""
+        hint = difflib.get_close_matches(key, allowed, n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; expected one of {', '.join(allowed)}"
+        return (*path, key), f"unknown field {key!r}{suggestion}"
+    if error.validator == "not" and isinstance(value, dict) and "required" in value:
+        field = value["required"][0]
+        kind = instance.get("kind") if isinstance(instance, dict) else None
+        return (*path, field), f"field {field!r} does not belong to a target of kind {kind!r}"
+    if error.validator in ("enum", "const"):
+        options = value if error.validator == "enum" else [value]
+        hint = difflib.get_close_matches(str(instance), [str(o) for o in options], n=1)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return (
+            path,
+            f"expected one of {', '.join(map(str, options))}; found {_describe(instance)}{suggestion}",
+        )
+    if error.validator == "type":
+        return path, f"expected {value}; found {_describe(instance)}"
+    if error.validator == "pattern":
+        expected = "an http:// or https:// URL" if path[-1:] == ("apiUrl",) else f"text matching {value}"
+        return path, f"expected {expected}; found {_describe(instance)}"
+    return path, error.message
+
+
+def _read_yaml(path: Path) -> tuple[Any, Lines]:
+    file = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return load_with_lines(text)
+    except YamlMarkError as exc:
+        raise UsageError(f"{file}:{exc.line}: {exc}") from None
+
+
+def _where(file: str, lines: Lines, path: Sequence[str | int]) -> str:
+    """``file:line`` of the deepest part of ``path`` that exists in the file."""
+    for length in range(len(path), -1, -1):
+        if tuple(path[:length]) in lines:
+            return f"{file}:{lines[tuple(path[:length])]}"
+    return f"{file}:1"
+
+
+def load_config(path: Path) -> ProjectConfig:
+    """Read and check ``reconciler.yaml``; every error names file, line and field."""
+    file = display_path(path)
+    data, lines = _read_yaml(path)
+    if data is None:
+        raise UsageError(f"{file}:1: the file is empty; expected 'targets:' (see examples/reconciler.yaml)")
+    validator = jsonschema.Draft202012Validator(load_schema(SCHEMA_NAME))
+    problems: dict[str, int] = {}
+    for error in validator.iter_errors(data):
+        field_path, message = _schema_message(error)
+        where = _where(file, lines, field_path)
+        problems.setdefault(f"{where}: {_dotted(field_path)}: {message}", int(where.rsplit(":", 1)[1]))
+    if problems:
+        raise UsageError("\n".join(sorted(problems, key=lambda text: (problems[text], text))))
+    targets = {
+        name: Target(
+            name=name,
+            kind=entry["kind"],
+            api_url=entry.get("apiUrl"),
+            organisation=entry["organisation"],
+            fixture=(path.parent / entry["fixture"]) if "fixture" in entry else None,
+            protected=bool(entry.get("protected", False)),
+            source=_where(file, lines, ("targets", name)),
+        )
+        for name, entry in data["targets"].items()
+    }
+    default = data.get("default")
+    if default is not None and default not in targets:
+        raise UsageError(
+            f"{_where(file, lines, ('default',))}: default: no target named {default!r}; "
+            f"known targets: {', '.join(targets)}"
+        )
+    return ProjectConfig(path=path, default=default, targets=targets)
+
+
+# -- resolving ------------------------------------------------------------------------------
+
+
+def probe_emulator(api_url: str) -> bool:
+    """True when ``api_url`` answers ``GET /_sandbox/clock`` like a ``reconciler sandbox``."""
+    try:
+        response = httpx.get(api_url.rstrip("/") + EMULATOR_PROBE_PATH, timeout=PROBE_TIMEOUT_SECONDS)
+        return response.status_code == 200 and "now" in response.json()
+    except (httpx.HTTPError, ValueError, TypeError):
+        return False
+
+
+def _api_url_target(api_url: str, organisation: str | None) -> Target:
+    if not organisation:
+        raise UsageError("--api-url needs --organisation ID (the organisation's ID on that platform)")
+    url = httpx.URL(api_url)
+    emulator = url.scheme == "http" and is_loopback_host(url.host) and probe_emulator(api_url)
+    return Target(
+        name=api_url,
+        kind="emulator" if emulator else "platform",
+        api_url=api_url,
+        organisation=organisation,
+        fixture=None,
+        protected=False,
+        source="--api-url",
+    )
+
+
+def resolve_target(
+    manifest_paths: Sequence[Path],
+    *,
+    config: Path | None,
+    target: str | None,
+    api_url: str | None,
+    organisation: str | None,
+) -> Target:
+    """The target a command talks to; raises :class:`UsageError` saying how to name one."""
+    if api_url is not None:
+        if target is not None:
+            raise UsageError("--target and --api-url exclude each other: use one of them")
+        return _api_url_target(api_url, organisation)
+    path = find_config(manifest_paths, config)
+    if path is None:
+        if target is not None:
+            raise UsageError(
+                f"--target {target}: no {CONFIG_NAME} found beside the manifests or in a parent folder; "
+                "pass --config FILE, or --api-url URL --organisation ID"
+            )
+        raise UsageError(HOW_TO_NAME_A_TARGET)
+    project = load_config(path)
+    known = ", ".join(project.targets)
+    if target is not None:
+        if target not in project.targets:
+            hint = difflib.get_close_matches(target, list(project.targets), n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise UsageError(f"unknown target {target!r}{suggestion}; {display_path(path)} defines: {known}")
+        chosen = project.targets[target]
+    else:
+        if project.default is None:
+            raise UsageError(
+                f"{display_path(path)} names no default target: pass --target NAME (one of: {known})"
+            )
+        chosen = project.targets[project.default]
+        if chosen.protected:
+            raise UsageError(
+                f"the default target {chosen.name!r} ({chosen.source}) is protected and is used only when "
+                f"named: pass --target {chosen.name}"
+            )
+    return replace(chosen, organisation=organisation) if organisation else chosen
