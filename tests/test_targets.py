@@ -1,0 +1,136 @@
+"""Choosing and connecting to a target: reconciler.yaml discovery, --target, --api-url, protection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.config import find_config, load_config, resolve_target
+from reconciler.errors import ReconcilerError, UsageError
+from reconciler.platform import CredentialsError
+from reconciler.targets import confirm_protected, connect
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+CONFIG = """\
+default: {default}
+targets:
+  embedded: {{kind: embedded, fixture: fixture.yaml, organisation: org-demo}}
+  staging: {{kind: platform, apiUrl: "https://api.sandbox.trlyr.com", organisation: org-s}}
+  production: {{kind: platform, apiUrl: "https://api.trlyr.com", organisation: org-p, protected: true}}
+"""
+
+
+def write_project(root: Path, default: str = "embedded") -> Path:
+    (root / "manifests" / "munich").mkdir(parents=True)
+    manifest = root / "manifests" / "munich" / "va.yaml"
+    manifest.write_text("apiVersion: reconciler/v1\n")
+    (root / "reconciler.yaml").write_text(CONFIG.format(default=default))
+    return manifest
+
+
+def test_config_is_found_in_a_parent_folder_of_the_manifests(tmp_path: Path) -> None:
+    manifest = write_project(tmp_path)
+    assert find_config([manifest], None) == (tmp_path / "reconciler.yaml").resolve()
+    assert find_config([manifest.parent], None) == (tmp_path / "reconciler.yaml").resolve()
+    target = resolve_target([manifest], config=None, target=None, api_url=None, organisation=None)
+    assert target.name == "embedded" and target.kind == "embedded"
+    assert target.fixture == (tmp_path / "fixture.yaml").resolve()
+    assert target.source.endswith("reconciler.yaml:3")
+
+
+def test_explicit_config_wins_and_a_missing_one_is_a_usage_error(tmp_path: Path) -> None:
+    write_project(tmp_path / "a")
+    other = tmp_path / "elsewhere.yaml"
+    other.write_text(CONFIG.format(default="staging"))
+    target = resolve_target([tmp_path / "a"], config=other, target=None, api_url=None, organisation=None)
+    assert target.name == "staging" and target.api_url == "https://api.sandbox.trlyr.com"
+    with pytest.raises(UsageError, match="no such file"):
+        find_config([], tmp_path / "nope.yaml")
+
+
+def test_unknown_target_lists_the_known_names(tmp_path: Path) -> None:
+    manifest = write_project(tmp_path)
+    with pytest.raises(UsageError) as error:
+        resolve_target([manifest], config=None, target="prod", api_url=None, organisation=None)
+    message = str(error.value)
+    assert "unknown target 'prod'" in message
+    assert "embedded, staging, production" in message
+
+
+def test_a_protected_target_is_never_the_default_but_can_be_named(tmp_path: Path) -> None:
+    manifest = write_project(tmp_path, default="production")
+    with pytest.raises(UsageError, match="protected and is used only when named: pass --target production"):
+        resolve_target([manifest], config=None, target=None, api_url=None, organisation=None)
+    named = resolve_target([manifest], config=None, target="production", api_url=None, organisation=None)
+    assert named.protected and named.organisation == "org-p"
+
+
+def test_with_no_target_at_all_the_error_says_how_to_name_one(tmp_path: Path) -> None:
+    (tmp_path / "va.yaml").write_text("kind: VirtualAsset\n")
+    with pytest.raises(UsageError) as error:
+        resolve_target([tmp_path / "va.yaml"], config=None, target=None, api_url=None, organisation=None)
+    assert "--target NAME" in str(error.value) and "--api-url URL --organisation ID" in str(error.value)
+
+
+def test_api_url_needs_an_organisation_and_no_config(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="--organisation"):
+        resolve_target(
+            [tmp_path], config=None, target=None, api_url="https://api.trlyr.com", organisation=None
+        )
+    target = resolve_target(
+        [tmp_path], config=None, target=None, api_url="https://api.trlyr.com", organisation="org-x"
+    )
+    assert (target.kind, target.organisation, target.protected) == ("platform", "org-x", False)
+
+
+def test_config_errors_name_file_line_field_expected_and_found(tmp_path: Path) -> None:
+    path = tmp_path / "reconciler.yaml"
+    path.write_text(
+        "targets:\n"
+        "  staging:\n"
+        "    kind: platfrom\n"
+        "    apiUrl: https://api.sandbox.trlyr.com\n"
+        "    organisaton: org-1\n"
+    )
+    with pytest.raises(UsageError) as error:
+        load_config(path)
+    lines = str(error.value).splitlines()
+    assert any(
+        line.endswith(
+            "reconciler.yaml:3: targets.staging.kind: expected one of embedded, emulator, platform; "
+            "found 'platfrom' (did you mean 'platform'?)"
+        )
+        for line in lines
+    ), lines
+    assert any("reconciler.yaml:5: targets.staging.organisaton: unknown field" in line for line in lines)
+    assert any("did you mean 'organisation'" in line for line in lines)
+
+
+def test_missing_credentials_message_names_the_environment_variables() -> None:
+    staging = load_config(EXAMPLES / "reconciler.yaml").targets["sandbox"]
+    with pytest.raises(CredentialsError) as error, connect(staging, environ={}):
+        pass
+    for variable in ("LAYR_USERNAME", "LAYR_PASSWORD", "LAYR_TOKEN"):
+        assert variable in str(error.value)
+
+
+def test_apply_on_a_protected_target_needs_auto_approve_or_its_name_typed() -> None:
+    production = load_config(EXAMPLES / "reconciler.yaml").targets["production"]
+    asked: list[str] = []
+
+    def typed(answer: str) -> Callable[[str], str]:
+        def prompt(text: str) -> str:
+            asked.append(text)
+            return answer
+
+        return prompt
+
+    confirm_protected(production, True, typed("no"))
+    assert asked == []
+    confirm_protected(production, False, typed("production"))
+    assert len(asked) == 1
+    with pytest.raises(ReconcilerError, match="protected"):
+        confirm_protected(production, False, typed("yes"))
