@@ -1,1 +1,49 @@
-"""."""
+"""Manifests: YAML with line marks -> schema check -> canonical desired state (kW, UTC periods).
+
+Entry point: :func:`load_manifests`. The format is defined by ``schemas/manifest.schema.json``;
+defaults: ``unit: kW``, ``mode: exact``, ``prune: false``, ``timezone: Europe/Berlin``.
+
+Diagnostic codes (stable, for scripts and tests):
+
+- reading: ``path-not-found``, ``no-manifests``, ``file-unreadable``, ``yaml-syntax``, ``yaml-tag``,
+  ``yaml-key``, ``yaml-merge-key``, ``yaml-duplicate-key``, ``yaml-alias``, ``yaml-too-large``,
+  ``number-range``
+- structure (the schema): ``schema-unknown-key``, ``schema-missing-key``, ``schema-type``,
+  ``schema-value``, ``schema-format``, ``schema-shape``, ``schema-invalid``
+- across documents: ``duplicate-virtual-asset``, ``duplicate-name``
+- times: ``time-invalid``, ``time-off-grid``, ``local-time-nonexistent``, ``local-time-ambiguous``,
+  ``timezone-unknown``, ``schedule-empty-range``, ``schedule-range-too-long``,
+  ``schedule-duplicate-period`` (two entries or CSV rows set the same period)
+- CSV: ``csv-missing``, ``csv-header``, ``csv-row``, ``csv-value``, ``csv-too-many-errors``
+- bids: ``day-invalid``, ``bid-product-unknown``, ``bid-product-day``, ``bid-duplicate-product``,
+  ``bid-capacity-step``, ``bid-capacity-truncated`` (note), ``bid-price-range``,
+  ``bid-price-missing``, ``bid-price-unexpected``, ``bid-deadline-passed`` and
+  ``bid-deadline-near`` (warnings, only with ``now``)
+"""
+
+from reconciler.manifest.loader import load_manifests, read_manifest_text
+from reconciler.manifest.model import (
+    BidSection,
+    DesiredBid,
+    DesiredSchedule,
+    LoadResult,
+    Manifest,
+    ScheduleMode,
+    SourceRef,
+)
+from reconciler.manifest.yamlnodes import YamlDocument, load_yaml_documents, parse_yaml_text
+
+__all__ = [
+    "BidSection",
+    "DesiredBid",
+    "DesiredSchedule",
+    "LoadResult",
+    "Manifest",
+    "ScheduleMode",
+    "SourceRef",
+    "YamlDocument",
+    "load_manifests",
+    "load_yaml_documents",
+    "parse_yaml_text",
+    "read_manifest_text",
+]

@@ -1,0 +1,243 @@
+"""Read manifest files and directories into checked, canonical desired state.
+
+Paths may be files or directories. A directory is read recursively (``*.yaml``, ``*.yml``, hidden
+entries skipped, in name order) and passes over files that are not manifests: any file named
+``reconciler.yaml`` (the project config) and any file whose first document is not a
+``VirtualAsset`` (sandbox fixtures, CI workflows). A first document that says
+``apiVersion: reconciler/...`` or a ``kind`` close to VirtualAsset counts as a manifest, so a typo
+is reported instead of the file going quietly unread. A file named explicitly is always a manifest.
+
+Nothing here raises for bad input: every problem is a diagnostic, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reconciler.diagnostics import Diagnostic, Severity, sort_key
+from reconciler.manifest.bids import expand_bid_section
+from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.model import LoadResult, Manifest, SourceRef
+from reconciler.manifest.schedule import expand_wholesale
+from reconciler.manifest.schema_check import check_structure
+from reconciler.manifest.yamlnodes import YamlDocument, parse_yaml_text, read_text
+from reconciler.market import MARKET_TZ, to_utc
+
+KIND = "VirtualAsset"
+API_PREFIX = "reconciler/"
+PROJECT_CONFIG = "reconciler.yaml"
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class _Run:
+    now: datetime | None
+    manifests: list[Manifest] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    manifest_files: set[Path] = field(default_factory=set)
+    names: dict[str, SourceRef] = field(default_factory=dict)
+    assets: dict[str, SourceRef] = field(default_factory=dict)
+
+
+def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> LoadResult:
+    """Read, check and expand every manifest under ``paths``; with ``now``, add deadline warnings."""
+    run = _Run(now=to_utc(now) if now is not None else None)
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = [_read_file(run, file, explicit=False) for file in _manifest_candidates(path)]
+        elif path.is_file():
+            found = [_read_file(run, path, explicit=True)]
+        else:
+            run.diagnostics.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "path-not-found",
+                    f"{given}: no such file or directory",
+                    file=str(given),
+                    expected="a manifest file or a directory of manifests",
+                    found="nothing at that path",
+                )
+            )
+            continue
+        if not any(found):
+            run.diagnostics.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    "no-manifests",
+                    f"{given}: no manifest found",
+                    file=str(given),
+                    expected=f"*.yaml or *.yml files with kind: {KIND}",
+                    found="none",
+                )
+            )
+    return LoadResult(
+        manifests=tuple(run.manifests),
+        diagnostics=tuple(sorted(run.diagnostics, key=sort_key)),
+        files=tuple(run.files),
+        skipped=tuple(run.skipped),
+    )
+
+
+def read_manifest_text(
+    text: str, file: str, now: datetime | None = None
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    """Check and expand the documents of one file's text (CSV paths resolve beside ``file``)."""
+    run = _Run(now=to_utc(now) if now is not None else None)
+    documents, problems = parse_yaml_text(text, file)
+    run.diagnostics.extend(problems)
+    for document in documents:
+        _read_document(run, document)
+    return run.manifests, sorted(run.diagnostics, key=sort_key)
+
+
+def _manifest_candidates(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(
+            Path(root) / name
+            for name in sorted(files)
+            if name.endswith(SUFFIXES) and not name.startswith(".")
+        )
+    return found
+
+
+def _read_file(run: _Run, path: Path, *, explicit: bool) -> bool:
+    """Read one file as manifests unless a directory scan finds it is none; True if it is one."""
+    identity = path.resolve()
+    if identity in run.manifest_files:
+        return True  # named twice (a directory and a file in it): read once
+    display = str(path)
+    if not explicit and path.name == PROJECT_CONFIG:
+        run.skipped.append(display)
+        return False
+    text, unreadable = read_text(path, display)
+    documents, problems = parse_yaml_text(text, display) if text is not None else ([], [])
+    if unreadable is not None:
+        problems.append(unreadable)
+    if not explicit and _not_a_manifest(documents, problems):
+        run.skipped.append(display)
+        return False
+    run.manifest_files.add(identity)
+    run.files.append(display)
+    run.diagnostics.extend(problems)
+    for document in documents:
+        _read_document(run, document)
+    return True
+
+
+def _not_a_manifest(documents: list[YamlDocument], problems: list[Diagnostic]) -> bool:
+    if documents:
+        return not _looks_like_manifest(documents[0].value)
+    return not problems  # empty; a file that cannot be read or parsed may well be a manifest
+
+
+def _looks_like_manifest(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    kind, api = value.get("kind"), value.get("apiVersion")
+    if isinstance(api, str) and api.startswith(API_PREFIX):
+        return True
+    return isinstance(kind, str) and difflib.SequenceMatcher(None, kind.lower(), KIND.lower()).ratio() >= 0.8
+
+
+def _read_document(run: _Run, document: YamlDocument) -> None:
+    ctx = DocumentContext(document, now=run.now)
+    for path, problem in document.problems:
+        ctx.add(path, problem)
+    check_structure(ctx)
+    manifest = _expand(ctx)
+    _check_unique(run, ctx)
+    run.diagnostics.extend(ctx.diagnostics)
+    if manifest is not None and not ctx.has_errors:
+        run.manifests.append(manifest)
+
+
+def _expand(ctx: DocumentContext) -> Manifest | None:
+    value = ctx.document.value
+    if not isinstance(value, dict):
+        return None
+    metadata = value.get("metadata")
+    if isinstance(metadata, dict) and ctx.clean(("metadata", "name")):
+        ctx.name = metadata.get("name")
+    spec = value.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    tz = _timezone(ctx, spec)
+    ctx.tz = tz
+    wholesale = expand_wholesale(ctx, spec.get("wholesale"), ("spec", "wholesale"), tz)
+    fcr = expand_bid_section(ctx, "fcr", spec.get("fcr"), ("spec", "fcr"))
+    afrr = expand_bid_section(ctx, "afrr", spec.get("afrr"), ("spec", "afrr"))
+    if ctx.has_errors or ctx.name is None:
+        return None
+    organisation = spec.get("organisation")
+    return Manifest(
+        name=ctx.name,
+        virtual_asset=spec["virtualAsset"],
+        organisation=organisation if isinstance(organisation, str) else None,
+        timezone=tz,
+        wholesale=wholesale,
+        fcr=fcr,
+        afrr=afrr,
+        source=SourceRef(ctx.file, ctx.document.start.line, ctx.document.start.column),
+    )
+
+
+def _timezone(ctx: DocumentContext, spec: dict[str, Any]) -> ZoneInfo:
+    name = spec.get("timezone")
+    if not isinstance(name, str) or not ctx.clean(("spec", "timezone")):
+        return MARKET_TZ
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):  # unknown key, malformed key, or a directory of the database
+        ctx.error(
+            "timezone-unknown",
+            f"{name!r} is not a time zone",
+            ("spec", "timezone"),
+            expected="an IANA time zone such as Europe/Berlin or UTC",
+            found=name,
+        )
+        return MARKET_TZ
+
+
+def _check_unique(run: _Run, ctx: DocumentContext) -> None:
+    """One document per virtual asset and per metadata.name, across everything read together."""
+    value = ctx.document.value
+    if not isinstance(value, dict):
+        return
+    spec, metadata = value.get("spec"), value.get("metadata")
+    checks = (
+        (
+            "virtualAsset",
+            spec,
+            ("spec", "virtualAsset"),
+            run.assets,
+            "duplicate-virtual-asset",
+            "virtual asset",
+        ),
+        ("name", metadata, ("metadata", "name"), run.names, "duplicate-name", "metadata.name"),
+    )
+    for key, holder, path, registry, code, label in checks:
+        if not isinstance(holder, dict) or not isinstance(holder.get(key), str) or not ctx.clean(path):
+            continue
+        declared = holder[key]
+        here = ctx.ref(path)
+        first = registry.setdefault(declared, here)
+        if first is not here:
+            ctx.error(
+                code,
+                f"{label} {declared} is already declared at {first}; one document per {label}",
+                path,
+                expected=f"a {label} declared once",
+                found=f"{declared} again",
+            )

@@ -1,0 +1,108 @@
+"""Canonical desired state, as the planner consumes it: kW on UTC quarter-hour starts.
+
+Everything here is already checked and expanded; where a value came from is kept as a
+:class:`SourceRef` so later findings (plan diagnostics, drift) can point back into the manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from reconciler.diagnostics import Diagnostic, has_errors
+from reconciler.market import Market, ProductDateCode
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where something was declared: a manifest (or CSV) file, 1-based line and column, field path."""
+
+    file: str
+    line: int
+    column: int = 1
+    path: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class ScheduleMode(StrEnum):
+    EXACT = "exact"  # editable periods not listed go to 0
+    PARTIAL = "partial"  # only the listed periods are managed
+
+
+@dataclass(frozen=True)
+class DesiredSchedule:
+    """The wholesale schedule: UTC period start -> kW (signed, + discharge), in time order."""
+
+    mode: ScheduleMode
+    unit: str
+    points: Mapping[datetime, Decimal]
+    sources: Mapping[datetime, SourceRef]
+
+
+@dataclass(frozen=True)
+class DesiredBid:
+    """One bid: ``offered_kw`` as declared (before the platform's truncation), prices in EUR."""
+
+    code: ProductDateCode
+    offered_kw: Decimal
+    capacity_price: Decimal | None  # EUR/MW/h (FCR, aFRR capacity)
+    energy_price: Decimal | None  # EUR/MWh (aFRR)
+    source: SourceRef
+
+    @property
+    def market(self) -> Market:
+        return self.code.market
+
+
+@dataclass(frozen=True)
+class BidSection:
+    unit: str
+    prune: bool
+    bids: tuple[DesiredBid, ...]
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One document of kind VirtualAsset, fully checked and expanded."""
+
+    name: str
+    virtual_asset: str
+    organisation: str | None
+    timezone: ZoneInfo
+    wholesale: DesiredSchedule | None
+    fcr: BidSection | None
+    afrr: BidSection | None
+    source: SourceRef
+
+    @property
+    def bids(self) -> tuple[DesiredBid, ...]:
+        """FCR then aFRR bids, in declaration order."""
+        return (self.fcr.bids if self.fcr else ()) + (self.afrr.bids if self.afrr else ())
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What reading a set of paths produced.
+
+    ``files`` lists every manifest file read; ``skipped`` the files a directory scan passed over
+    because they are not manifests (``reconciler.yaml``, fixtures, other YAML).
+    """
+
+    manifests: tuple[Manifest, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+    def count(self, severity: str) -> int:
+        return sum(1 for d in self.diagnostics if d.severity == severity)

@@ -1,0 +1,140 @@
+"""Expansion of ``spec.wholesale`` to kW on UTC quarter-hour starts.
+
+``{at, power}`` sets one period, ``{from, to, power}`` every period in ``[from, to)``, and
+``{csv: path}`` one period per CSV row. No period may be set twice: the second entry is an
+error (code ``schedule-duplicate-period``) that names the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.csvsource import read_csv_schedule
+from reconciler.manifest.model import DesiredSchedule, ScheduleMode, SourceRef
+from reconciler.manifest.values import ValueProblem, local_text, parse_grid_time, to_kw
+from reconciler.manifest.yamlnodes import FieldPath
+from reconciler.market import periods_between
+
+MAX_RANGE = timedelta(days=366)  # a virtual asset lives days; a longer range is a typo in the year
+DUPLICATE_PERIOD = "schedule-duplicate-period"
+
+
+class ScheduleBuilder:
+    """Collects periods and remembers which entry set each, refusing a period set twice."""
+
+    def __init__(self, ctx: DocumentContext, tz: ZoneInfo) -> None:
+        self.ctx = ctx
+        self.tz = tz
+        self.points: dict[datetime, Decimal] = {}
+        self.sources: dict[datetime, SourceRef] = {}
+
+    def claim(
+        self, periods: Iterable[datetime], power_kw: Decimal, source: SourceRef, path: FieldPath
+    ) -> None:
+        clashes: dict[SourceRef, list[datetime]] = {}
+        for period in periods:
+            earlier = self.sources.get(period)
+            if earlier is not None:
+                clashes.setdefault(earlier, []).append(period)
+                continue
+            self.points[period] = power_kw
+            self.sources[period] = source
+        for earlier, periods_again in clashes.items():
+            count = len(periods_again)
+            first = local_text(periods_again[0], self.tz)
+            what = f"the period {first}" if count == 1 else f"{count} periods from {first}"
+            self.ctx.error(
+                DUPLICATE_PERIOD,
+                f"{what} already set by {earlier.path} at {earlier}",
+                path,
+                expected="each period set by one entry only",
+                found=f"{what} set again",
+                at=source,
+                address=self.ctx.address("wholesale"),
+            )
+
+    def result(self, mode: ScheduleMode, unit: str) -> DesiredSchedule:
+        order = sorted(self.points)
+        return DesiredSchedule(
+            mode=mode,
+            unit=unit,
+            points={period: self.points[period] for period in order},
+            sources={period: self.sources[period] for period in order},
+        )
+
+
+def expand_wholesale(
+    ctx: DocumentContext, section: Any, path: FieldPath, tz: ZoneInfo
+) -> DesiredSchedule | None:
+    """The desired schedule, or ``None`` when the section is too broken to expand."""
+    if not isinstance(section, dict):
+        return None
+    unit = section.get("unit", "kW") if ctx.clean((*path, "unit")) else "kW"
+    mode_text = section.get("mode", "exact")
+    mode = ScheduleMode(mode_text) if ctx.clean((*path, "mode")) else ScheduleMode.EXACT
+    builder = ScheduleBuilder(ctx, tz)
+    schedule = section.get("schedule")
+    schedule_path = (*path, "schedule")
+    if isinstance(schedule, list):
+        for index, entry in enumerate(schedule):
+            _expand_entry(ctx, builder, entry, (*schedule_path, index), unit)
+    elif isinstance(schedule, dict) and ctx.clean(schedule_path):
+        csv_path = (*schedule_path, "csv")
+        for period, power, source in read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz):
+            builder.claim([period], power, source, csv_path)
+    return builder.result(mode, str(unit))
+
+
+def _expand_entry(
+    ctx: DocumentContext, builder: ScheduleBuilder, entry: Any, path: FieldPath, unit: str
+) -> None:
+    if not ctx.clean(path) or not isinstance(entry, dict):
+        return  # the structure check already said what is wrong with it
+    periods = expand_times(ctx, entry, path, builder.tz)
+    if periods is not None:
+        builder.claim(periods, to_kw(entry["power"], unit), ctx.ref(path), path)
+
+
+def expand_times(
+    ctx: DocumentContext, entry: dict[str, Any], path: FieldPath, tz: ZoneInfo
+) -> list[datetime] | None:
+    """The UTC periods an entry covers: ``[at]`` or every quarter-hour in ``[from, to)``."""
+    if "at" in entry:
+        start = _time(ctx, entry["at"], (*path, "at"), tz)
+        return None if start is None else [start]
+    start = _time(ctx, entry["from"], (*path, "from"), tz)
+    end = _time(ctx, entry["to"], (*path, "to"), tz)
+    if start is None or end is None:
+        return None
+    if end <= start:
+        ctx.error(
+            "schedule-empty-range",
+            f"the range is empty: to ({entry['to']}) is not after from ({entry['from']})",
+            (*path, "to"),
+            expected=f"a time after {local_text(start, tz)}",
+            found=local_text(end, tz),
+        )
+        return None
+    if end - start > MAX_RANGE:
+        ctx.error(
+            "schedule-range-too-long",
+            f"the range from {entry['from']} to {entry['to']} spans more than {MAX_RANGE.days} days",
+            (*path, "to"),
+            expected=f"at most {MAX_RANGE.days} days",
+            found=f"{(end - start).days} days",
+        )
+        return None
+    return list(periods_between(start, end))
+
+
+def _time(ctx: DocumentContext, text: str, path: FieldPath, tz: ZoneInfo) -> datetime | None:
+    try:
+        return parse_grid_time(text, tz)
+    except ValueProblem as problem:
+        ctx.error(problem.code, problem.message, path, expected=problem.expected, found=problem.found)
+        return None

@@ -1,0 +1,203 @@
+"""Reading scalar text the way the manifest format defines it: numbers, times, days, kW.
+
+YAML's implicit types are not trusted: the loader hands these functions the scalar's text, so
+``2026-07-02``, ``'2026-07-02'``, ``2026-07-02T10:00:00+02:00`` and ``"2026-07-02T10:00"`` all
+arrive as strings, and numbers become exact ``Decimal`` (never float, always base 10).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from reconciler.market import (
+    AmbiguousLocalTime,
+    NonexistentLocalTime,
+    is_quarter_hour,
+    resolve_local,
+    to_utc,
+)
+from reconciler.rules.units import mw_to_kw
+
+MIN_YEAR, MAX_YEAR = 2000, 2099  # far outside any delivery day; keeps date arithmetic from overflowing
+MAX_MAGNITUDE = Decimal("1e12")
+MAX_DECIMALS = 9
+
+TIME_EXPECTED = "a time like 2026-11-24T18:00 (local in spec.timezone) or 2026-11-24T18:00+01:00"
+GRID_EXPECTED = "the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds)"
+
+_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+)
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+class ValueProblem(ValueError):
+    """Text that does not mean a valid value; carries a diagnostic code and expected/found."""
+
+    def __init__(self, code: str, message: str, expected: str, found: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.expected = expected
+        self.found = found
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """A base-10 number (``1_000.5``, ``-2``, ``.5``, ``1e3``); ``None`` when the text is not one."""
+    cleaned = text.replace("_", "")
+    if not _DECIMAL.match(cleaned):
+        return None
+    return Decimal(cleaned)
+
+
+def number_problem(value: Decimal) -> str | None:
+    """Why a number is implausible for a power or price (what would be valid), or ``None``."""
+    if abs(value) >= MAX_MAGNITUDE:
+        return "a number smaller than 1e12 in magnitude"
+    exponent = value.normalize().as_tuple().exponent
+    if value and isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        return f"a number with at most {MAX_DECIMALS} decimal places"
+    return None
+
+
+def canonical(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or exponent: ``1500.0`` -> ``1500``, ``-0`` -> ``0``."""
+    if not value:
+        return Decimal(0)
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+def to_kw(value: Decimal, unit: str) -> Decimal:
+    """A power or capacity in the section's unit, as exact kW."""
+    return canonical(mw_to_kw(value) if unit == "MW" else value)
+
+
+def show_number(value: Decimal) -> str:
+    return f"{canonical(value):f}"
+
+
+def parse_day(text: str) -> date:
+    """A delivery day ``YYYY-MM-DD``; raises :class:`ValueProblem`."""
+    match = _DAY.match(text)
+    if not match:
+        raise ValueProblem("day-invalid", f"{text!r} is not a date", "a date like 2026-11-24", text)
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError as exc:
+        raise ValueProblem("day-invalid", f"{text} is not a valid date: {exc}", "a real date", text) from None
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueProblem("day-invalid", f"{text} is out of range", f"a year {MIN_YEAR}-{MAX_YEAR}", text)
+    return day
+
+
+def parse_time(text: str, tz: ZoneInfo) -> datetime:
+    """A time with an offset, or local in ``tz``, as a UTC instant; raises :class:`ValueProblem`.
+
+    A local time in the spring gap or the autumn overlap is refused: only an offset says which
+    instant is meant.
+    """
+    match = _TIME.match(text)
+    if not match:
+        raise ValueProblem("time-invalid", f"{text!r} is not a time", TIME_EXPECTED, text)
+    year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
+    second = int(match.group(6) or 0)
+    fraction = match.group(7) or ""
+    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    if not micro and fraction.strip("0"):
+        micro = 1  # below a microsecond, but still not on the grid
+    try:
+        wall = datetime(year, month, day, hour, minute, second, micro)
+        offset = _offset(match.group(8))
+    except ValueError as exc:
+        raise ValueProblem(
+            "time-invalid", f"{text} is not a valid time: {exc}", TIME_EXPECTED, text
+        ) from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueProblem("time-invalid", f"{text} is out of range", f"a year {MIN_YEAR}-{MAX_YEAR}", text)
+    if offset is not None:
+        return to_utc(wall.replace(tzinfo=offset))
+    try:
+        return resolve_local(wall, tz)
+    except NonexistentLocalTime:
+        raise ValueProblem(
+            "local-time-nonexistent",
+            f"{text} does not exist in {tz.key}: the clocks jump forward over it",
+            f"an explicit offset, e.g. {_with_offsets(wall, tz)}",
+            text,
+        ) from None
+    except AmbiguousLocalTime:
+        raise ValueProblem(
+            "local-time-ambiguous",
+            f"{text} happens twice in {tz.key}: the clocks go back over it",
+            f"an explicit offset: {_with_offsets(wall, tz)}",
+            text,
+        ) from None
+
+
+def parse_grid_time(text: str, tz: ZoneInfo) -> datetime:
+    """:func:`parse_time`, and the instant must start a quarter-hour (the platform checks in UTC)."""
+    moment = parse_time(text, tz)
+    if not is_quarter_hour(moment):
+        raise ValueProblem("time-off-grid", f"{text} is not the start of a quarter-hour", GRID_EXPECTED, text)
+    return moment
+
+
+def _offset(text: str | None) -> timezone | None:
+    if text is None:
+        return None
+    if text in ("Z", "z"):
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if minutes >= 60:
+        raise ValueError(f"offset {text} has {minutes} minutes")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))  # raises beyond ±24 h
+
+
+def _with_offsets(wall: datetime, tz: ZoneInfo) -> str:
+    """The wall time written with each of the two offsets that meet at a DST change."""
+    options = []
+    for fold in (0, 1):
+        aware = wall.replace(tzinfo=tz, fold=fold)
+        options.append(f"{wall.strftime('%Y-%m-%dT%H:%M')}{_format_offset(aware)} ({aware.tzname()})")
+    return " or ".join(options)
+
+
+def _format_offset(aware: datetime) -> str:
+    offset = aware.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def local_text(moment: datetime, tz: ZoneInfo) -> str:
+    """``2026-11-24T18:00+01:00``: an instant as the manifest's author reads it."""
+    local = to_utc(moment).astimezone(tz)
+    return f"{local.strftime('%Y-%m-%dT%H:%M')}{_format_offset(local)}"
+
+
+def describe(value: Any) -> str:
+    """A short human description of a YAML value for ``found``."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, Decimal):
+        return f"{show_number(value)} (a number)" if value.is_finite() else str(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"{shown!r} (a string)"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        keys = ", ".join(str(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
+        return f"a mapping with keys {keys}" if value else "an empty mapping"
+    return type(value).__name__
