@@ -1,0 +1,85 @@
+"""End of life (D10) and daily cycles (D11): feedback only, the platform rejects nothing here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from fractions import Fraction
+
+from reconciler.market import PERIOD_HOURS, delivery_day
+from reconciler.rules.soe import HUNDRED, state_of_charge
+from reconciler.rules.units import Number
+
+TARGET_END_SOC = Fraction(50)  # percent: a virtual asset should end its life half full
+
+
+@dataclass(frozen=True)
+class EndOfLife:
+    """D10: the end-of-life fields of a VirtualAsset (SoC in percent, imbalances in kWh)."""
+
+    end_state_of_charge: Fraction
+    imbalance_charge: Fraction
+    imbalance_discharge: Fraction
+    feedback: str
+
+
+def _kwh(value: Fraction) -> str:
+    return f"{float(value):g}"
+
+
+def end_of_life(
+    end_energy: Number,
+    available_energy_capacity: Number,
+    energy_capacity: Number,
+    final_soc_tolerance: Number,
+) -> EndOfLife:
+    """D10 from the projected stored energy at the asset's end (plain projection, no corrections).
+
+    ``endStateOfChargePercentage`` = end energy / available energy capacity × 100;
+    ``imbalanceDischarge`` = max(0, end SoC − 50 %) × ``energyCapacity``, ``imbalanceCharge`` =
+    max(0, 50 % − end SoC) × ``energyCapacity``; ``feedback`` has a sentence when the deviation
+    exceeds ``finalSoCTolerance`` (a fraction: 0.01 = 1 percentage point), else it is empty.
+    API.md §9 example 17: 1000 kWh at 75 % → imbalanceDischarge 250, "over-charged by 250 kilowatt hours".
+    """
+    soc = state_of_charge(end_energy, available_energy_capacity)
+    capacity = Fraction(energy_capacity)
+    over = max(Fraction(0), soc - TARGET_END_SOC) * capacity / HUNDRED
+    under = max(Fraction(0), TARGET_END_SOC - soc) * capacity / HUNDRED
+    feedback = ""
+    if abs(soc - TARGET_END_SOC) > Fraction(final_soc_tolerance) * HUNDRED:
+        if over:
+            feedback = (
+                f"This block is projected to be over-charged by {_kwh(over)} kilowatt hours. "
+                "Consider adding more discharging to the schedule, or reducing the amount of charging"
+            )
+        else:
+            feedback = (
+                f"This block is projected to be under-charged by {_kwh(under)} kilowatt hours. "
+                "Consider adding more charging to the schedule, or reducing the amount of discharging"
+            )
+    return EndOfLife(soc, under, over, feedback)
+
+
+def daily_available_energy_discharges(
+    schedule: Sequence[tuple[datetime, Number, Number]],
+) -> dict[date, Fraction]:
+    """D11: available energy discharges (AEDs) per local delivery day.
+
+    ``schedule`` holds ``(period start, power kW, available energy capacity kWh)``. Per quarter,
+    AED = discharged energy (P·Δt for P > 0, at the grid connection) / available energy capacity;
+    a day's AEDs are their sum. Quarters with no available capacity count nothing.
+    """
+    totals: dict[date, Fraction] = {}
+    for time, power, capacity in schedule:
+        day = delivery_day(time)
+        totals.setdefault(day, Fraction(0))
+        discharged = max(Fraction(power), Fraction(0)) * PERIOD_HOURS
+        if discharged and Fraction(capacity) > 0:
+            totals[day] += discharged / Fraction(capacity)
+    return totals
+
+
+def days_over_cycle_limit(aeds: dict[date, Fraction], daily_limit: Number) -> list[date]:
+    """D11: the days whose AEDs exceed ``dailyCycleLimit`` (a warning, never a rejection)."""
+    return sorted(day for day, total in aeds.items() if total > Fraction(daily_limit))

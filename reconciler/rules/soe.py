@@ -1,0 +1,128 @@
+"""Stored energy and state of charge (DECISIONS.md D6, D7).
+
+Powers are signed kW (+ discharge, − charge), energies kWh, one period lasts
+``PERIOD_HOURS`` = 1/4 h. Every function here is pure and exact: energies are ``Fraction``.
+
+Stored energy is kept to ``ENERGY_QUANTUM`` (1 µWh) at every period boundary. The sandbox
+publishes the state of energy as that exact decimal, so a planner that reads it
+(``parse_float=Decimal``) and projects forward with :func:`advance_energy` computes the very same
+numbers the sandbox later uses for re-validation, to the last digit. Without the quantum a
+discharge efficiency of 0.95 makes energies like 5000 − 100000/19 kWh that no JSON number carries
+exactly, and a correction that is exactly 3800 kW on one side could truncate to 3799 on the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from reconciler.market import PERIOD, PERIOD_HOURS
+from reconciler.rules.units import Number
+
+ENERGY_QUANTUM = Fraction(1, 10**9)  # kWh; stored energy is kept to 1 µWh at period boundaries
+HUNDRED = Fraction(100)
+
+
+@dataclass(frozen=True)
+class Efficiencies:
+    """One-way charge and discharge efficiencies (ratios in (0, 1]) of a virtual asset (D6)."""
+
+    charge: Fraction
+    discharge: Fraction
+
+    @classmethod
+    def of(cls, charge: Number, discharge: Number) -> Efficiencies:
+        return cls(Fraction(charge), Fraction(discharge))
+
+
+@dataclass(frozen=True)
+class SocBounds:
+    """``stateOfChargeBounds`` in percent of the available energy capacity (D6; default 0/100)."""
+
+    lower: Fraction = Fraction(0)
+    upper: Fraction = HUNDRED
+
+    @classmethod
+    def of(cls, lower: Number, upper: Number) -> SocBounds:
+        return cls(Fraction(lower), Fraction(upper))
+
+    def energy_limits(self, available_energy_capacity: Number) -> tuple[Fraction, Fraction]:
+        """``(E_min, E_max)`` in kWh: bound % × the available energy capacity of the period (D7)."""
+        capacity = Fraction(available_energy_capacity)
+        return self.lower * capacity / HUNDRED, self.upper * capacity / HUNDRED
+
+
+def energy_delta(power_kw: Number, efficiencies: Efficiencies) -> Fraction:
+    """D6: change of stored energy over one period at ``power_kw``, exact.
+
+    Charging (P < 0) stores ``−P·Δt·η_charge``; discharging (P > 0) takes ``P·Δt/η_discharge``.
+    """
+    power = Fraction(power_kw)
+    if power < 0:
+        return -power * PERIOD_HOURS * efficiencies.charge
+    return -power * PERIOD_HOURS / efficiencies.discharge
+
+
+def quantize_energy(energy: Number) -> Fraction:
+    """Round a stored energy to ``ENERGY_QUANTUM`` (half to even), as the sandbox stores it."""
+    steps = round(Fraction(energy) / ENERGY_QUANTUM)
+    return steps * ENERGY_QUANTUM
+
+
+def advance_energy(energy: Number, power_kw: Number, efficiencies: Efficiencies) -> Fraction:
+    """D6: stored energy at the end of a period that starts with ``energy`` and runs at ``power_kw``.
+
+    No clamping to bounds: this is the plain physics; bounds are the business of re-validation (D7).
+    """
+    return quantize_energy(Fraction(energy) + energy_delta(power_kw, efficiencies))
+
+
+def project_energy(
+    start_energy: Number, powers: Iterable[Number], efficiencies: Efficiencies
+) -> list[Fraction]:
+    """D6: stored energy at every boundary along a schedule, starting point included.
+
+    ``result[0]`` is ``start_energy`` (quantized); ``result[i + 1]`` is the energy after period ``i``.
+    """
+    energies = [quantize_energy(start_energy)]
+    for power in powers:
+        energies.append(advance_energy(energies[-1], power, efficiencies))
+    return energies
+
+
+def state_of_charge(energy: Number, available_energy_capacity: Number) -> Fraction:
+    """D6: SoC in percent = stored energy / available energy capacity × 100 (0 for no capacity)."""
+    capacity = Fraction(available_energy_capacity)
+    if capacity <= 0:
+        return Fraction(0)
+    return Fraction(energy) * HUNDRED / capacity
+
+
+@dataclass(frozen=True)
+class EnergyPoint:
+    """Stored energy (kWh) at the instant ``time`` (a period boundary, UTC)."""
+
+    time: datetime
+    energy: Fraction
+
+
+def energy_timeline(
+    start_time: datetime,
+    start_energy: Number,
+    powers: Sequence[Number],
+    efficiencies: Efficiencies,
+) -> list[EnergyPoint]:
+    """:func:`project_energy` with the boundary instants: one point per boundary, both ends included."""
+    energies = project_energy(start_energy, powers, efficiencies)
+    return [EnergyPoint(start_time + index * PERIOD, energy) for index, energy in enumerate(energies)]
+
+
+def energy_as_decimal(energy: Fraction) -> Decimal:
+    """The exact decimal of a quantized energy (what goes on the wire as ``soe``)."""
+    quantized = quantize_energy(energy)
+    scaled = quantized / ENERGY_QUANTUM
+    assert scaled.denominator == 1
+    return Decimal(scaled.numerator).scaleb(-9).normalize()

@@ -1,0 +1,184 @@
+"""Fault injection and the request log, for the platform API routes only (never ``/_sandbox``).
+
+Faults (POST /_sandbox/faults): a share ``errorRate`` of requests answers a status from
+``statuses`` without being processed; a share ``resetRate`` is processed and then the connection
+breaks mid-body (the response declares its full Content-Length, half of it is sent, the server
+closes the connection) — what a client's retries and idempotency must survive; ``latencyMs``
+delays every response. Every draw comes from ``random.Random(seed)``, three per request, so a
+seed replays the same sequence for the same sequence of requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.market import isoformat_z
+from reconciler.sandbox.wire import ApiError, dumps, invalid, require_object
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.state import SandboxState
+
+ADMIN_PREFIX = "/_sandbox"
+AUTH_PATH = "/auth/public/authenticate"  # its body holds a password: never logged
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+DEFAULT_STATUSES = (500, 503)
+
+
+class InjectedConnectionReset(Exception):
+    """Raised after half a response body, so the server drops the connection (a fault, not a bug)."""
+
+
+class SilenceInjectedResets(logging.Filter):
+    """Keeps uvicorn from logging a traceback for every reset the sandbox injects on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], InjectedConnectionReset))
+
+
+@dataclass
+class FaultPlan:
+    error_rate: float = 0.0
+    statuses: tuple[int, ...] = DEFAULT_STATUSES
+    latency_ms: int = 0
+    reset_rate: float = 0.0
+    seed: int = 0
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def draw(self) -> tuple[int | None, bool]:
+        """``(status to answer without processing, or None; whether to break the connection)``."""
+        error, reset, pick = self.rng.random(), self.rng.random(), self.rng.random()
+        if error < self.error_rate:
+            return self.statuses[int(pick * len(self.statuses))], False
+        return None, reset < self.reset_rate
+
+
+def parse_fault_plan(body: Any) -> FaultPlan | None:
+    """``{}`` clears; otherwise each field is checked (a mistake is a 400, nothing changes)."""
+    data = require_object(body, "the request body")
+    if not data:
+        return None
+    unknown = set(data) - {"errorRate", "statuses", "latencyMs", "resetRate", "seed"}
+    if unknown:
+        raise invalid(f"unknown fault fields {', '.join(sorted(unknown))}")
+
+    def rate(key: str) -> float:
+        value = data.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal)) or not 0 <= value <= 1:
+            raise invalid(f"{key} must be a number between 0 and 1, found {value}")
+        return float(value)
+
+    def whole(key: str, default: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise invalid(f"{key} must be a non-negative integer, found {value}")
+        return value
+
+    statuses = data.get("statuses", list(DEFAULT_STATUSES))
+    if (
+        not isinstance(statuses, list)
+        or not statuses
+        or not all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
+    ):
+        raise invalid(f"statuses must be a non-empty list of HTTP error statuses (400-599), found {statuses}")
+    return FaultPlan(
+        rate("errorRate"), tuple(statuses), whole("latencyMs", 0), rate("resetRate"), whole("seed", 0)
+    )
+
+
+def _logged_body(chunks: list[bytes]) -> Any:
+    raw = b"".join(chunks)
+    try:
+        return json.loads(raw, parse_float=Decimal) if raw.strip() else None
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+class PlatformMiddleware:
+    """Logs every platform API request and applies the fault plan; admin routes pass straight through."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or str(scope["path"]).startswith(ADMIN_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        state = self.state
+        with state.lock:
+            entry: dict[str, Any] = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "time": isoformat_z(state.now),
+            }
+            plan = state.faults
+            status, reset = plan.draw() if plan else (None, False)
+            latency = plan.latency_ms if plan else 0
+        chunks: list[bytes] = []
+
+        async def receive_body() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
+
+        if latency:
+            await asyncio.sleep(latency / 1000)
+        try:
+            if status is not None:
+                entry["fault"] = "error"
+                entry["status"] = status
+                await self._send_error(send, status)
+            elif reset:
+                entry["fault"] = "reset"
+                await self._process_then_reset(scope, receive_body, send, entry)
+            else:
+                await self._process(scope, receive_body, send, entry)
+        finally:
+            if scope["method"] in WRITE_METHODS and scope["path"] != AUTH_PATH and status is None:
+                entry["body"] = _logged_body(chunks)
+            with state.lock:
+                state.requests.append(entry)
+
+    async def _process(self, scope: Scope, receive: Receive, send: Send, entry: dict[str, Any]) -> None:
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+    async def _process_then_reset(
+        self, scope: Scope, receive: Receive, send: Send, entry: dict[str, Any]
+    ) -> None:
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        start = messages[0]
+        entry["status"] = start["status"]
+        body = b"".join(m.get("body", b"") for m in messages[1:])
+        await send(start)
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        raise InjectedConnectionReset(f"injected connection reset after {entry['method']} {entry['path']}")
+
+    @staticmethod
+    async def _send_error(send: Send, status: int) -> None:
+        error = ApiError("error on the platform", "injected fault (sandbox fault plan)", status)
+        payload = dumps({"error": error.message}).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,191 @@
+"""JSON shapes of the platform's objects (API.md §4, D4), built from sandbox state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from reconciler.market import PERIOD, day_start, delivery_day
+from reconciler.rules.capacity import CapacityMarket, ancillary_block_capacity
+from reconciler.rules.lifecycle import end_of_life
+from reconciler.rules.soe import energy_as_decimal, state_of_charge
+from reconciler.sandbox.assets import WHOLESALE, AssetState, floor_period
+from reconciler.sandbox.wire import invalid, parse_time, to_decimal
+
+DEFAULT_LOOKBACK = timedelta(hours=24)  # block GET default window: 24 h back ...
+DEFAULT_LOOKAHEAD = timedelta(hours=48)  # ... to 48 h ahead, clipped to the lifetime (API.md B2)
+
+
+def window(query: Mapping[str, str], now: datetime, *, required: bool = False) -> tuple[datetime, datetime]:
+    """``[start, end]`` from the query, greedy and inclusive at both ends (API.md §1)."""
+    start_text, end_text = query.get("start"), query.get("end")
+    if required and (not start_text or not end_text):
+        raise invalid("the query parameters 'start' and 'end' are required (RFC 3339)")
+    start = parse_time(start_text, "start") if start_text else now - DEFAULT_LOOKBACK
+    end = parse_time(end_text, "end") if end_text else now + DEFAULT_LOOKAHEAD
+    if end < start:
+        raise invalid(f"end {end_text} is before start {start_text}")
+    return start, end
+
+
+def default_asset_window(now: datetime) -> tuple[datetime, datetime]:
+    """V1 without start/end: assets operating between the previous local day and one year ahead."""
+    yesterday = delivery_day(now) - timedelta(days=1)
+    return day_start(yesterday), now + timedelta(days=365)
+
+
+def periods_in(asset: AssetState, start: datetime, end: datetime) -> Iterator[datetime]:
+    """The asset's periods whose start lies in ``[start, end]`` (greedy inclusive)."""
+    first = floor_period(start)
+    if first < start:
+        first += PERIOD
+    return asset.periods(first, end + timedelta(microseconds=1))
+
+
+def virtual_asset(asset: AssetState, now: datetime) -> dict[str, Any]:
+    """The VirtualAsset object, with the end-of-life fields (D10) current."""
+    spec = asset.spec
+    last_period = spec.end - PERIOD
+    end_energy = asset.projected_energy(spec.end)
+    eol = end_of_life(
+        end_energy,
+        asset.available_energy_capacity(last_period),
+        spec.energy_capacity,
+        spec.final_soc_tolerance,
+    )
+    current = min(max(floor_period(now), spec.start), last_period)
+    return {
+        "annualCycleLimit": spec.annual_cycle_limit,
+        "availableEnergyCapacity": asset.available_energy_capacity(current),
+        "blockIDs": [identifier for identifier, _ in asset.blocks()],
+        "blockMetadata": [
+            {"end": spec.end, "id": identifier, "market": market, "start": spec.start}
+            for identifier, market in asset.blocks()
+        ],
+        "chargeEfficiency": spec.charge_efficiency,
+        "createdAt": asset.created_at,
+        "dailyCycleLimit": spec.daily_cycle_limit,
+        "deliveryZone": spec.delivery_zone,
+        "dischargeEfficiency": spec.discharge_efficiency,
+        "dispatchGateClosureSeconds": spec.dispatch_gate_closure_seconds,
+        "eicCode": spec.eic_code,
+        "end": spec.end,
+        "endStateOfChargePercentage": eol.end_state_of_charge,
+        "energyCapacity": spec.energy_capacity,
+        "feedback": eol.feedback,
+        "finalSoCTolerance": spec.final_soc_tolerance,
+        "id": spec.id,
+        "imbalanceCharge": eol.imbalance_charge,
+        "imbalanceDischarge": eol.imbalance_discharge,
+        "portfolioID": spec.portfolio_id,
+        "protectedDurationSeconds": spec.protected_duration_seconds,
+        "rampRate": spec.ramp_rate,
+        "ratedChargePower": spec.rated_charge_power,
+        "ratedDischargePower": spec.rated_discharge_power,
+        "start": spec.start,
+        "totalAllowedCycles": spec.total_allowed_cycles,
+        "unitsEnergy": "kWh",
+        "unitsPower": "kW",
+    }
+
+
+def block(asset: AssetState, identifier: str, start: datetime, end: datetime) -> dict[str, Any]:
+    """A Block with ``schedule`` and ``powerCapacity`` for the periods in ``[start, end]``."""
+    market = asset.block_market(identifier)
+    assert market is not None
+    periods = list(periods_in(asset, start, end))
+    bids = asset.capacity_bids()
+    capacity: list[dict[str, Any]] = []
+    schedule: list[dict[str, Any]] = []
+    for period in periods:
+        if market == WHOLESALE:
+            wholesale = asset.wholesale(period, bids)
+            rated, available = wholesale.rated, wholesale.available
+            schedule.append({"power": asset.power(period), "time": period})
+        else:
+            committed = asset.commitments(period, bids)
+            rated = available = ancillary_block_capacity(CapacityMarket(market), committed)
+            schedule.append({"power": Decimal(0), "time": period})
+        capacity.append(
+            {
+                "chargePowerCapacity": available.charge,
+                "dischargePowerCapacity": available.discharge,
+                "ratedChargePowerCapacity": rated.charge,
+                "ratedDischargePowerCapacity": rated.discharge,
+                "time": period,
+            }
+        )
+    return {
+        "end": asset.spec.end,
+        "id": identifier,
+        "powerCapacity": capacity,
+        "ratedChargePower": asset.spec.rated_charge_power,
+        "ratedDischargePower": asset.spec.rated_discharge_power,
+        "schedule": schedule,
+        "start": asset.spec.start,
+        "unitsPower": "kW",
+    }
+
+
+def adjustments(asset: AssetState, start: datetime, end: datetime) -> dict[str, Any]:
+    return {
+        "adjustments": [
+            {
+                "acceptedSchedule": item.accepted,
+                "adjustedSchedule": item.adjusted,
+                "reason": item.reason,
+                "timestamp": item.time,
+            }
+            for item in sorted(asset.adjustments, key=lambda a: a.time)
+            if start <= item.time <= end
+        ]
+    }
+
+
+def energy_capacity(asset: AssetState, start: datetime, end: datetime) -> dict[str, Any]:
+    """Rated and available energy capacity per period. The docs do not show the field names;
+    these mirror the VirtualAsset's ``energyCapacity``/``availableEnergyCapacity``."""
+    return {
+        "energyCapacity": [
+            {
+                "availableEnergyCapacity": asset.available_energy_capacity(period),
+                "energyCapacity": asset.spec.energy_capacity,
+                "time": period,
+            }
+            for period in periods_in(asset, start, end)
+        ],
+        "unitsEnergy": "kWh",
+    }
+
+
+def state_of_energy_latest(asset: AssetState) -> dict[str, Any]:
+    return {"soe": energy_as_decimal(asset.soe), "time": asset.soe_time}
+
+
+def _capacity_at_instant(asset: AssetState, moment: datetime) -> Decimal:
+    return asset.available_energy_capacity(min(moment, asset.spec.end - PERIOD))
+
+
+def state_of_charge_projected(asset: AssetState, start: datetime, end: datetime) -> dict[str, Any]:
+    """SoC at each boundary instant in ``[start, end]`` (deprecated V8): recorded up to the latest
+    state of energy, projected along the active schedule after it; with the SoC bounds."""
+    first = floor_period(start)
+    if first < start:
+        first += PERIOD
+    points = []
+    moment = max(first, asset.spec.start)
+    while moment <= min(end, asset.spec.end):
+        energy = asset.energy_at(moment)
+        if energy is not None:
+            soc = state_of_charge(energy, _capacity_at_instant(asset, moment))
+            points.append(
+                {
+                    "boundaries": {"lower": asset.spec.soc_lower, "upper": asset.spec.soc_upper},
+                    "soc": to_decimal(soc),
+                    "time": moment,
+                }
+            )
+        moment += PERIOD
+    return {"stateOfChargePercentageTimeseries": points}

@@ -1,0 +1,59 @@
+"""Shared fixtures: real sandboxes on ephemeral loopback ports (tests talk HTTP to them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from reconciler.sandbox import RunningSandbox, running_sandbox
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+MakeSandbox = Callable[[dict[str, Any] | Path | str], RunningSandbox]
+
+
+class _FixtureDumper(yaml.SafeDumper):
+    """Writes ``Decimal`` as a YAML number, so test fixtures can hold exact values."""
+
+
+_FixtureDumper.add_representer(
+    Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", str(value))
+)
+
+
+@pytest.fixture
+def example_fixture_path() -> Path:
+    """``examples/sandbox-fixture.yaml``: the embedded sandbox of ``reconciler plan examples/``."""
+    return EXAMPLES / "sandbox-fixture.yaml"
+
+
+@pytest.fixture
+def sandbox(example_fixture_path: Path) -> Iterator[RunningSandbox]:
+    """A fresh sandbox of the example fixture, served over HTTP for this one test."""
+    with running_sandbox(example_fixture_path) as running:
+        yield running
+
+
+@pytest.fixture
+def make_sandbox(tmp_path: Path) -> Iterator[MakeSandbox]:
+    """Factory: ``make_sandbox(fixture_dict_or_path)`` serves a sandbox of that fixture until the
+    test ends. A dict is written as YAML into ``tmp_path`` first, so it is loaded like a file."""
+    with ExitStack() as stack:
+        count = 0
+
+        def make(fixture: dict[str, Any] | Path | str) -> RunningSandbox:
+            nonlocal count
+            if isinstance(fixture, dict):
+                count += 1
+                path = tmp_path / f"sandbox-fixture-{count}.yaml"
+                path.write_text(yaml.dump(fixture, Dumper=_FixtureDumper, sort_keys=False), encoding="utf-8")
+                fixture = path
+            return stack.enter_context(running_sandbox(fixture))
+
+        yield make
