@@ -176,7 +176,11 @@ class PlatformClient:
         *,
         deadline: float | None = None,
     ) -> Block:
-        """Upsert the given periods of the wholesale block (D1); all or nothing."""
+        """Upsert the given periods of the wholesale block (D1); all or nothing.
+
+        Returns the block as the platform answers the write: over its default window (24 h back to
+        48 h ahead), which need not include every period written; re-read with :meth:`get_block`.
+        """
         if not points:
             raise ValueError("put_schedule needs at least one point")
         raw = self._session.request(
@@ -228,6 +232,14 @@ class PlatformClient:
             deadline=deadline,
         )
         return parse_product_bids(raw) if raw is not None else []
+
+    def put_json(self, path: str, body: Any, *, deadline: float | None = None) -> Any:
+        """Send a PUT exactly as a saved plan recorded it (``path`` relative to the base URL).
+
+        Apply uses this so the request on the wire is the one the plan showed; it is retried
+        like every PUT (idempotent) within ``deadline``.
+        """
+        return self._session.request("PUT", path, body=body, deadline=deadline)
 
     def get_results(self, va_id: str, market: Market, day: date) -> list[ProductResults]:
         raw = self._get(self._va_path(va_id, results_path(market)), day_params(market, day))
