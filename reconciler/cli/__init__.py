@@ -23,6 +23,22 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "validate",
         "Check manifests offline: schema, grid, units, products.",
     ),
+    "plan": (
+        "reconciler.cli.plan",
+        "plan",
+        "Read live state, validate, and show the writes that would be made.",
+    ),
+    "apply": (
+        "reconciler.cli.apply",
+        "apply",
+        "Make the writes of a saved plan, or plan-confirm-apply manifests.",
+    ),
+    "drift": (
+        "reconciler.cli.drift",
+        "drift",
+        "Report differences between manifests and live state, with causes.",
+    ),
+    "show": ("reconciler.cli.show", "show", "Render a saved plan file (text, JSON or markdown)."),
     "sandbox": ("reconciler.cli.sandbox", "sandbox", "Serve the local LAYR platform sandbox over HTTP."),
 }
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.live import LiveAsset, LiveState
 from reconciler.manifest import Manifest
 from reconciler.market import ProductDateCode, parse_product_date_code
+from reconciler.plan.causes import Cause, DriftEntry, bid_drift
 from reconciler.plan.changes import committed_now, diff_bids, diff_schedule, schedule_change
 from reconciler.plan.checks import (
     check_ancillary_capacity,
@@ -22,6 +24,15 @@ from reconciler.plan.model import Change, ChangeKind, Plan, Prediction, TargetIn
 from reconciler.plan.predict import bid_predictions, project
 
 
+@dataclass
+class AssetPlan:
+    changes: list[Change] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    predictions: list[Prediction] = field(default_factory=list)
+    drift: list[DriftEntry] = field(default_factory=list)
+    soc: list[tuple[datetime, float]] = field(default_factory=list)
+
+
 def make_plan(
     manifests: Sequence[Manifest],
     live: LiveState,
@@ -29,70 +40,75 @@ def make_plan(
     target: TargetInfo,
     extra: Iterable[Diagnostic] = (),
 ) -> Plan:
-    changes: list[Change] = []
-    diagnostics: list[Diagnostic] = list(extra)
-    predictions: list[Prediction] = []
+    parts: list[AssetPlan] = []
+    diagnostics = list(extra)
     fingerprints: dict[str, str] = {}
     soc: dict[str, list[tuple[datetime, float]]] = {}
     for manifest in manifests:
         asset = live.assets.get(manifest.virtual_asset)
         if asset is None:
-            diagnostics.append(
-                diag(
-                    Severity.ERROR,
-                    "unknown-virtual-asset",
-                    f"virtual asset {manifest.virtual_asset} does not exist in organisation {target.organisation} "
-                    "(or this account may not dispatch it)",
-                    manifest.name,
-                    manifest.source,
-                    expected="a virtual asset of the target's organisation",
-                    found=manifest.virtual_asset,
-                )
-            )
+            diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
         fingerprints.update(asset.fingerprints)
-        asset_changes, asset_diags, asset_predictions, asset_soc = plan_asset(
-            manifest, asset, now, target.organisation
-        )
-        changes += asset_changes
-        diagnostics += asset_diags
-        predictions += asset_predictions
-        if asset_changes:
-            soc[manifest.name] = asset_soc
+        part = plan_asset(manifest, asset, now, target.organisation)
+        parts.append(part)
+        if part.changes:
+            soc[manifest.name] = part.soc
     return Plan(
         target=target,
         now=now,
-        changes=tuple(write_order(changes)),
-        diagnostics=tuple(diagnostics),
-        predictions=tuple(sorted(predictions, key=lambda p: (p.address, p.time, p.reason))),
+        changes=tuple(write_order([c for p in parts for c in p.changes])),
+        diagnostics=tuple(diagnostics + [d for p in parts for d in p.diagnostics]),
+        predictions=tuple(
+            sorted((x for p in parts for x in p.predictions), key=lambda x: (x.address, x.time, x.reason))
+        ),
         fingerprints=fingerprints,
+        drift=tuple(d for p in parts for d in p.drift),
         soc=soc,
     )
 
 
-def plan_asset(
-    manifest: Manifest, asset: LiveAsset, now: datetime, organisation: str
-) -> tuple[list[Change], list[Diagnostic], list[Prediction], list[tuple[datetime, float]]]:
-    diagnostics = check_lifetime(manifest, asset)
+def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation: str) -> AssetPlan:
+    part = AssetPlan()
+    part.diagnostics += check_lifetime(manifest, asset)
     schedule = diff_schedule(manifest, asset, now)
-    diagnostics += check_locked(manifest, asset, schedule)
+    part.diagnostics += check_locked(manifest, asset, schedule)
     bids = diff_bids(manifest, asset, organisation, now)
-    diagnostics += bids.diagnostics
-    changes: list[Change] = list(bids.changes)
+    part.diagnostics += bids.diagnostics
+    part.changes += bids.changes
     if (change := schedule_change(manifest, asset, organisation, schedule)) is not None:
-        changes.append(change)
+        part.changes.append(change)
 
     before = committed_now(asset)
     changed_codes = [_code(c) for c in bids.changes]
-    diagnostics += check_ancillary_capacity(manifest, asset, bids.final, changed_codes)
+    part.diagnostics += check_ancillary_capacity(manifest, asset, bids.final, changed_codes)
     capacity = wholesale_capacity_after(asset, before, bids.final)
     affected = set(schedule.writes) | {t for code in changed_codes for t in code.periods() if t in capacity}
-    editable_affected = {t for t in affected if t >= now}
-    diagnostics += check_wholesale_capacity(manifest, asset, schedule.final, capacity, editable_affected)
+    part.diagnostics += check_wholesale_capacity(
+        manifest, asset, schedule.final, capacity, {t for t in affected if t >= now}
+    )
 
     projection = project(manifest, asset, schedule.final, now)
-    predictions = projection.predictions + bid_predictions(manifest, changed_codes, before, bids.final)
-    return changes, diagnostics + projection.diagnostics, predictions, projection.soc
+    part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, bids.final)
+    part.diagnostics += projection.diagnostics
+    part.soc = projection.soc
+    part.drift += list(schedule.drift) + [
+        d for d in bid_drift(manifest, asset) if d.cause is Cause.AUCTION_RESULT
+    ]
+    return part
+
+
+def _unknown_asset(manifest: Manifest, organisation: str) -> Diagnostic:
+    return diag(
+        Severity.ERROR,
+        "unknown-virtual-asset",
+        f"virtual asset {manifest.virtual_asset} does not exist in organisation {organisation} "
+        "(or this account may not dispatch it)",
+        manifest.name,
+        manifest.source,
+        expected="a virtual asset of the target's organisation",
+        found=manifest.virtual_asset,
+    )
 
 
 def _code(change: Change) -> ProductDateCode:

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.live import LiveAsset
-from reconciler.manifest import BidSection, DesiredBid, Manifest, ScheduleMode
+from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
     Market,
     PeriodState,
@@ -26,12 +26,12 @@ from reconciler.market import (
     isoformat_z,
     parse_product_date_code,
     period_state,
-    periods_between,
 )
+from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, schedule_drift, schedule_scope
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.rules.bids import accepted_capacity
-from reconciler.rules.units import json_number, normalize
+from reconciler.rules.units import exact_number, json_number, normalize
 
 
 @dataclass(frozen=True)
@@ -40,24 +40,8 @@ class ScheduleDiff:
 
     writes: Mapping[datetime, Decimal]  # editable periods -> desired kW
     locked: Mapping[datetime, tuple[Decimal, Decimal, PeriodState]]  # period -> (desired, live, state)
+    drift: tuple[DriftEntry, ...]  # differences the platform caused: never written
     final: Mapping[datetime, Decimal]  # the live schedule with the writes applied
-
-
-def schedule_scope(manifest: Manifest, asset: LiveAsset, now: datetime) -> dict[datetime, Decimal]:
-    """The periods this manifest manages and their desired kW.
-
-    ``partial``: only the listed periods. ``exact``: every period of the asset's lifetime that
-    has not started yet is managed too; unlisted ones are desired at 0 kW.
-    """
-    schedule = manifest.wholesale
-    if schedule is None:
-        return {}
-    desired = dict(schedule.points)
-    if schedule.mode is ScheduleMode.EXACT:
-        for period in periods_between(asset.va.start, asset.va.end):
-            if period >= now and period not in desired:
-                desired[period] = Decimal(0)
-    return desired
 
 
 def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> ScheduleDiff:
@@ -65,10 +49,15 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
     gate = asset.va.dispatch_gate_closure_seconds
     writes: dict[datetime, Decimal] = {}
     locked: dict[datetime, tuple[Decimal, Decimal, PeriodState]] = {}
-    for period, wanted in sorted(schedule_scope(manifest, asset, now).items()):
-        current = live.get(period, Decimal(0))
-        if normalize(current) == normalize(wanted):
+    drift: list[DriftEntry] = []
+    scope = schedule_scope(manifest, asset, now)
+    for entry in schedule_drift(manifest, asset, now):
+        if entry.cause in PLATFORM_CAUSES:
+            drift.append(entry)
             continue
+        period = entry.time
+        wanted = scope[period]
+        current = live.get(period, Decimal(0))
         state = period_state(period, now, gate)
         if state is PeriodState.EDITABLE:
             writes[period] = wanted
@@ -76,7 +65,7 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
             locked[period] = (wanted, current, state)
     final = dict(live)
     final.update(writes)
-    return ScheduleDiff(writes=writes, locked=locked, final=final)
+    return ScheduleDiff(writes=writes, locked=locked, drift=tuple(drift), final=final)
 
 
 def schedule_change(
@@ -86,7 +75,7 @@ def schedule_change(
         return None
     va = asset.va
     points = sorted(diff.writes.items())
-    body = {"schedule": [{"time": isoformat_z(t), "power": json_number(kw)} for t, kw in points]}
+    body = {"schedule": [{"time": isoformat_z(t), "power": exact_number(kw)} for t, kw in points]}
     live = asset.wholesale.schedule
     return Change(
         address=f"{manifest.name}/wholesale",
@@ -121,11 +110,11 @@ def bid_json(bid: DesiredBid | Bid, market: Market) -> dict[str, Any]:
         offered, capacity_price, energy_price = bid.offered_kw, bid.capacity_price, bid.energy_price
     else:
         offered, capacity_price, energy_price = bid.offered_capacity, bid.capacity_price, bid.energy_price
-    body: dict[str, Any] = {"offeredCapacity": json_number(offered)}
+    body: dict[str, Any] = {"offeredCapacity": exact_number(offered)}
     if market is not Market.AFRR_ENERGY:
-        body["capacityPrice"] = json_number(capacity_price) if capacity_price is not None else None
+        body["capacityPrice"] = exact_number(capacity_price) if capacity_price is not None else None
     if market is not Market.FCR:
-        body["energyPrice"] = json_number(energy_price) if energy_price is not None else None
+        body["energyPrice"] = exact_number(energy_price) if energy_price is not None else None
     return body
 
 

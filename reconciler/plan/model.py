@@ -14,6 +14,7 @@ from typing import Any
 
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.market import isoformat_z, parse_instant
+from reconciler.plan.causes import DriftEntry
 
 FORMAT_VERSION = "1"
 
@@ -167,6 +168,7 @@ class Plan:
     diagnostics: tuple[Diagnostic, ...]
     predictions: tuple[Prediction, ...]
     fingerprints: dict[str, str] = field(default_factory=dict)
+    drift: tuple[DriftEntry, ...] = ()
     soc: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # projected SoC % per asset
 
     @property

@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import ReconcilerError
 from reconciler.market import isoformat_z, parse_instant
+from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
 
 
@@ -33,6 +35,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "diagnostics": [d.to_json() for d in plan.diagnostics],
         "predictions": [p.to_json() for p in plan.predictions],
         "fingerprints": dict(sorted(plan.fingerprints.items())),
+        "drift": [d.to_json() for d in plan.drift],
         "summary": plan.summary(),
         "projected_soc": {
             asset: [{"time": isoformat_z(t), "soc": soc} for t, soc in points]
@@ -51,6 +54,7 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         ),
         predictions=tuple(Prediction.from_json(p) for p in data.get("predictions", [])),
         fingerprints=dict(data.get("fingerprints", {})),
+        drift=tuple(DriftEntry.from_json(d) for d in data.get("drift", [])),
         soc={
             asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
             for asset, points in data.get("projected_soc", {}).items()
@@ -58,8 +62,16 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
     )
 
 
+def _decimal(value: object) -> float:
+    # A decimal from a manifest (95.5, 0.943) has a float whose shortest repr is the same text,
+    # so the JSON text is exact and reads back as the same Decimal (parse_float=Decimal).
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def dumps(plan: Plan) -> str:
-    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False, default=_decimal) + "\n"
 
 
 def write_plan(plan: Plan, path: Path) -> None:
@@ -80,7 +92,7 @@ def read_plan(path: Path) -> Plan:
     from reconciler.schemas import load_schema
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such plan file") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -13,6 +13,7 @@ from reconciler.diagnostics import Severity
 from reconciler.market import MARKET_TZ
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, Plan, PredictionReason
+from reconciler.plan.render_drift import render_drift_markdown
 from reconciler.plan.render_text import change_lines, summary_line, target_line
 
 BUDGET = 60_000
@@ -84,7 +85,7 @@ def render_markdown(plan: Plan, budget: int = BUDGET) -> str:
         head.append("")
 
     problems = [d for d in plan.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
-    tail: list[str] = []
+    tail: list[str] = render_drift_markdown(plan.drift, "Drift the platform caused (no write planned)")
     if problems:
         tail += ["#### Errors and warnings", ""]
         tail += [

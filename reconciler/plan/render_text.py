@@ -11,6 +11,7 @@ from reconciler.diagnostics import Severity
 from reconciler.market import isoformat_z
 from reconciler.plan.fmt import MINUS, direction, fmt_energy, fmt_power, local, runs
 from reconciler.plan.model import Action, Change, ChangeKind, Plan, PredictionReason
+from reconciler.plan.render_drift import render_drift_text
 
 SYMBOLS = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.DELETE: ("-", "red")}
 
@@ -86,6 +87,10 @@ def render_text(plan: Plan, color: bool = False) -> str:
         for p in others:
             out.append(f"  {p.address}: {p.detail or f'{p.requested} → {p.predicted}'}")
         out.append("")
+
+    drift = render_drift_text(plan.drift, "Drift the platform caused (no write planned)")
+    if drift:
+        out += [*drift, ""]
 
     for severity, title, colour in (
         (Severity.ERROR, "Errors", "red"),

@@ -45,6 +45,13 @@ def json_number(value: Number) -> int | float:
     return float(value)
 
 
+def exact_number(value: int | Decimal) -> int | Decimal:
+    """A number for a request body: an int when whole, else the exact ``Decimal``."""
+    if isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else value.normalize()
+
+
 def normalize(value: Number) -> Decimal | Fraction | int:
     """Canonical form for comparing values: whole numbers become ``int``."""
     fraction = Fraction(value)

@@ -1,0 +1,37 @@
+"""``drift``: every difference between the manifests and live state, each with its cause.
+
+A pure function of the manifests, the live state and ``now``; causes come from
+:mod:`reconciler.plan.causes`, the same classification the planner uses to leave platform
+corrections alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from reconciler.live import LiveState
+from reconciler.manifest import Manifest
+from reconciler.market import isoformat_z
+from reconciler.plan.causes import DriftEntry, bid_drift, schedule_drift
+
+FORMAT_VERSION = "1"
+
+
+def find_drift(manifests: Sequence[Manifest], live: LiveState, now: datetime) -> list[DriftEntry]:
+    entries: list[DriftEntry] = []
+    for manifest in manifests:
+        asset = live.assets.get(manifest.virtual_asset)
+        if asset is None:
+            continue
+        entries += schedule_drift(manifest, asset, now) + bid_drift(manifest, asset)
+    return entries
+
+
+def drift_json(entries: Sequence[DriftEntry], target: dict[str, object], now: datetime) -> dict[str, object]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": target,
+        "now": isoformat_z(now),
+        "drift": [e.to_json() for e in entries],
+    }

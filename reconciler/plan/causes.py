@@ -1,0 +1,206 @@
+"""Why live state differs from the manifests: one cause per difference.
+
+DECISIONS.md D2, D9, D16, D17:
+
+- ``revalidation``: a ``STATE_OF_ENERGY_BOUNDARIES`` adjustment explains it (D7);
+- ``unavailability``: an ``AVAILABILITY`` adjustment explains it, or the period's available
+  capacity is below rated and live equals the clipped value (D9);
+- ``auction_result``: the bid was rejected, or accepted below what was offered (D17);
+- ``out_of_band``: nothing on the platform explains it: someone wrote it outside reconciler.
+
+The planner never writes a period whose difference the platform caused (the first two): it
+lists it as drift instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from reconciler.live import LiveAsset
+from reconciler.manifest import Manifest, ScheduleMode
+from reconciler.market import Market, isoformat_z, parse_instant, periods_between
+from reconciler.platform.models import Adjustment
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.units import json_number, normalize
+
+REASON_REVALIDATION = "STATE_OF_ENERGY_BOUNDARIES"  # D2
+REASON_AVAILABILITY = "AVAILABILITY"  # D2
+
+
+class Cause(StrEnum):
+    REVALIDATION = "revalidation"
+    UNAVAILABILITY = "unavailability"
+    AUCTION_RESULT = "auction_result"
+    OUT_OF_BAND = "out_of_band"
+
+
+PLATFORM_CAUSES = frozenset({Cause.REVALIDATION, Cause.UNAVAILABILITY})
+
+
+@dataclass(frozen=True)
+class DriftEntry:
+    """One difference: a schedule period (``time`` its UTC start) or one bid product."""
+
+    address: str
+    asset: str
+    time: datetime
+    desired: int | float
+    live: int | float
+    cause: Cause
+    reason: str  # the platform's adjustment reason or result, or "" for out_of_band
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "time": isoformat_z(self.time),
+            "desired": self.desired,
+            "live": self.live,
+            "cause": str(self.cause),
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DriftEntry:
+        return cls(
+            address=data["address"],
+            asset=data.get("asset", data["address"].split("/", 1)[0]),
+            time=parse_instant(data["time"]),
+            desired=data["desired"],
+            live=data["live"],
+            cause=Cause(data["cause"]),
+            reason=data["reason"],
+            detail=data["detail"],
+        )
+
+
+def explain_period(
+    period: datetime,
+    desired: Decimal,
+    live: Decimal,
+    asset: LiveAsset,
+    adjustments: Mapping[datetime, Adjustment],
+) -> tuple[Cause, str, str]:
+    """The cause of one period's difference, with the platform's reason and a sentence."""
+    adjustment = adjustments.get(period)
+    if adjustment is not None and normalize(adjustment.accepted) == normalize(desired):
+        if adjustment.reason == REASON_REVALIDATION:
+            return (
+                Cause.REVALIDATION,
+                adjustment.reason,
+                "re-validation cut it to keep the state of charge within its bounds",
+            )
+        if adjustment.reason == REASON_AVAILABILITY:
+            return (
+                Cause.UNAVAILABILITY,
+                adjustment.reason,
+                "clipped to the power left during an unavailability",
+            )
+    capacity = asset.wholesale.power_capacity.get(period)
+    if capacity is not None and normalize(live) != normalize(desired):
+        limit = capacity.charge if desired < 0 else capacity.discharge
+        rated = capacity.rated_charge if desired < 0 else capacity.rated_discharge
+        if limit < rated and abs(desired) > limit and abs(live) == limit:
+            return (
+                Cause.UNAVAILABILITY,
+                "AVAILABLE_BELOW_RATED",
+                f"only {json_number(limit)} kW are available",
+            )
+    return Cause.OUT_OF_BAND, "", "nothing on the platform explains it: it was changed outside reconciler"
+
+
+def adjustments_by_period(asset: LiveAsset) -> dict[datetime, Adjustment]:
+    """The latest adjustment of each period (a period can be clipped, then re-validated)."""
+    return {a.time: a for a in asset.adjustments}
+
+
+def schedule_scope(manifest: Manifest, asset: LiveAsset, now: datetime) -> dict[datetime, Decimal]:
+    """The periods this manifest manages and their desired kW.
+
+    ``partial``: only the listed periods. ``exact``: every period of the asset's lifetime that
+    has not started yet is managed too; unlisted ones are desired at 0 kW.
+    """
+    schedule = manifest.wholesale
+    if schedule is None:
+        return {}
+    desired = dict(schedule.points)
+    if schedule.mode is ScheduleMode.EXACT:
+        for period in periods_between(asset.va.start, asset.va.end):
+            if period >= now and period not in desired:
+                desired[period] = Decimal(0)
+    return desired
+
+
+def schedule_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[DriftEntry]:
+    adjustments = adjustments_by_period(asset)
+    entries: list[DriftEntry] = []
+    for period, desired in sorted(schedule_scope(manifest, asset, now).items()):
+        live = asset.wholesale.schedule.get(period, Decimal(0))
+        if normalize(live) == normalize(desired):
+            continue
+        cause, reason, detail = explain_period(period, desired, live, asset, adjustments)
+        entries.append(
+            DriftEntry(
+                f"{manifest.name}/wholesale",
+                manifest.name,
+                period,
+                json_number(desired),
+                json_number(live),
+                cause,
+                reason,
+                detail,
+            )
+        )
+    return entries
+
+
+def bid_drift(manifest: Manifest, asset: LiveAsset) -> list[DriftEntry]:
+    entries: list[DriftEntry] = []
+    for bid in manifest.bids:
+        code = bid.code
+        key = "fcr" if code.market is Market.FCR else "afrr"
+        address = f"{manifest.name}/{key}/{code}"
+        start = code.window()[0]
+        offered = accepted_capacity(bid.offered_kw)
+        result = asset.results.get(code)
+        live_bids = asset.bids.get(code)
+        live_offered = sum(accepted_capacity(b.offered_capacity) for b in live_bids.bids) if live_bids else 0
+        if result and result.results:
+            accepted = sum(accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted)
+            if accepted < offered:
+                rejected = not any(r.accepted for r in result.results)
+                entries.append(
+                    DriftEntry(
+                        address,
+                        manifest.name,
+                        start,
+                        offered,
+                        accepted,
+                        Cause.AUCTION_RESULT,
+                        "REJECTED" if rejected else "PARTIALLY_ACCEPTED",
+                        "the auction rejected the bid; its capacity went back to wholesale"
+                        if rejected
+                        else f"the auction accepted {accepted} of {offered} kW; the rest went back to wholesale",
+                    )
+                )
+                continue
+        if live_offered != offered:
+            entries.append(
+                DriftEntry(
+                    address,
+                    manifest.name,
+                    start,
+                    offered,
+                    live_offered,
+                    Cause.OUT_OF_BAND,
+                    "",
+                    "the live bid differs from the manifest: it was changed outside reconciler",
+                )
+            )
+    return entries

@@ -1,0 +1,111 @@
+"""Drift for people: grouped by cause and asset, runs of periods merged, what it means for the trader."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconciler.market import PERIOD
+from reconciler.plan.causes import Cause, DriftEntry
+from reconciler.plan.fmt import fmt_power, local
+
+MEANING = {
+    Cause.REVALIDATION: "The platform cut these periods at re-validation (7 minutes before delivery) to keep the "
+    "state of charge within its bounds, and nominates the live value. Close your position or accept the imbalance.",
+    Cause.UNAVAILABILITY: "An unavailability left less power than scheduled, so the platform clipped these periods "
+    "(you are compensated). Close your position or accept the imbalance.",
+    Cause.AUCTION_RESULT: "The auction accepted less than offered; the rest went back to the wholesale block and "
+    "can be traded there.",
+    Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler. `reconciler "
+    "apply` reverts them where still editable.",
+}
+TITLES = {
+    Cause.REVALIDATION: "Re-validation corrections",
+    Cause.UNAVAILABILITY: "Unavailability clipping",
+    Cause.AUCTION_RESULT: "Auction results",
+    Cause.OUT_OF_BAND: "Changed outside reconciler",
+}
+
+
+@dataclass(frozen=True)
+class DriftRun:
+    address: str
+    start: datetime
+    end: datetime
+    desired: int | float
+    live: int | float
+    reason: str
+    detail: str
+    is_schedule: bool
+
+    def describe(self) -> str:
+        if not self.is_schedule:
+            return f"{self.address}: offered {fmt_power(self.desired)}, live {fmt_power(self.live)} — {self.detail}"
+        if self.end - self.start == PERIOD:
+            when = local(self.start)
+        else:
+            when = f"{local(self.start)}–{local(self.end, with_date=False)}"
+        return (
+            f"{self.address} {when}: desired {fmt_power(self.desired)}, live {fmt_power(self.live)} "
+            f"(the platform will nominate {fmt_power(self.live)}) — {self.detail}"
+        )
+
+
+def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
+    runs: list[DriftRun] = []
+    for e in sorted(entries, key=lambda e: (e.address, e.time)):
+        schedule = e.address.endswith("/wholesale")
+        last = runs[-1] if runs else None
+        if (
+            schedule
+            and last is not None
+            and last.is_schedule
+            and last.address == e.address
+            and last.end == e.time
+            and (last.desired, last.live, last.reason) == (e.desired, e.live, e.reason)
+        ):
+            runs[-1] = DriftRun(
+                e.address, last.start, e.time + PERIOD, e.desired, e.live, e.reason, e.detail, True
+            )
+        else:
+            runs.append(
+                DriftRun(e.address, e.time, e.time + PERIOD, e.desired, e.live, e.reason, e.detail, schedule)
+            )
+    return runs
+
+
+def grouped(entries: Sequence[DriftEntry]) -> dict[Cause, dict[str, list[DriftRun]]]:
+    by_cause: dict[Cause, dict[str, list[DriftEntry]]] = defaultdict(lambda: defaultdict(list))
+    for entry in entries:
+        by_cause[entry.cause][entry.asset].append(entry)
+    return {
+        cause: {asset: merge_runs(items) for asset, items in sorted(by_cause[cause].items())}
+        for cause in Cause
+        if cause in by_cause
+    }
+
+
+def render_drift_text(entries: Sequence[DriftEntry], heading: str = "Drift") -> list[str]:
+    if not entries:
+        return []
+    lines = [f"{heading} ({len(entries)} difference{'s' if len(entries) != 1 else ''}):"]
+    for cause, assets in grouped(entries).items():
+        lines.append(f"  {TITLES[cause]} [{cause}]: {MEANING[cause]}")
+        for runs in assets.values():
+            lines += [f"    {run.describe()}" for run in runs]
+    return lines
+
+
+def render_drift_markdown(entries: Sequence[DriftEntry], heading: str = "Drift") -> list[str]:
+    if not entries:
+        return []
+    lines = [f"#### {heading}", ""]
+    for cause, assets in grouped(entries).items():
+        lines += [f"**{TITLES[cause]}** (`{cause}`): {MEANING[cause]}", ""]
+        for asset, runs in assets.items():
+            lines.append(f"- **{asset}**")
+            lines += [f"  - {run.describe()}" for run in runs]
+        lines.append("")
+    return lines

@@ -1,0 +1,61 @@
+"""A project folder (reconciler.yaml + manifests) aimed at a running sandbox, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.cli import main
+
+MUNICH = "7c1e0d4e-0000-4000-8000-000000000001"
+BERLIN = "7c1e0d4e-0000-4000-8000-000000000002"
+HAMBURG = "7c1e0d4e-0000-4000-8000-000000000003"
+ORG = "org-demo"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
+    """Run the real CLI entry point (with its error handler) in-process."""
+    capsys.readouterr()
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def write_project(root: Path, url: str, manifests: dict[str, str]) -> Path:
+    """A project whose default target is the running sandbox at ``url`` (kind emulator)."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "reconciler.yaml").write_text(
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+    )
+    for name, text in manifests.items():
+        (root / name).write_text(textwrap.dedent(text))
+    return root
+
+
+def manifest(name: str, va: str, body: str) -> str:
+    """A VirtualAsset document with ``body`` (YAML, already indented for ``spec:``)."""
+    head = f"apiVersion: reconciler/v1\nkind: VirtualAsset\nmetadata:\n  name: {name}\nspec:\n  virtualAsset: {va}\n"
+    return head + textwrap.indent(textwrap.dedent(body), "  ")
+
+
+def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in requests if r["method"] in ("PUT", "POST") and not r["path"].startswith("/auth")]

@@ -1,0 +1,216 @@
+"""Plan and apply over real HTTP against the sandbox (the example fixture: clock 2026-11-23 06:55 CET)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from reconciler.schemas import load_schema
+from tests.plan.helpers import MUNICH, manifest, run, write_project, writes
+
+SCHEDULE_AND_BID = manifest(
+    "munich-1",
+    MUNICH,
+    """\
+    wholesale:
+      unit: MW
+      mode: partial
+      schedule:
+        - {from: "2026-11-24T02:00", to: "2026-11-24T04:00", power: -2}
+        - {from: "2026-11-24T18:00", to: "2026-11-24T20:00", power: 2}
+    fcr:
+      unit: MW
+      bids:
+        - {day: 2026-11-24, product: NEGPOS_08_12, capacity: 2, capacityPrice: 95.5}
+    """,
+)
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAYR_USERNAME", "demo")
+    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
+    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+
+
+def test_apply_then_plan_shows_no_changes(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+
+    first = run(capsys, "plan", str(project), "--detailed-exitcode")
+    assert first.exit_code == 2, first.out + first.err
+    assert "Plan: 1 to create, 1 to update, 0 to delete — 2 requests" in first.out
+
+    applied = run(capsys, "apply", str(project), "--auto-approve")
+    assert applied.exit_code == 0, applied.out + applied.err
+    assert "2 applied, 0 failed" in applied.out
+    puts = writes(sandbox.requests())
+    assert [r["method"] for r in puts] == ["PUT", "PUT"]
+    # the schedule PUT carries only the 16 changed periods
+    schedule_put = next(r for r in puts if "/blocks/" in r["path"])
+    assert len(schedule_put["body"]["schedule"]) == 16
+
+    again = run(capsys, "plan", str(project), "--detailed-exitcode")
+    assert again.exit_code == 0, again.out + again.err
+    assert "No changes" in again.out
+
+
+def test_json_plan_validates_against_schema(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    result = run(capsys, "plan", str(project), "--format", "json")
+    assert result.exit_code == 0, result.err
+    plan = result.json()
+    jsonschema.validate(plan, load_schema("plan.schema.json"))
+    assert plan["format_version"] == "1"
+    assert plan["target"]["organisation"] == "org-demo"
+    bid = next(c for c in plan["changes"] if c["kind"] == "fcr_bid")
+    assert bid["request"] == {
+        "method": "PUT",
+        "path": f"/organisations/org-demo/virtual-assets/{MUNICH}/ancillary/fcr/bids/2026-11-24_NEGPOS_08_12",
+        "body": [{"offeredCapacity": 2000, "capacityPrice": 95.5}],
+    }
+    assert bid["deadline"] == "2026-11-23T06:30:00Z"  # 07:30 CET on D-1
+    assert plan["expires_at"] == "2026-11-23T06:30:00Z"  # the earliest deadline among the changes
+
+
+def test_saved_plan_applies_exactly(sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+    shown = run(capsys, "show", str(plan_file))
+    assert shown.exit_code == 0 and "munich-1/fcr/2026-11-24_NEGPOS_08_12" in shown.out
+
+    result = run(capsys, "apply", str(plan_file), "--target", "local")
+    assert result.exit_code == 0, result.out + result.err
+    assert len(writes(sandbox.requests())) == 2
+
+
+def test_stale_plan_is_refused(sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+
+    # someone else writes the same asset in between
+    other = write_project(
+        tmp_path / "other",
+        sandbox.url,
+        {
+            "m.yaml": manifest(
+                "munich-1",
+                MUNICH,
+                "wholesale: {mode: partial, schedule: [{at: '2026-11-25T10:00', power: -1000}]}\n",
+            )
+        },
+    )
+    assert run(capsys, "apply", str(other), "--auto-approve").exit_code == 0
+    before = len(writes(sandbox.requests()))
+
+    result = run(capsys, "apply", str(plan_file), "--target", "local")
+    assert result.exit_code == 1
+    assert "stale" in result.err and f"{MUNICH}/wholesale" in result.err
+    assert len(writes(sandbox.requests())) == before  # nothing written
+
+
+def test_expired_plan_is_refused(sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+    sandbox.set_clock("2026-11-23T07:31:00+01:00")  # past the FCR deadline 07:30
+
+    result = run(capsys, "apply", str(plan_file), "--target", "local")
+    assert result.exit_code == 1
+    assert "expired" in result.err
+    assert writes(sandbox.requests()) == []
+
+
+def test_changed_bid_after_deadline_is_an_error(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.set_clock("2026-11-23T07:45:00+01:00")
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    result = run(capsys, "plan", str(project))
+    assert result.exit_code == 1
+    assert "bidding for 2026-11-24_NEGPOS_08_12 closed at 2026-11-23T06:30:00Z" in result.out
+    assert "munich.yaml" in result.out  # points at the manifest
+
+
+def test_frozen_period_difference_is_reported_not_written(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 06:55 now: the 07:00 period closed at 06:54:30 (330 s gate closure); 08:00 is editable
+    body = "wholesale: {mode: partial, schedule: [{at: '2026-11-23T07:00', power: -1000}, {at: '2026-11-23T08:00', power: -1000}]}\n"
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+    result = run(capsys, "plan", str(project), "--format", "json")
+    assert result.exit_code == 0, result.err
+    plan = result.json()
+    [change] = plan["changes"]
+    assert change["after"] == {"2026-11-23T07:00:00Z": -1000}  # 08:00 CET
+    frozen = [d for d in plan["diagnostics"] if d["code"] == "frozen-period-differs"]
+    assert len(frozen) == 1
+    assert "2026-11-23 07:00 CET" in frozen[0]["message"] and "no write planned" in frozen[0]["message"]
+
+
+def test_schedule_must_fit_capacity_left_after_bids(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = """\
+    wholesale:
+      mode: partial
+      schedule: [{at: "2026-11-24T09:00", power: -2000}]
+    fcr:
+      bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 4000, capacityPrice: 100}]
+    """
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+    result = run(capsys, "plan", str(project))
+    assert result.exit_code == 1
+    assert "1000 kW of charge capacity left at 09:00" in result.out
+    assert writes(sandbox.requests()) == []
+
+
+def test_fcr_room_counts_live_afrr_bids(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    afrr = """\
+    afrr:
+      bids: [{day: 2026-11-24, product: POS_08_12, capacity: 2000, capacityPrice: 10, energyPrice: 50}]
+    """
+    first = write_project(tmp_path / "a", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, afrr)})
+    assert run(capsys, "apply", str(first), "--auto-approve").exit_code == 0
+
+    fcr = (
+        textwrap.dedent(afrr)
+        + "fcr:\n  bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 4000, capacityPrice: 100}]\n"
+    )
+    second = write_project(tmp_path / "b", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, fcr)})
+    result = run(capsys, "plan", str(second))
+    assert result.exit_code == 1
+    # munich-1: max total ancillary 5000 kW, aFRR POS 2000 kW live -> 3000 kW left for FCR
+    assert "3000 kW remain for FCR NEGPOS_08_12 on 2026-11-24" in result.out
+
+
+def test_schedule_is_written_before_the_bid_that_needs_its_capacity(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    heavy = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T09:00', power: -4000}]}\n"
+    first = write_project(tmp_path / "a", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, heavy)})
+    assert run(capsys, "apply", str(first), "--auto-approve").exit_code == 0
+
+    lighter = """\
+    wholesale:
+      mode: partial
+      schedule: [{at: "2026-11-24T09:00", power: -1000}]
+    fcr:
+      bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 3000, capacityPrice: 100}]
+    """
+    second = write_project(tmp_path / "b", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, lighter)})
+    result = run(capsys, "apply", str(second), "--auto-approve")
+    assert result.exit_code == 0, result.out + result.err
+    paths = [r["path"] for r in writes(sandbox.requests())][1:]
+    assert "/blocks/" in paths[0] and "/fcr/bids/" in paths[1]
