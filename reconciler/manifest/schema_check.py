@@ -65,7 +65,9 @@ def check_structure(ctx: DocumentContext) -> None:
     shaped = {e.path for e in explained if e.code == "schema-shape"}
     reported: set[tuple[FieldPath, str]] = set()
     for item in explained:
-        if item.code == "schema-missing-key" and ((item.path, item.subject) in meant or item.path in shaped):
+        if item.code == "schema-missing-key" and (
+            (item.path[:-1], item.subject) in meant or item.path[:-1] in shaped
+        ):
             continue
         if (item.path, item.message) in reported:
             continue
@@ -103,7 +105,7 @@ def _explain(error: ValidationError, path: FieldPath) -> Iterable[Explained]:
     elif error.validator in ("required", "dependentRequired") and isinstance(instance, dict):
         for key, because in _missing(error, instance):
             yield Explained(
-                path,
+                (*path, key),  # reported at the mapping, but it is this field that fails
                 "schema-missing-key",
                 f"{where} is missing the key {key!r}" + (f" (needed with {because!r})" if because else ""),
                 f"a key {key!r}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from reconciler.rules.units import mw_to_kw
 MIN_YEAR, MAX_YEAR = 2000, 2099  # far outside any delivery day; keeps date arithmetic from overflowing
 MAX_MAGNITUDE = Decimal("1e12")
 MAX_DECIMALS = 9
+_PRECISION = getcontext().prec
 
 TIME_EXPECTED = "a time like 2026-11-24T18:00 (local in spec.timezone) or 2026-11-24T18:00+01:00"
 GRID_EXPECTED = "the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds)"
@@ -71,7 +72,9 @@ def canonical(value: Decimal) -> Decimal:
         return Decimal(0)
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
-    return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+    if isinstance(exponent, int) and exponent > 0 and normal.adjusted() < _PRECISION:
+        return normal.quantize(Decimal(1))
+    return normal  # a fraction, or too large to write out (refused elsewhere as out of range)
 
 
 def to_kw(value: Decimal, unit: str) -> Decimal:

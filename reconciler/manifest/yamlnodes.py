@@ -3,7 +3,8 @@
 PyYAML's SafeLoader only *composes* here (no constructor runs), and values are built from the
 scalar nodes by :class:`_Builder`:
 
-- numbers become exact base-10 ``Decimal`` (``010`` is ten; hex, octal and ``1:30`` stay text);
+- numbers become exact base-10 ``Decimal`` (``010`` is ten, ``1e3`` a thousand; hex and ``1:30``
+  stay text);
 - timestamps stay strings, parsed later by :mod:`reconciler.manifest.values`;
 - keys are always their text (``on:`` is the key ``"on"``, not ``True``);
 - duplicate keys, merge keys (``<<``), non-scalar keys and any tag beyond the plain YAML types
@@ -13,6 +14,7 @@ scalar nodes by :class:`_Builder`:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,15 @@ _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
 _MAP, _SEQ, _MERGE = _PREFIX + "map", _PREFIX + "seq", _PREFIX + "merge"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+
+class _ManifestLoader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e3`` and ``2.5e3`` as numbers, as YAML 1.2 and editors do."""
+
+
+_ManifestLoader.add_implicit_resolver(
+    _FLOAT, re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"), list("-+0123456789.")
+)
 
 MAX_NODES = 200_000  # values built per document, counting every alias expansion
 MAX_DEPTH = 64
@@ -209,9 +220,9 @@ def parse_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diag
     documents: list[YamlDocument] = []
     diagnostics: list[Diagnostic] = []
     number = 0
-    loader: yaml.SafeLoader | None = None
+    loader: _ManifestLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _ManifestLoader(text)
         while loader.check_node():
             node = loader.get_node()
             number += 1

@@ -1,0 +1,130 @@
+"""``reconciler validate`` through the real entry point: exit codes, text and JSON output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+HEADER = (
+    "apiVersion: reconciler/v1\nkind: VirtualAsset\nmetadata:\n  name: {name}\nspec:\n"
+    "  virtualAsset: 7c1e0d4e-0000-4000-8000-00000000000{n}\n"
+)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        main(["validate", *args])
+    out, err = capsys.readouterr()
+    return int(exited.value.code or 0), out, err
+
+
+def test_the_examples_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, str(EXAMPLES))
+    assert (code, out, err) == (0, "3 manifests, 0 errors, 0 warnings\n", "")
+
+
+def test_the_installed_command_validates_the_examples() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "reconciler", "validate", "examples/"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "3 manifests, 0 errors, 0 warnings")
+
+
+def test_errors_name_file_line_column_field_expected_and_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        HEADER.format(name="a", n=1)
+        + "  fcr:\n    bids:\n      - {day: 2026-11-24, product: NEGPOS_00_04, capacity: 1500, capacityPrice: 1}\n"
+        + "  wholesale:\n    schedule:\n      - {at: '2026-11-24T10:05', power: 1}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, str(bad))
+    assert code == 1
+    assert out.splitlines() == [
+        f"{bad}:9:60: error[bid-capacity-step] (spec.fcr.bids[0].capacity): capacity 1500 kW is not a "
+        "positive multiple of 1000 kW after cutting the fraction of a kW",
+        "    expected a positive multiple of 1000 kW (1 MW), found 1500 kW",
+        f"{bad}:12:14: error[time-off-grid] (spec.wholesale.schedule[0].at): 2026-11-24T10:05 is not the "
+        "start of a quarter-hour",
+        "    expected the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds), found 2026-11-24T10:05",
+        "0 manifests, 2 errors, 0 warnings",
+    ]
+
+
+def test_json_output_for_scripts(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(HEADER.format(name="a", n=1) + "  fcr: {bids: []}\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(HEADER.format(name="b", n=2) + "  fcr: {bid: []}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--format", "json", str(tmp_path))
+    report = json.loads(out)
+    assert code == 1
+    assert (report["format_version"], report["valid"]) == ("1", False)
+    assert report["files"] == [str(broken), str(good)]
+    assert [(m["name"], m["virtualAsset"], m["file"]) for m in report["manifests"]] == [
+        ("a", "7c1e0d4e-0000-4000-8000-000000000001", str(good))
+    ]
+    unknown = next(d for d in report["diagnostics"] if d["code"] == "schema-unknown-key")
+    assert (unknown["severity"], unknown["file"], unknown["line"], unknown["path"]) == (
+        "error",
+        str(broken),
+        7,
+        "spec.fcr.bid",
+    )
+    assert "did you mean 'bids'?" in unknown["message"]
+
+
+def test_now_turns_near_deadlines_into_warnings_but_stays_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, str(EXAMPLES), "--now", "2026-11-23T07:10:00+01:00")
+    assert code == 0
+    assert out.count("warning[bid-deadline-near]") == 4
+    assert out.splitlines()[-1] == "3 manifests, 0 errors, 4 warnings"
+
+
+def test_now_without_an_offset_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, str(EXAMPLES), "--now", "2026-11-23T07:10")
+    assert code == 2
+    assert "is not a time with an offset" in err
+
+
+def test_a_missing_path_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, str(tmp_path / "nope"))
+    assert code == 1 and err == ""
+    assert (
+        out.splitlines()[0]
+        == f"{tmp_path / 'nope'}: error[path-not-found]: {tmp_path / 'nope'}: no such file or directory"
+    )
+    assert "Traceback" not in out
+
+
+def test_validate_writes_nothing(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        HEADER.format(name="a", n=1) + "  wholesale: {schedule: {csv: s.csv}}\n", encoding="utf-8"
+    )
+    (tmp_path / "s.csv").write_text("time,power\n2026-11-24T10:00,1\n", encoding="utf-8")
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")}
+    assert run(capsys, str(tmp_path))[0] == 0
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in tmp_path.rglob("*")} == before
+
+
+def test_help_has_a_summary_and_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    assert "Check manifests offline" in out
+    assert "reconciler validate examples/" in out
