@@ -75,9 +75,9 @@ def _expand_bid(
         return None
     address = ctx.address(market_name, str(code))
     _check_capacity(ctx, raw, path, unit, address)
-    capacity_price = raw.get("capacityPrice") if ctx.clean((*path, "capacityPrice")) else None
-    energy_price = raw.get("energyPrice") if ctx.clean((*path, "energyPrice")) else None
-    for violation in check_bid_prices(code.market, capacity_price, energy_price):
+    capacity_price, energy_price = raw.get("capacityPrice"), raw.get("energyPrice")
+    prices_checked = all(ctx.clean((*path, name)) for name in _PRICE_FIELDS)  # else the schema spoke
+    for violation in check_bid_prices(code.market, capacity_price, energy_price) if prices_checked else []:
         field = next((name for name in _PRICE_FIELDS if name in violation.message), None)
         where = (*path, field) if field and field in raw else path
         ctx.error(
@@ -90,7 +90,7 @@ def _expand_bid(
         )
     if ctx.now is not None:
         _check_deadline(ctx, code, ctx.now, path, address)
-    if not ctx.clean((*path, "capacity")):
+    if not (ctx.clean((*path, "capacity")) and prices_checked):
         return None
     return DesiredBid(
         code=code,

@@ -178,3 +178,10 @@ def test_now_is_compared_as_an_instant(write: Callable[[str, str], Path]) -> Non
     assert in_utc.diagnostics[0].found == "now is " + datetime(
         2026, 11, 23, 7, 31, tzinfo=MARKET_TZ
     ).strftime("%Y-%m-%dT%H:%M+01:00")
+
+
+def test_a_missing_fcr_price_is_reported_once(load_spec: LoadSpec) -> None:
+    result = load_spec("fcr:\n  bids:\n    - {day: 2026-11-24, product: NEGPOS_00_04, capacity: 1000}\n")
+    error = only(result, "schema-missing-key")
+    assert error.path == "spec.fcr.bids[0].capacityPrice"
+    assert codes(result) == ["schema-missing-key"]
