@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -69,6 +70,11 @@ def check_base_url(base_url: str) -> httpx.URL:
     )
 
 
+# Without TCP_NODELAY a keep-alive request waits ~40 ms for the peer's delayed ACK (Nagle):
+# every read of a plan would pay it.
+NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+
+
 class Session:
     def __init__(
         self,
@@ -88,11 +94,12 @@ class Session:
         self.max_attempts = max_attempts
         self.timeout = timeout
         self.retry = retry
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            transport=transport,
+            limits=limits,
+            transport=transport or httpx.HTTPTransport(limits=limits, socket_options=NO_DELAY),
             headers={"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
         )
