@@ -1,0 +1,243 @@
+"""Auth, retries, deadlines, parallel reads and secrecy, against the sandbox's clock and fault plan."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
+
+from reconciler.platform import (
+    APIError,
+    AuthError,
+    Credentials,
+    DeadlineExceeded,
+    NotFoundError,
+    PlatformClient,
+    RetryPolicy,
+    ServerError,
+    TransportError,
+)
+from reconciler.sandbox import RunningSandbox
+
+MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
+INJECTED = "error on the platform error: injected fault (sandbox fault plan)"
+PERIOD = datetime(2026, 5, 30, 10, 0, tzinfo=UTC)
+
+
+def raw_token(sandbox: RunningSandbox) -> str:
+    response = httpx.post(
+        f"{sandbox.url}/auth/public/authenticate", json={"username": USER, "password": PASSWORD}
+    )
+    return str(response.json()["access_token"])
+
+
+def test_an_expired_token_is_renewed_once_transparently(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture(tokenExpiresIn=60))
+    client = make_client(sandbox)
+    before = client.get_virtual_asset(VA_ID)
+    sandbox.advance(61)
+    assert client.get_virtual_asset(VA_ID).id == before.id
+    assert len(logged(sandbox, "POST", "/authenticate")) == 2
+    assert [entry["status"] for entry in logged(sandbox, "GET", VA_ID)] == [200, 401, 200]
+    assert client.request_count == 5
+
+
+def test_a_token_alone_cannot_be_renewed_and_the_refusal_is_verbatim(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture(tokenExpiresIn=60))
+    token = raw_token(sandbox)
+    client = make_client(sandbox, credentials=Credentials(token=token))
+    client.get_virtual_asset(VA_ID)
+    sandbox.advance(61)
+    with pytest.raises(AuthError) as refused:
+        client.get_virtual_asset(VA_ID)
+    assert refused.value.message == "auth error: the access token has expired; authenticate again"
+    assert len(logged(sandbox, "POST", "/authenticate")) == 1  # only raw_token's own login
+    assert token not in str(refused.value) + repr(refused.value) + repr(client)
+
+
+def test_wrong_password_is_an_auth_error_without_retry(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, credentials=Credentials(username=USER, password="pw-wrong-5e2b"))
+    with pytest.raises(AuthError) as refused:
+        client.list_virtual_assets()
+    assert refused.value.message == "auth error: invalid username or password"
+    assert "pw-wrong-5e2b" not in str(refused.value)
+    assert len(logged(sandbox)) == 1
+
+
+@pytest.mark.parametrize("status", [503, 500, 429])
+def test_gets_are_retried_on_5xx_and_429_up_to_max_attempts(
+    make_sandbox: MakeSandbox, make_client: MakeClient, status: int
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=3)
+    client.list_virtual_assets()  # logged in before the faults start
+    sandbox.set_faults(errorRate=1, statuses=[status])
+    with pytest.raises(APIError) as failed:
+        client.get_virtual_asset(VA_ID)
+    assert (failed.value.status, failed.value.message) == (status, INJECTED)
+    assert isinstance(failed.value, ServerError) == (status >= 500)
+    assert len(logged(sandbox, "GET", VA_ID)) == 3
+
+
+def test_intermittent_faults_are_ridden_out(make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=8)
+    client.list_virtual_assets()
+    sandbox.set_faults(errorRate=0.6, statuses=[500, 503], seed=3)
+    for _ in range(4):
+        assert client.get_virtual_asset(VA_ID).id == VA_ID
+    entries = logged(sandbox, "GET", VA_ID)
+    assert any(entry.get("fault") == "error" for entry in entries)
+    assert sum(entry["status"] == 200 for entry in entries) == 4
+
+
+def test_a_put_survives_connection_resets_because_it_is_idempotent(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=8)
+    block_id = client.get_virtual_asset(VA_ID).wholesale_block_id
+    assert block_id is not None
+    sandbox.set_faults(resetRate=0.5, seed=4)  # this seed cuts the first two answers
+    client.put_schedule(VA_ID, block_id, {PERIOD: Decimal(-300)})
+    puts = logged(sandbox, "PUT", block_id)
+    assert [entry.get("fault") for entry in puts] == ["reset", "reset", None]  # processed, cut, sent again
+    sandbox.set_faults()
+    assert client.get_block(VA_ID, block_id, PERIOD, PERIOD).schedule[PERIOD] == Decimal(-300)
+
+
+def test_resets_on_every_attempt_end_in_a_transport_error(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=3)
+    client.list_virtual_assets()
+    sandbox.set_faults(resetRate=1)
+    with pytest.raises(TransportError, match="after 3 attempts"):
+        client.get_virtual_asset(VA_ID)
+    assert len(logged(sandbox, "GET", VA_ID)) == 3
+
+
+def test_timeouts_are_retried_then_reported(make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=2, timeout=0.2)
+    client.list_virtual_assets()
+    sandbox.set_faults(latencyMs=600)
+    with pytest.raises(TransportError, match="ReadTimeout"):
+        client.get_virtual_asset(VA_ID)
+    assert client.request_count == 4  # login, list, two timed-out attempts
+
+
+def test_4xx_and_post_are_never_retried(make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=5)
+    with pytest.raises(NotFoundError):
+        client.get_virtual_asset("7c1e0d4e-9999-4000-8000-000000000009")
+    assert len(logged(sandbox, "GET", "000000000009")) == 1
+    fresh = make_client(sandbox, max_attempts=5)
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    with pytest.raises(ServerError):
+        fresh.list_virtual_assets()  # its login is a POST
+    assert len(logged(sandbox, "POST", "/authenticate")) == 2  # one per client: the failed one is not retried
+
+
+def test_no_retry_starts_after_the_callers_deadline(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    slow = RetryPolicy(base_delay=0.4, max_delay=0.4)  # every wait lasts 0.2-0.4 s
+    client = make_client(sandbox, max_attempts=10, retry=slow)
+    block_id = client.get_virtual_asset(VA_ID).wholesale_block_id
+    assert block_id is not None
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        client.put_schedule(VA_ID, block_id, {PERIOD: Decimal(100)}, deadline=started + 0.3)
+    assert time.monotonic() - started < 0.3
+    assert 1 <= len(logged(sandbox, "PUT", block_id)) <= 2  # a third attempt would start after 0.4 s
+    with pytest.raises(DeadlineExceeded, match="not sent"):
+        client.put_schedule(VA_ID, block_id, {PERIOD: Decimal(100)}, deadline=time.monotonic() - 1)
+    assert len(logged(sandbox, "PUT", block_id)) <= 2
+
+
+class PeakCountingTransport(httpx.HTTPTransport):
+    """A real transport that remembers how many requests were in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.active = self.peak = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        with self._lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
+        try:
+            return super().handle_request(request)
+        finally:
+            with self._lock:
+                self.active -= 1
+
+
+def test_gather_bounds_parallel_reads_keeps_order_and_raises_after_all_finish(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    transport = PeakCountingTransport()
+    client = make_client(sandbox, parallelism=3, transport=transport)
+    client.list_virtual_assets()
+    sandbox.set_faults(latencyMs=100)
+    days = [datetime(2026, 5, 30, hour, tzinfo=UTC) for hour in range(9)]
+    calls = [lambda d=d: client.get_energy_capacity(VA_ID, d, d) for d in days]
+    results = client.gather(calls)
+    assert [points[0].time for points in results] == days
+    assert transport.peak == 3
+    missing = "7c1e0d4e-9999-4000-8000-000000000009"
+    before = len(logged(sandbox))
+    with pytest.raises(NotFoundError):
+        client.gather(
+            [lambda: client.get_virtual_asset(VA_ID), lambda: client.get_virtual_asset(missing)] * 3
+        )
+    assert len(logged(sandbox)) - before == 6  # every call ran although the second failed
+
+
+def test_secrets_never_reach_log_records_exceptions_or_reprs(
+    make_sandbox: MakeSandbox, make_client: MakeClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox = make_sandbox(fixture(tokenExpiresIn=60))
+    token = raw_token(sandbox)
+    credentials = Credentials(username=USER, password=PASSWORD, token=token)
+    errors: list[Exception] = []
+    with caplog.at_level(logging.DEBUG):
+        client: PlatformClient = make_client(sandbox, credentials=credentials, max_attempts=2)
+        client.get_virtual_asset(VA_ID)
+        sandbox.advance(61)  # the env token expires: a fresh login, whose token is secret too
+        client.get_virtual_asset(VA_ID)
+        sandbox.set_faults(errorRate=1, statuses=[503])
+        for call in (lambda: client.get_virtual_asset(VA_ID), lambda: client.get_virtual_asset("nope")):
+            try:
+                call()
+            except Exception as exc:
+                errors.append(exc)
+    platform_records = [r for r in caplog.records if r.name == "reconciler.platform"]
+    assert any("GET" in r.getMessage() and "attempt=" in r.getMessage() for r in platform_records)
+    texts = [r.getMessage() for r in caplog.records] + [str(e) + repr(e) for e in errors]
+    texts += [repr(client), str(credentials), repr(credentials)]
+    assert len(errors) == 2
+    for text in texts:
+        assert PASSWORD not in text and token not in text and "Bearer" not in text
