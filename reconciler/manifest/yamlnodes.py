@@ -308,8 +308,14 @@ def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
             expected="a UTF-8 text file",
         )
     except OSError as exc:
+        reason = exc.strerror or str(exc)
         return None, Diagnostic(
-            Severity.ERROR, "file-unreadable", f"cannot read the file: {exc.strerror or exc}", file=display
+            Severity.ERROR,
+            "file-unreadable",
+            f"cannot read the file: {reason}",
+            file=display,
+            expected="a readable file",
+            found=reason,
         )
 
 
