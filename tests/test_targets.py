@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.config import find_config, load_config, resolve_target
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.platform import CredentialsError
+from reconciler.sandbox import RunningSandbox
 from reconciler.targets import confirm_protected, connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -134,3 +138,43 @@ def test_apply_on_a_protected_target_needs_auto_approve_or_its_name_typed() -> N
     assert len(asked) == 1
     with pytest.raises(ReconcilerError, match="protected"):
         confirm_protected(production, False, typed("yes"))
+
+
+def test_embedded_target_needs_no_environment_and_its_now_is_the_fixture_clock() -> None:
+    target = resolve_target([EXAMPLES], config=None, target=None, api_url=None, organisation=None)
+    assert target.kind == "embedded"
+    with connect(target, environ={}) as connection:
+        assert connection.is_embedded
+        assert connection.now() == datetime(2026, 11, 23, 5, 55, tzinfo=UTC)
+        assert connection.description.startswith("embedded sandbox (")
+        assert connection.description.endswith("sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)")
+        assert connection.api_url.startswith("http://127.0.0.1:")
+        assert len(connection.client.list_virtual_assets()) == 3
+    with pytest.raises(httpx.TransportError):  # the in-process sandbox stops with the connection
+        httpx.get(connection.api_url + "/_sandbox/clock", timeout=1)
+
+
+def test_api_url_of_a_running_sandbox_is_detected_as_an_emulator(sandbox: RunningSandbox) -> None:
+    target = resolve_target([], config=None, target=None, api_url=sandbox.url, organisation="org-demo")
+    assert target.kind == "emulator"
+    environ = {"LAYR_USERNAME": "demo", "LAYR_PASSWORD": "demo-password"}
+    with connect(target, environ=environ) as connection:
+        assert not connection.is_embedded
+        assert connection.now() == datetime(2026, 11, 23, 5, 55, tzinfo=UTC)
+        sandbox.advance(600)
+        assert connection.now() == datetime(2026, 11, 23, 6, 5, tzinfo=UTC)  # read live, not cached
+        assert "emulator" in connection.description
+        assert len(connection.client.list_virtual_assets()) == 3
+
+
+def test_a_loopback_url_that_is_no_sandbox_is_a_platform_on_the_system_clock() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    target = resolve_target(
+        [], config=None, target=None, api_url=f"http://127.0.0.1:{port}", organisation="o"
+    )
+    assert target.kind == "platform"
+    with connect(target, environ={"LAYR_TOKEN": "tok-target-test-1"}) as connection:
+        assert abs(connection.now() - datetime.now(UTC)).total_seconds() < 5
+        assert "tok-target-test-1" not in connection.description + repr(connection.client)
