@@ -111,8 +111,9 @@ def read_live(client: PlatformClient, va_ids: Iterable[str]) -> LiveState:
         per_asset: list[tuple[str, Any, Callable[[], Any]]] = [
             ("wholesale", None, _block_call(client, va)),
             ("soe", None, partial(client.get_state_of_energy, va_id)),
-            # only its bounds are used (stateOfChargeBounds): one instant is enough
-            ("soc", None, partial(client.get_projected_soc, va_id, start, start)),
+            # only its bounds are used (stateOfChargeBounds): one instant is enough, and the
+            # asset's end is always projected (the past before the latest SoE may not be)
+            ("soc", None, partial(client.get_projected_soc, va_id, end, end)),
             ("energy", None, partial(client.get_energy_capacity, *window)),
             ("operational", None, partial(client.get_operational, va_id, ANCILLARY_CATEGORIES, start, end)),
             ("adjustments", None, partial(client.get_adjustments, *window)),
