@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -102,7 +103,7 @@ def _ask_yes_no(description: str) -> None:
         raise ReconcilerError("not applied: the answer was not 'yes'")
 
 
-def _progress(color: bool) -> object:
+def _progress(color: bool) -> Callable[[Outcome], None]:
     def show(outcome: Outcome) -> None:
         mark, colour = MARKS.get(outcome.status, ("-", "yellow"))
         text = f"  {click.style(mark, fg=colour) if color else mark} {outcome.status:<13} {outcome.change.address}"
