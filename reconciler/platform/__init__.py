@@ -19,7 +19,7 @@ from reconciler.platform.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from reconciler.platform.retry import RetryPolicy
+from reconciler.platform.session import RetryPolicy
 
 __all__ = [
     "PASSWORD_VAR",

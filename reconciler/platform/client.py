@@ -36,8 +36,7 @@ from reconciler.platform.models import (
     StateOfEnergy,
     VirtualAsset,
 )
-from reconciler.platform.retry import RetryPolicy
-from reconciler.platform.session import Session
+from reconciler.platform.session import RetryPolicy, Session
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (

@@ -1,7 +1,7 @@
 """One authenticated, retrying HTTP session with a LAYR platform.
 
 Sends a request, logs in when there is no token yet, logs in again once on a 401 (D5), retries
-GET and PUT under :mod:`reconciler.platform.retry`, respects the caller's deadline, counts the
+GET and PUT (see "when to retry" below), respects the caller's deadline, counts the
 requests it sends and logs each one at DEBUG on ``reconciler.platform`` (method, path, status,
 attempt, elapsed; never headers or bodies). Safe to share between threads.
 """
@@ -14,6 +14,9 @@ import socket
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -29,17 +32,59 @@ from reconciler.platform.errors import (
 )
 from reconciler.platform.jsonio import dumps, loads
 from reconciler.platform.redaction import install_log_redaction, register_secret
-from reconciler.platform.retry import (
-    RETRYABLE_EXCEPTIONS,
-    RETRYABLE_METHODS,
-    RetryPolicy,
-    retry_after_seconds,
-)
-from reconciler.platform.retry import should_retry_status as _should_retry_status
 from reconciler.platform.wire.auth import AUTH_PATH, bearer, login_body, parse_token
 from reconciler.platform.wire.errors import error_message
 
 log = install_log_redaction()
+
+# -- when to retry ----------------------------------------------------------------------------
+# Only GET and PUT are retried: both are idempotent here (a schedule PUT is a per-point upsert,
+# D1; a bid PUT replaces one product's bids, D12). POST never is. Retried: 5xx, 429 (waiting at
+# least its Retry-After), connection errors, resets and timeouts. Waits grow exponentially with
+# "equal jitter" (half fixed, half random), so parallel clients spread out.
+
+RETRYABLE_METHODS = frozenset({"GET", "PUT"})
+TOO_MANY_REQUESTS = 429
+
+# Failures where no HTTP answer came back; LocalProtocolError/UnsupportedProtocol are our bugs.
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_delay: float = 0.25  # seconds before the second attempt (before jitter)
+    max_delay: float = 8.0  # cap of one wait
+    max_retry_after: float = 60.0  # a longer Retry-After is not waited for: the error is raised
+
+    def backoff(self, attempt: int, rng: random.Random) -> float:
+        """Wait after failed attempt number ``attempt`` (1-based)."""
+        ceiling = min(self.max_delay, self.base_delay * float(2 ** (attempt - 1)))
+        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def should_retry_status(method: str, status: int) -> bool:
+    return method in RETRYABLE_METHODS and (status >= 500 or status == TOO_MANY_REQUESTS)
+
+
+def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); None if absent/invalid."""
+    if header is None:
+        return None
+    value = header.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
 
 UNAUTHORIZED = 401
 
@@ -216,7 +261,7 @@ class Session:
                 "%s %s -> %d attempt=%d elapsed=%.3fs",
                 method, path, response.status_code, attempt, time.monotonic() - started,
             )  # fmt: skip
-            if attempt >= self.max_attempts or not _should_retry_status(method, response.status_code):
+            if attempt >= self.max_attempts or not should_retry_status(method, response.status_code):
                 return response
             delay = self.retry.backoff(attempt, self._rng)
             requested = retry_after_seconds(response.headers.get("Retry-After"))

@@ -24,7 +24,7 @@ from reconciler.platform.errors import (
 )
 from reconciler.platform.jsonio import dumps, fingerprint, loads
 from reconciler.platform.redaction import install_log_redaction
-from reconciler.platform.retry import RetryPolicy, retry_after_seconds, should_retry_status
+from reconciler.platform.session import RetryPolicy, retry_after_seconds, should_retry_status
 from reconciler.platform.wire.schedule import schedule_update_body
 
 

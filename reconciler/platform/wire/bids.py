@@ -11,9 +11,9 @@ energyPrice, settlementPrice}]}``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.market import Market, ProductDateCode, ProductError, product_date_code
 from reconciler.platform.errors import UnexpectedResponseError
@@ -29,6 +29,8 @@ from reconciler.platform.wire.fields import (
     required,
     text,
 )
+
+T = TypeVar("T")
 
 _SEGMENT = {Market.FCR: "fcr", Market.AFRR_CAPACITY: "afrr", Market.AFRR_ENERGY: "afrr"}
 _AFRR_MARKET_PARAM = {Market.AFRR_CAPACITY: "capacity", Market.AFRR_ENERGY: "energy"}
@@ -78,38 +80,49 @@ def _code(doc: Document, what: str) -> ProductDateCode:
         raise UnexpectedResponseError(f"unexpected response from the platform: {what}: {exc}") from None
 
 
-def parse_product_bids(raw: Any) -> list[ProductBids]:
-    items = []
-    for item in as_list(raw, "bids answer"):
-        doc = as_object(item, "product bids")
-        what = f"bids of {doc.get('productDateCode', doc.get('product'))!r}"
-        bids = tuple(
-            Bid(
-                offered_capacity=number(bid, "offeredCapacity", what),
-                capacity_price=optional_number(bid, "capacityPrice", what),
-                energy_price=optional_number(bid, "energyPrice", what),
-            )
-            for bid in (as_object(b, what) for b in as_list(required(doc, "bids", what), what))
+def _per_product(
+    raw: Any, answer: str, list_field: str, parse: Callable[[Document, str], T]
+) -> list[tuple[Document, ProductDateCode, tuple[T, ...]]]:
+    """``[{product, deliveryDay, <list_field>: [...]}]`` as (object, code, parsed entries), by code."""
+    products = []
+    for item in as_list(raw, answer):
+        doc = as_object(item, f"{answer} entry")
+        what = f"{list_field} of {doc.get('productDateCode', doc.get('product'))!r}"
+        entries = tuple(
+            parse(as_object(e, what), what) for e in as_list(required(doc, list_field, what), what)
         )
-        items.append(ProductBids(code=_code(doc, what), bids=bids, fingerprint=fingerprint(doc)))
-    return sorted(items, key=lambda product_bids: product_bids.code)
+        products.append((doc, _code(doc, what), entries))
+    return sorted(products, key=lambda product: product[1])
+
+
+def _bid(doc: Document, what: str) -> Bid:
+    return Bid(
+        offered_capacity=number(doc, "offeredCapacity", what),
+        capacity_price=optional_number(doc, "capacityPrice", what),
+        energy_price=optional_number(doc, "energyPrice", what),
+    )
+
+
+def _result(doc: Document, what: str) -> BidResult:
+    return BidResult(
+        accepted=boolean(doc, "accepted", what),
+        offered_capacity=number(doc, "offeredCapacity", what),
+        accepted_capacity=number(doc, "acceptedCapacity", what),
+        capacity_price=optional_number(doc, "capacityPrice", what),
+        energy_price=optional_number(doc, "energyPrice", what),
+        settlement_price=optional_number(doc, "settlementPrice", what),
+    )
+
+
+def parse_product_bids(raw: Any) -> list[ProductBids]:
+    return [
+        ProductBids(code=code, bids=bids, fingerprint=fingerprint(doc))
+        for doc, code, bids in _per_product(raw, "bids answer", "bids", _bid)
+    ]
 
 
 def parse_product_results(raw: Any) -> list[ProductResults]:
-    items = []
-    for item in as_list(raw, "results answer"):
-        doc = as_object(item, "product results")
-        what = f"results of {doc.get('product')!r}"
-        results = tuple(
-            BidResult(
-                accepted=boolean(result, "accepted", what),
-                offered_capacity=number(result, "offeredCapacity", what),
-                accepted_capacity=number(result, "acceptedCapacity", what),
-                capacity_price=optional_number(result, "capacityPrice", what),
-                energy_price=optional_number(result, "energyPrice", what),
-                settlement_price=optional_number(result, "settlementPrice", what),
-            )
-            for result in (as_object(r, what) for r in as_list(required(doc, "results", what), what))
-        )
-        items.append(ProductResults(code=_code(doc, what), results=results))
-    return sorted(items, key=lambda product_results: product_results.code)
+    return [
+        ProductResults(code=code, results=results)
+        for _, code, results in _per_product(raw, "results answer", "results", _result)
+    ]
