@@ -24,6 +24,7 @@ from reconciler.market import MARKET_TZ, parse_instant
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import TransportError, UnexpectedResponseError
+from reconciler.platform.session import check_base_url
 from reconciler.sandbox.fixture import load_fixture
 
 
@@ -83,6 +84,7 @@ def connect(
         return
     if target.api_url is None:
         raise UsageError(f"target {target.name!r} ({target.source}) has no apiUrl")
+    check_base_url(target.api_url)  # an insecure URL is refused before credentials are even read
     credentials = Credentials.from_env(environ)
     with PlatformClient(target.api_url, target.organisation, credentials, parallelism=parallelism) as client:
         if target.kind == "emulator":

@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.config import find_config, load_config, resolve_target
 from reconciler.errors import ReconcilerError, UsageError
-from reconciler.platform import CredentialsError
+from reconciler.platform import CredentialsError, InsecureURLError
 from reconciler.sandbox import RunningSandbox
 from reconciler.targets import confirm_protected, connect
 
@@ -119,6 +119,15 @@ def test_missing_credentials_message_names_the_environment_variables() -> None:
         pass
     for variable in ("LAYR_USERNAME", "LAYR_PASSWORD", "LAYR_TOKEN"):
         assert variable in str(error.value)
+
+
+def test_plain_http_to_a_remote_host_is_refused_before_credentials_are_read() -> None:
+    target = resolve_target([], config=None, target=None, api_url="http://api.trlyr.com", organisation="o")
+    with (
+        pytest.raises(InsecureURLError, match=r"refusing plain http:// to api\.trlyr\.com"),
+        connect(target, environ={}),
+    ):
+        pass
 
 
 def test_apply_on_a_protected_target_needs_auto_approve_or_its_name_typed() -> None:
