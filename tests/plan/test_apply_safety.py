@@ -1,0 +1,114 @@
+"""Apply's guard rails over HTTP: protected targets, platform rejections, nothing half-applied unreported."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.apply import Status, apply_changes
+from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.platform.client import Credentials, PlatformClient
+from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
+
+BODY = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -1000}]}\n"
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAYR_USERNAME", "demo")
+    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
+
+
+def protected_project(root: Path, url: str, default: str = "local") -> Path:
+    project = write_project(root, url, {"m.yaml": manifest("munich-1", MUNICH, BODY)})
+    (project / "reconciler.yaml").write_text(
+        f"default: {default}\ntargets:\n"
+        f"  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+        f"  production: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}, protected: true}}\n"
+    )
+    return project
+
+
+def test_protected_target_needs_auto_approve(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = protected_project(tmp_path, sandbox.url)
+    refused = run(capsys, "apply", str(project), "--target", "production")
+    assert refused.exit_code == 1
+    assert "--auto-approve" in refused.err
+    assert writes(sandbox.requests()) == []
+
+    approved = run(capsys, "apply", str(project), "--target", "production", "--auto-approve")
+    assert approved.exit_code == 0, approved.out + approved.err
+    assert len(writes(sandbox.requests())) == 1
+
+
+def test_protected_target_is_never_the_default(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = protected_project(tmp_path, sandbox.url, default="production")
+    result = run(capsys, "plan", str(project))
+    assert result.exit_code != 0
+    assert "production" in result.err and "protected" in result.err
+
+
+def test_apply_without_a_terminal_asks_for_auto_approve(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, BODY)})
+    result = run(capsys, "apply", str(project))
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.err
+    assert writes(sandbox.requests()) == []
+
+
+def _schedule_change(va: str, block: str, power: int, deadline: datetime) -> Change:
+    body = {"schedule": [{"time": "2026-11-24T09:00:00Z", "power": power}]}
+    return Change(
+        address=f"{va}/wholesale",
+        kind=ChangeKind.SCHEDULE,
+        action=Action.UPDATE,
+        asset=va,
+        virtual_asset=va,
+        before={"2026-11-24T09:00:00Z": 0},
+        after={"2026-11-24T09:00:00Z": power},
+        request=Request("PUT", f"/organisations/{ORG}/virtual-assets/{va}/blocks/{block}", body),
+        deadline=deadline,
+    )
+
+
+def test_platform_rejection_is_reported_with_its_message_and_stops_that_asset(sandbox: Any) -> None:
+    credentials = Credentials.from_env({"LAYR_USERNAME": "demo", "LAYR_PASSWORD": "demo-password"})
+    with PlatformClient(sandbox.url, ORG, credentials) as client:
+        munich = client.get_virtual_asset(MUNICH).wholesale_block_id
+        berlin = client.get_virtual_asset(BERLIN).wholesale_block_id
+        assert munich and berlin
+        deadline = datetime(2026, 11, 24, 8, 54, 30, tzinfo=UTC)
+        too_much = _schedule_change(MUNICH, munich, -9000, deadline)  # munich-1 charges at most 5000 kW
+        later = _schedule_change(MUNICH, munich, -1000, deadline.replace(minute=55))
+        other = _schedule_change(BERLIN, berlin, -500, deadline)
+        report = apply_changes([too_much, later, other], client, sandbox.now)
+
+    by_status = {o.change.address + str(o.change.after): o for o in report.outcomes}
+    failed = by_status[f"{MUNICH}/wholesale" + str(too_much.after)]
+    assert failed.status is Status.FAILED
+    assert "400" in failed.message and "invalid operation error" in failed.message
+    assert by_status[f"{MUNICH}/wholesale" + str(later.after)].status is Status.NOT_ATTEMPTED
+    assert by_status[f"{BERLIN}/wholesale" + str(other.after)].status is Status.APPLIED
+    assert not report.ok
+    assert [r["path"].rsplit("/", 3)[1] for r in writes(sandbox.requests())] == [MUNICH, BERLIN]
+
+
+def test_missed_deadline_is_not_written(sandbox: Any) -> None:
+    credentials = Credentials.from_env({"LAYR_USERNAME": "demo", "LAYR_PASSWORD": "demo-password"})
+    with PlatformClient(sandbox.url, ORG, credentials) as client:
+        block = client.get_virtual_asset(MUNICH).wholesale_block_id
+        assert block
+        past = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # before the sandbox's 05:55Z
+        report = apply_changes([_schedule_change(MUNICH, block, -1000, past)], client, sandbox.now)
+    [outcome] = report.outcomes
+    assert outcome.status is Status.MISSED and "passed" in outcome.message
+    assert writes(sandbox.requests()) == []
