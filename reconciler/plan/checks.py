@@ -15,6 +15,7 @@ from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest, SourceRef
 from reconciler.market import (
+    PERIOD,
     Direction,
     Market,
     PeriodState,
@@ -123,26 +124,18 @@ def check_locked(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> li
 def _source(manifest: Manifest, period: datetime) -> SourceRef:
     if manifest.wholesale and period in manifest.wholesale.sources:
         return manifest.wholesale.sources[period]
-    return (
-        manifest.wholesale.source
-        if manifest.wholesale and hasattr(manifest.wholesale, "source")
-        else manifest.source
-    )
+    return manifest.source
 
 
-def ancillary_by_period(committed: Mapping[ProductDateCode, int]) -> dict[datetime, tuple[int, int]]:
-    """(charge, discharge) kW reserved by capacity bids per period (D16: FCR both, POS discharge, NEG charge)."""
-    reserved: dict[datetime, list[int]] = defaultdict(lambda: [0, 0])
-    for code, kw in committed.items():
-        if code.market is Market.AFRR_ENERGY or not kw:
-            continue
-        direction = str(code.product.direction)
-        for period in code.periods():
-            if direction in ("NEGPOS", "NEG"):
-                reserved[period][0] += kw
-            if direction in ("NEGPOS", "POS"):
-                reserved[period][1] += kw
-    return {t: (c, d) for t, (c, d) in reserved.items()}
+def capacity_bids(
+    committed: Mapping[ProductDateCode, int], leave_out: ProductDateCode | None = None
+) -> list[CapacityBid]:
+    """Committed capacity products as the capacity rules see them (aFRR energy moves none)."""
+    return [
+        CapacityBid(market, frozenset(code.periods()), Decimal(kw))
+        for code, kw in committed.items()
+        if kw and code != leave_out and (market := capacity_market(code)) is not None
+    ]
 
 
 def wholesale_capacity_after(
@@ -150,16 +143,15 @@ def wholesale_capacity_after(
     committed_now: Mapping[ProductDateCode, int],
     committed_after: Mapping[ProductDateCode, int],
 ) -> dict[datetime, tuple[Decimal, Decimal]]:
-    """Available (charge, discharge) kW of the wholesale block once the plan's bids are in (D16)."""
-    before = ancillary_by_period(committed_now)
-    after = ancillary_by_period(committed_after)
+    """Available (charge, discharge) kW of the wholesale block once the plan's bids are in (D16):
+    the live available capacity, less what the plan's bids take, plus what they return."""
+    before, after = capacity_bids(committed_now), capacity_bids(committed_after)
     capacity: dict[datetime, tuple[Decimal, Decimal]] = {}
     for period, point in asset.wholesale.power_capacity.items():
-        c0, d0 = before.get(period, (0, 0))
-        c1, d1 = after.get(period, (0, 0))
+        was, will = commitments_at(period, before), commitments_at(period, after)
         capacity[period] = (
-            max(Decimal(0), point.charge - (c1 - c0)),
-            max(Decimal(0), point.discharge - (d1 - d0)),
+            max(Decimal(0), point.charge - (will.charge - was.charge)),
+            max(Decimal(0), point.discharge - (will.discharge - was.discharge)),
         )
     return capacity
 
@@ -171,8 +163,11 @@ def check_wholesale_capacity(
     capacity: Mapping[datetime, tuple[Decimal, Decimal]],
     periods: Iterable[datetime],
 ) -> list[Diagnostic]:
-    """Each written or capacity-affected period must fit the wholesale capacity left after bids."""
-    found: list[Diagnostic] = []
+    """Each written or capacity-affected period must fit the wholesale capacity left after bids.
+
+    One error per run of periods with the same power and the same room left.
+    """
+    too_big: dict[tuple[Decimal, Decimal, str], list[datetime]] = defaultdict(list)
     for period in sorted(periods):
         power = final_schedule.get(period, Decimal(0))
         if period not in capacity or power == 0:
@@ -180,19 +175,24 @@ def check_wholesale_capacity(
         charge, discharge = capacity[period]
         limit, side = (charge, "charge") if power < 0 else (discharge, "discharge")
         if abs(power) > limit:
+            too_big[(power, limit, side)].append(period)
+    found: list[Diagnostic] = []
+    for (power, limit, side), times in too_big.items():
+        for start, end in time_runs(times):
+            when = local(start) if end - start == PERIOD else f"{local(start)}–{local(end, with_date=False)}"
             found.append(
                 diag(
                     Severity.ERROR,
                     "wholesale-capacity",
-                    f"{fmt_power(power)} at {local(period)} does not fit: {json_number(limit)} kW of {side} "
-                    f"capacity left at {local(period, with_date=False)} after bids",
+                    f"{fmt_power(power)} at {when} does not fit: {json_number(limit)} kW of {side} capacity "
+                    f"left at {local(start, with_date=False)} after bids",
                     f"{manifest.name}/wholesale",
-                    _source(manifest, period),
+                    _source(manifest, start),
                     expected=f"|power| ≤ {json_number(limit)} kW",
                     found=f"{json_number(power)} kW",
                 )
             )
-    return found
+    return sorted(found, key=lambda d: (d.line or 0, d.message))
 
 
 def _availability(asset: LiveAsset, period: datetime) -> AncillaryAvailability:
@@ -235,11 +235,7 @@ def check_ancillary_capacity(
             period = code.window()[0]
             remaining = asset.operational.get(category, {}).get(period, Decimal(0))
         else:
-            others = [
-                CapacityBid(m, frozenset(c.periods()), Decimal(v))
-                for c, v in committed_after.items()
-                if c != code and v and (m := capacity_market(c)) is not None
-            ]
+            others = capacity_bids(committed_after, leave_out=code)
             rows = [(_availability(asset, t), commitments_at(t, others)) for t in code.periods()]
             remaining = remaining_for_window(market, rows)
         if kw > remaining:
