@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Severity(StrEnum):
@@ -60,6 +60,46 @@ class Diagnostic:
         if self.expected is not None or self.found is not None:
             text += f"\n    expected {self.expected or '?'}, found {self.found or '?'}"
         return text
+
+
+class Source(Protocol):
+    """Where something was declared (``reconciler.manifest.SourceRef`` has this shape)."""
+
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def line(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
+
+    @property
+    def path(self) -> str: ...
+
+
+def located(
+    severity: Severity,
+    code: str,
+    message: str,
+    source: Source | None,
+    address: str | None = None,
+    expected: str | None = None,
+    found: str | None = None,
+) -> Diagnostic:
+    """A diagnostic pointing at ``source`` (file, line, column, field path) when there is one."""
+    return Diagnostic(
+        severity=severity,
+        code=code,
+        message=message,
+        file=source.file if source else None,
+        line=source.line if source else None,
+        column=source.column if source else None,
+        path=(source.path or None) if source else None,
+        expected=expected,
+        found=found,
+        address=address,
+    )
 
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:

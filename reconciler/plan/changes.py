@@ -7,13 +7,13 @@ periods) and live bids nobody declared come back as diagnostics, never as writes
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
@@ -234,12 +234,12 @@ def _deadline_problem(manifest: Manifest, change: Change, now: datetime) -> Diag
         message = (
             f"bidding for {code} closed at {isoformat_z(change.deadline)}; this {change.action} can't be made"
         )
-        return _diag(Severity.ERROR, "bid-deadline-passed", message, change.address, source)
+        return located(Severity.ERROR, "bid-deadline-passed", message, source, change.address)
     if now < opening:
         message = (
             f"bidding for {code} opens at {isoformat_z(opening)}; this {change.action} can't be made yet"
         )
-        return _diag(Severity.ERROR, "bid-not-open", message, change.address, source)
+        return located(Severity.ERROR, "bid-not-open", message, source, change.address)
     return None
 
 
@@ -258,29 +258,6 @@ def _unmanaged(
         f"{code} has a live bid ({offered}) that the manifest does not declare; left alone "
         "(declare it, or set prune: true to delete undeclared bids)"
     )
-    return _diag(
-        Severity.WARNING, "unmanaged-bid", message, address, section.source if section else manifest.source
+    return located(
+        Severity.WARNING, "unmanaged-bid", message, section.source if section else manifest.source, address
     )
-
-
-def _diag(severity: Severity, code: str, message: str, address: str, source: Any) -> Diagnostic:
-    return Diagnostic(
-        severity=severity,
-        code=code,
-        message=message,
-        file=source.file if source else None,
-        line=source.line if source else None,
-        column=source.column if source else None,
-        path=source.path or None if source else None,
-        address=address,
-    )
-
-
-def sources_of(manifest: Manifest, periods: Iterable[datetime]) -> Any:
-    schedule = manifest.wholesale
-    if schedule is None:
-        return manifest.source
-    for period in periods:
-        if period in schedule.sources:
-            return schedule.sources[period]
-    return manifest.source

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest, SourceRef
 from reconciler.market import (
@@ -45,18 +45,7 @@ def diag(
     expected: str | None = None,
     found: str | None = None,
 ) -> Diagnostic:
-    return Diagnostic(
-        severity=severity,
-        code=code,
-        message=message,
-        file=source.file if source else None,
-        line=source.line if source else None,
-        column=source.column if source else None,
-        path=(source.path or None) if source else None,
-        expected=expected,
-        found=found,
-        address=address,
-    )
+    return located(severity, code, message, source, address, expected, found)
 
 
 def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:

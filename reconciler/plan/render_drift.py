@@ -6,16 +6,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from reconciler.market import PERIOD
+from reconciler.market import PERIOD, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry
-from reconciler.plan.fmt import fmt_power, local
+from reconciler.plan.fmt import MINUS, local
 
 MEANING = {
     Cause.REVALIDATION: "The platform cut these periods at re-validation (7 minutes before delivery) to keep the "
-    "state of charge within its bounds, and nominates the live value. Close your position or accept the imbalance.",
+    "state of charge within its bounds; it nominates the live value.",
     Cause.UNAVAILABILITY: "An unavailability left less power than scheduled, so the platform clipped these periods "
-    "(you are compensated). Close your position or accept the imbalance.",
+    "(you are compensated); it nominates the live value.",
     Cause.AUCTION_RESULT: "The auction accepted less than offered; the rest went back to the wholesale block and "
     "can be traded there.",
     Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler. `reconciler "
@@ -29,6 +30,11 @@ TITLES = {
 }
 
 
+def fmt_kw(kw: float | int | Decimal) -> str:
+    """``−1 250 kW``: exact kW, thousands grouped, as traders read nominations."""
+    return f"{Decimal(str(kw)).normalize():,f}".replace(",", " ").replace("-", MINUS) + " kW"
+
+
 @dataclass(frozen=True)
 class DriftRun:
     address: str
@@ -36,20 +42,38 @@ class DriftRun:
     end: datetime
     desired: int | float
     live: int | float
-    reason: str
+    cause: Cause
     detail: str
     is_schedule: bool
 
     def describe(self) -> str:
         if not self.is_schedule:
-            return f"{self.address}: offered {fmt_power(self.desired)}, live {fmt_power(self.live)} — {self.detail}"
-        if self.end - self.start == PERIOD:
-            when = local(self.start)
+            return self._describe_bid()
+        single = self.end - self.start == PERIOD
+        when = local(self.start) if single else f"{local(self.start)}–{local(self.end, with_date=False)}"
+        times = local(self.start, with_date=False)
+        if not single:
+            times = f"every quarter-hour {times}–{local(self.end, with_date=False)}"
+        nominate = f"the platform will nominate {fmt_kw(self.live)} for {times}"
+        if self.cause is Cause.OUT_OF_BAND:
+            then = (
+                f"{nominate} unless `reconciler apply` writes {fmt_kw(self.desired)} back before gate closure"
+            )
         else:
-            when = f"{local(self.start)}–{local(self.end, with_date=False)}"
+            then = f"{nominate}; close your position or accept the imbalance"
+        return f"{self.address} {when}: desired {fmt_kw(self.desired)}, live {fmt_kw(self.live)} — {self.detail}; {then}"
+
+    def _describe_bid(self) -> str:
+        code = parse_product_date_code(self.address.rsplit("/", 1)[1])
+        head = f"{self.address}: offered {fmt_kw(self.desired)}"
+        if self.cause is not Cause.AUCTION_RESULT:
+            return f"{head}, live {fmt_kw(self.live)} — {self.detail}"
+        start, end = code.window()
+        returned = Decimal(str(self.desired)) - Decimal(str(self.live))
+        window = f"{local(start)}–{local(end, with_date=False)}"
         return (
-            f"{self.address} {when}: desired {fmt_power(self.desired)}, live {fmt_power(self.live)} "
-            f"(the platform will nominate {fmt_power(self.live)}) — {self.detail}"
+            f"{head}, accepted {fmt_kw(self.live)} — {self.detail}; {fmt_kw(returned)} of wholesale capacity "
+            f"is free again {window}: trade it or leave it idle"
         )
 
 
@@ -64,14 +88,14 @@ def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
             and last.is_schedule
             and last.address == e.address
             and last.end == e.time
-            and (last.desired, last.live, last.reason) == (e.desired, e.live, e.reason)
+            and (last.desired, last.live, last.cause, last.detail) == (e.desired, e.live, e.cause, e.detail)
         ):
             runs[-1] = DriftRun(
-                e.address, last.start, e.time + PERIOD, e.desired, e.live, e.reason, e.detail, True
+                e.address, last.start, e.time + PERIOD, e.desired, e.live, e.cause, e.detail, True
             )
         else:
             runs.append(
-                DriftRun(e.address, e.time, e.time + PERIOD, e.desired, e.live, e.reason, e.detail, schedule)
+                DriftRun(e.address, e.time, e.time + PERIOD, e.desired, e.live, e.cause, e.detail, schedule)
             )
     return runs
 
