@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reconciler.adopt import Adoption, adopt
 from reconciler.cli.options import PlatformOptions, color_option, format_option, platform_options
 from reconciler.cli.output import print_manifest_errors
 from reconciler.drift import drift_json, find_drift
@@ -19,13 +20,24 @@ from reconciler.workflow import InvalidManifests, open_session, read_session_liv
 @click.command("drift")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option("text", "json", "markdown")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without drift, 2 with drift, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 without drift, 2 with drift, 1 on error (without it: 0 unless there is an error).",
+)
+@click.option(
+    "--adopt",
+    "adopt_live",
+    is_flag=True,
+    help="Write live values into the manifests where re-validation or an unavailability changed them.",
+)
 @color_option
 @platform_options
 def drift(
     paths: tuple[Path, ...],
     output_format: str,
     detailed_exitcode: bool,
+    adopt_live: bool,
     no_color: bool,
     platform: PlatformOptions,
 ) -> int:
@@ -33,8 +45,12 @@ def drift(
 
     \b
     Causes: revalidation, unavailability, auction_result, out_of_band.
-    Example:
+    Exit codes: 0 ok, 1 error; with --detailed-exitcode 0 no drift, 2 drift (as plan does).
+    --adopt rewrites only the affected schedule entries (comments and layout stay), checks the
+    result with the manifest loader first, and prints each change with its file and line.
+    Examples:
       reconciler drift examples/ --detailed-exitcode
+      reconciler drift examples/ --adopt
     """
     try:
         with open_session(
@@ -53,10 +69,9 @@ def drift(
         print_manifest_errors(exc.result)
         return 1
     if live.missing:
-        missing = ", ".join(sorted(live.missing))
-        raise ReconcilerError(
-            f"virtual asset(s) not found in organisation {target['organisation']}: {missing}"
-        )
+        unknown = [m for m in session.manifests if m.virtual_asset in live.missing]
+        where = "; ".join(f"{m.source}: {m.name} names virtual asset {m.virtual_asset}" for m in unknown)
+        raise ReconcilerError(f"virtual asset not found in organisation {target['organisation']}: {where}")
     entries = find_drift(session.manifests, live, now)
     if output_format == "json":
         click.echo(json.dumps(drift_json(entries, target, now), indent=2))
@@ -64,4 +79,20 @@ def drift(
         header = f"Drift against {description} at {local(now)}."
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
         click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
+    if adopt_live:
+        print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
     return 2 if entries and detailed_exitcode else 0
+
+
+def print_adoption(adoption: Adoption, *, to_stderr: bool) -> None:
+    if not adoption.changes:
+        click.echo("Nothing to adopt: no drift from re-validation or an unavailability.", err=to_stderr)
+        return
+    files = len({c.file for c in adoption.changes})
+    click.echo(
+        f"Adopted live values into {files} file{'s' if files != 1 else ''} "
+        "(auction results and changes outside reconciler are left as they are):",
+        err=to_stderr,
+    )
+    for change in adoption.changes:
+        click.echo(f"  {change.describe()}", err=to_stderr)

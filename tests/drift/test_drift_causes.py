@@ -1,0 +1,213 @@
+"""``reconciler drift`` over HTTP with the sandbox clock: every difference, with its cause."""
+
+from __future__ import annotations
+
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.market import parse_instant
+from reconciler.platform import Credentials, PlatformClient
+from tests.conftest import MakeSandbox
+from tests.drift.drift_helpers import (
+    MUNICH_SCHEDULE,
+    REVALIDATED_AT,
+    SCHEDULE_BODY,
+    by_cause,
+    example_fixture,
+)
+from tests.plan.helpers import MUNICH, ORG, manifest, run, write_project, writes
+
+BIDS_BODY = """\
+    fcr:
+      unit: MW
+      bids:
+        - {day: 2026-11-24, product: NEGPOS_16_20, capacity: 2, capacityPrice: 130}   # above clearing 120
+        - {day: 2026-11-24, product: NEGPOS_20_24, capacity: 2, capacityPrice: 100}   # clears, 1 MW taken
+    afrr:
+      unit: MW
+      bids:
+        - {day: 2026-11-24, product: POS_16_20, capacity: 1, capacityPrice: 12.5, energyPrice: 80}
+    """
+BIDS = manifest("munich-1", MUNICH, BIDS_BODY)
+
+
+def drift_json(capsys: pytest.CaptureFixture[str], project: Path) -> tuple[int, list[dict[str, Any]]]:
+    result = run(capsys, "drift", str(project), "--format", "json", "--detailed-exitcode")
+    assert result.exit_code in (0, 2), result.out + result.err
+    document = result.json()
+    assert document["format_version"] == "1"
+    return result.exit_code, document["drift"]
+
+
+def test_no_false_drift_right_after_apply(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    both = manifest("munich-1", MUNICH, textwrap.dedent(SCHEDULE_BODY) + textwrap.dedent(BIDS_BODY))
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": both})
+    before, drift = drift_json(capsys, project)
+    assert before == 2 and {e["cause"] for e in drift} == {"out_of_band"}  # not applied yet
+
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    assert drift_json(capsys, project) == (0, [])
+    text = run(capsys, "drift", str(project), "--detailed-exitcode")
+    assert text.exit_code == 0 and "No drift" in text.out
+
+
+def test_revalidation_corrections(sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    sandbox.set_clock(REVALIDATED_AT)
+
+    code, drift = drift_json(capsys, project)
+    assert code == 2
+    assert [(e["time"], e["desired"], e["live"]) for e in drift] == [
+        ("2026-11-23T07:15:00Z", -5000, -3947),  # 08:15 CET: E0 8 562.5 kWh, 937.5 kWh of room left
+        ("2026-11-23T07:30:00Z", -5000, 0),
+        ("2026-11-23T07:45:00Z", -5000, 0),
+    ]
+    assert {(e["address"], e["cause"], e["reason"]) for e in drift} == {
+        ("munich-1/wholesale", "revalidation", "STATE_OF_ENERGY_BOUNDARIES")
+    }
+
+    text = run(capsys, "drift", str(project))
+    assert text.exit_code == 0  # without --detailed-exitcode drift is not an error
+    assert "Re-validation corrections [revalidation]" in text.out
+    assert (
+        "the platform will nominate −3 947 kW for 08:15 CET; close your position or accept the imbalance"
+        in text.out
+    )
+    # 08:30 and 08:45 merge into one run
+    assert "2026-11-23 08:30 CET–09:00 CET: desired −5 000 kW, live 0 kW" in text.out
+    assert "every quarter-hour 08:30 CET–09:00 CET" in text.out
+
+    markdown = run(capsys, "drift", str(project), "--format", "markdown")
+    assert "**Re-validation corrections** (`revalidation`)" in markdown.out
+    assert "- **munich-1**" in markdown.out
+
+
+def test_unavailability_clipping_is_drift_that_plan_leaves_alone(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    # 10:00-10:30 CET tomorrow: only 1.5 MW of charging left; both periods are still editable
+    clipped = sandbox.add_unavailability(
+        MUNICH, "2026-11-24T09:00:00Z", "2026-11-24T09:30:00Z", charge_power=1500
+    )
+    assert len(clipped["clipped"]) == 2
+
+    code, drift = drift_json(capsys, project)
+    assert code == 2
+    assert [(e["time"], e["cause"], e["reason"], e["live"]) for e in drift] == [
+        ("2026-11-24T09:00:00Z", "unavailability", "AVAILABILITY", -1500),
+        ("2026-11-24T09:15:00Z", "unavailability", "AVAILABILITY", -1500),
+    ]
+
+    written = len(writes(sandbox.requests()))
+    plan = run(capsys, "plan", str(project), "--format", "json", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.out + plan.err  # no change: the platform's clipping is not fought
+    listed = plan.json()
+    assert listed["changes"] == []
+    assert [(d["time"], d["cause"]) for d in listed["drift"]] == [
+        ("2026-11-24T09:00:00Z", "unavailability"),
+        ("2026-11-24T09:15:00Z", "unavailability"),
+    ]
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    assert len(writes(sandbox.requests())) == written  # apply wrote nothing either
+
+    text = run(capsys, "drift", str(project))
+    assert "Unavailability clipping [unavailability]" in text.out
+    assert "the platform will nominate −1 500 kW for every quarter-hour 10:00 CET–10:30 CET" in text.out
+
+
+def test_rejected_and_partially_accepted_bids(
+    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = make_sandbox(example_fixture(partialAcceptance={"2026-11-24_NEGPOS_20_24": 1000}))
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": BIDS})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    assert drift_json(capsys, project) == (0, [])  # offered as declared; no results yet
+
+    sandbox.set_clock("2026-11-23T09:25:00+01:00")  # FCR results at 08:20, aFRR capacity at 09:20
+    code, drift = drift_json(capsys, project)
+    assert code == 2
+    assert [(e["address"], e["time"], e["desired"], e["live"], e["reason"]) for e in drift] == [
+        ("munich-1/fcr/2026-11-24_NEGPOS_16_20", "2026-11-24T15:00:00Z", 2000, 0, "REJECTED"),
+        ("munich-1/fcr/2026-11-24_NEGPOS_20_24", "2026-11-24T19:00:00Z", 2000, 1000, "PARTIALLY_ACCEPTED"),
+    ]  # the aFRR bid (12.5 <= 20 EUR/MW/h) was accepted in full: no drift
+    assert by_cause(drift, "auction_result") == drift
+
+    text = run(capsys, "drift", str(project))
+    assert "Auction results [auction_result]" in text.out
+    assert "offered 2 000 kW, accepted 1 000 kW" in text.out
+    assert "1 000 kW of wholesale capacity is free again 2026-11-24 20:00 CET–00:00 CET" in text.out
+
+    plan = run(capsys, "plan", str(project), "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.out + plan.err  # an auction result is never "fixed" by a write
+
+
+def test_out_of_band_write_is_reported_and_reverted(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    with PlatformClient(sandbox.url, ORG, Credentials(username="demo", password="demo-password")) as client:
+        block = client.get_virtual_asset(MUNICH).wholesale_block_id
+        assert block is not None
+        client.put_schedule(MUNICH, block, {parse_instant("2026-11-24T09:30:00Z"): Decimal(-1250)})
+
+    code, drift = drift_json(capsys, project)
+    assert code == 2
+    assert drift == [
+        {
+            "address": "munich-1/wholesale",
+            "time": "2026-11-24T09:30:00Z",
+            "desired": -4000,
+            "live": -1250,
+            "cause": "out_of_band",
+            "reason": "",
+            "detail": "nothing on the platform explains it: it was changed outside reconciler",
+        }
+    ]
+    text = run(capsys, "drift", str(project))
+    assert (
+        "the platform will nominate −1 250 kW for 10:30 CET unless `reconciler apply` writes −4 000 kW back"
+        in text.out
+    )
+
+    plan = run(capsys, "plan", str(project), "--format", "json")
+    [change] = plan.json()["changes"]
+    assert change["after"] == {"2026-11-24T09:30:00Z": -4000}  # reverted like any change
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    assert drift_json(capsys, project) == (0, [])
+
+
+def test_unknown_asset_is_a_clear_error(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stranger = "7c1e0d4e-9999-4000-8000-000000000009"
+    project = write_project(
+        tmp_path, sandbox.url, {"x.yaml": manifest("ghost", stranger, "wholesale: {schedule: []}\n")}
+    )
+    result = run(capsys, "drift", str(project))
+    assert result.exit_code == 1
+    assert "virtual asset not found in organisation org-demo" in result.err
+    assert f"x.yaml:1:1: ghost names virtual asset {stranger}" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_unreadable_manifest_is_a_clear_error_before_any_request(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = MUNICH_SCHEDULE.replace("power: -4}", "power: -4")  # an unclosed flow mapping
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": broken})
+    result = run(capsys, "drift", str(project), "--adopt")
+    assert result.exit_code == 1
+    assert "m.yaml:" in result.err and "error[yaml-syntax]" in result.err
+    assert "nothing was read from or written to any platform" in result.err
+    assert sandbox.requests() == []
+    assert (project / "m.yaml").read_text() == broken
