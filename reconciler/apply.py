@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from reconciler.errors import ReconcilerError
-from reconciler.live import read_fingerprints
+from reconciler.live import ReadProgress, read_fingerprints
 from reconciler.market import isoformat_z, parse_instant, parse_product_date_code
 from reconciler.plan.model import Change, ChangeKind, Plan, write_order
 from reconciler.platform.client import PlatformClient
@@ -54,7 +54,12 @@ class StalePlanError(ReconcilerError):
 
 
 def check_saved_plan(
-    plan: Plan, client: PlatformClient, api_url: str, organisation: str, now: datetime
+    plan: Plan,
+    client: PlatformClient,
+    api_url: str,
+    organisation: str,
+    now: datetime,
+    on_read: ReadProgress | None = None,
 ) -> None:
     """Refuse a saved plan for another target, past its expiry, or whose live objects changed."""
     target = plan.target
@@ -69,7 +74,7 @@ def check_saved_plan(
             "depends on has passed; make a new plan. Nothing was written"
         )
     va_ids = sorted({key.split("/", 1)[0] for key in plan.fingerprints})
-    current = read_fingerprints(client, va_ids)
+    current = read_fingerprints(client, va_ids, on_read)
     changed = sorted(key for key, value in plan.fingerprints.items() if current.get(key) != value)
     if changed:
         raise StalePlanError(

@@ -8,7 +8,8 @@ energy capacity, ancillary availabilities, adjustments, bids and results of ever
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -37,6 +38,9 @@ ANCILLARY_CATEGORIES = (
     "maxTotalAncillaryCapacityChargeAvailable",
     "maxTotalAncillaryCapacityDischargeAvailable",
 )
+
+ReadProgress = Callable[[int, int], None]
+"""Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,38 @@ def fingerprint_keys(va_id: str, days: Iterable[date]) -> list[str]:
     return keys
 
 
-def read_fingerprints(client: PlatformClient, va_ids: Iterable[str]) -> dict[str, str]:
+class _ReadCounter:
+    """Counts reads for a :data:`ReadProgress` callback; reads finish on the client's worker threads."""
+
+    def __init__(self, report: ReadProgress | None) -> None:
+        self._report = report
+        self._lock = threading.Lock()
+        self._done = 0
+        self._total = 0
+
+    def track(self, calls: Sequence[Callable[[], Any]]) -> list[Callable[[], Any]]:
+        if self._report is None:
+            return list(calls)
+        with self._lock:
+            self._total += len(calls)
+        return [partial(self._run, call) for call in calls]
+
+    def _run(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        finally:
+            with self._lock:
+                self._done += 1
+                if self._report is not None:
+                    self._report(self._done, self._total)
+
+
+def read_fingerprints(
+    client: PlatformClient, va_ids: Iterable[str], on_read: ReadProgress | None = None
+) -> dict[str, str]:
     """Re-read the objects named by :func:`fingerprint_keys` and return their fingerprints now."""
-    vas = _read_virtual_assets(client, list(va_ids))
+    counter = _ReadCounter(on_read)
+    vas = _read_virtual_assets(client, list(va_ids), counter)
     calls: list[tuple[str, Callable[[], Any]]] = []
     for va_id, va in vas.items():
         if va is None:
@@ -90,16 +123,22 @@ def read_fingerprints(client: PlatformClient, va_ids: Iterable[str]) -> dict[str
         for day in delivery_days(va.start, va.end):
             calls.append((f"{va_id}/fcr/{day.isoformat()}", partial(client.get_bids, va_id, Market.FCR, day)))
             calls.append((f"{va_id}/afrr/{day.isoformat()}", _afrr_bids_call(client, va_id, day)))
-    values = client.gather([call for _, call in calls])
+    values = client.gather(counter.track([call for _, call in calls]))
     prints = {f"{va_id}/virtual-asset": va.fingerprint for va_id, va in vas.items() if va is not None}
     for (key, _), value in zip(calls, values, strict=True):
         prints[key] = value.fingerprint if isinstance(value, Block) else _bids_fingerprint(value)
     return prints
 
 
-def read_live(client: PlatformClient, va_ids: Iterable[str]) -> LiveState:
-    """Read every object the planner needs for the given virtual assets, in parallel."""
-    vas = _read_virtual_assets(client, list(dict.fromkeys(va_ids)))
+def read_live(
+    client: PlatformClient, va_ids: Iterable[str], on_read: ReadProgress | None = None
+) -> LiveState:
+    """Read every object the planner needs for the given virtual assets, in parallel.
+
+    ``on_read`` hears of every finished read (a progress display; it must not raise).
+    """
+    counter = _ReadCounter(on_read)
+    vas = _read_virtual_assets(client, list(dict.fromkeys(va_ids)), counter)
     missing = {va_id: "not found" for va_id, va in vas.items() if va is None}
     found = {va_id: va for va_id, va in vas.items() if va is not None}
 
@@ -130,7 +169,7 @@ def read_live(client: PlatformClient, va_ids: Iterable[str]) -> LiveState:
             slots.append((va_id, what, key))
             calls.append(call)
 
-    values = client.gather(calls)
+    values = client.gather(counter.track(calls))
     parts: dict[str, dict[str, Any]] = {va_id: {"bids": {}, "results": {}, "prints": {}} for va_id in found}
     for (va_id, what, key), value in zip(slots, values, strict=True):
         bucket = parts[va_id]
@@ -166,14 +205,16 @@ def read_live(client: PlatformClient, va_ids: Iterable[str]) -> LiveState:
     return LiveState(assets=assets, missing=missing)
 
 
-def _read_virtual_assets(client: PlatformClient, va_ids: list[str]) -> dict[str, VirtualAsset | None]:
+def _read_virtual_assets(
+    client: PlatformClient, va_ids: list[str], counter: _ReadCounter
+) -> dict[str, VirtualAsset | None]:
     def read(va_id: str) -> VirtualAsset | None:
         try:
             return client.get_virtual_asset(va_id)
         except NotFoundError:
             return None
 
-    values = client.gather([partial(read, va_id) for va_id in va_ids])
+    values = client.gather(counter.track([partial(read, va_id) for va_id in va_ids]))
     return dict(zip(va_ids, values, strict=True))
 
 

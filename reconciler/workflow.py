@@ -13,7 +13,7 @@ from pathlib import Path
 from reconciler.config import resolve_target
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import ReconcilerError
-from reconciler.live import LiveState, read_live
+from reconciler.live import LiveState, ReadProgress, read_live
 from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Plan, TargetInfo
@@ -85,13 +85,13 @@ def organisation_mismatches(session: Session) -> list[Diagnostic]:
     ]
 
 
-def read_session_live(session: Session) -> LiveState:
-    return read_live(session.connection.client, [m.virtual_asset for m in session.manifests])
+def read_session_live(session: Session, on_read: ReadProgress | None = None) -> LiveState:
+    return read_live(session.connection.client, [m.virtual_asset for m in session.manifests], on_read)
 
 
-def plan_session(session: Session) -> tuple[Plan, LiveState]:
+def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple[Plan, LiveState]:
     now = session.connection.now()
-    live = read_session_live(session)
+    live = read_session_live(session, on_read)
     plan = make_plan(
         session.manifests,
         live,

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, check_saved_plan
-from reconciler.cli.options import PlatformOptions, color_option, platform_options, use_color
+from reconciler.cli.options import (
+    PlatformOptions,
+    color_option,
+    platform_options,
+    use_color,
+    verbosity_options,
+)
 from reconciler.cli.output import emit_plan, print_manifest_errors
+from reconciler.cli.progress import Reporter, Verbosity, progress
 from reconciler.config import resolve_target
 from reconciler.errors import ReconcilerError
+from reconciler.plan.model import Change
 from reconciler.plan.planfile import read_plan
+from reconciler.platform.client import PlatformClient
 from reconciler.targets import confirm_protected, connect
 from reconciler.workflow import InvalidManifests, open_session, plan_session
 
@@ -30,9 +40,19 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
     "--auto-approve", is_flag=True, help="Apply without asking (required on a protected target in CI)."
 )
 @color_option
+@verbosity_options()
 @platform_options
-def apply(paths: tuple[Path, ...], auto_approve: bool, no_color: bool, platform: PlatformOptions) -> int:
+def apply(
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    no_color: bool,
+    verbosity: Verbosity,
+    platform: PlatformOptions,
+) -> int:
     """Make the planned writes: from a saved plan file (exactly, or refused), or from manifests.
+
+    A plan file is refused when it was made for another target, has expired, or any live object
+    it read has changed since. Without --auto-approve it asks first.
 
     \b
     Examples:
@@ -41,7 +61,7 @@ def apply(paths: tuple[Path, ...], auto_approve: bool, no_color: bool, platform:
     """
     color = use_color(no_color)
     if _is_plan_file(paths):
-        return _apply_saved(paths[0], auto_approve, color, platform)
+        return _apply_saved(paths[0], auto_approve, color, verbosity, platform)
     try:
         with open_session(
             paths,
@@ -51,7 +71,8 @@ def apply(paths: tuple[Path, ...], auto_approve: bool, no_color: bool, platform:
             config=platform.config,
             parallelism=platform.parallelism,
         ) as session:
-            result, _ = plan_session(session)
+            with progress(verbosity, color, "Reading live state") as reporter:
+                result, _ = plan_session(session, reporter.on_read)
             emit_plan(result, "text", color)
             if result.has_errors:
                 return 1
@@ -62,14 +83,16 @@ def apply(paths: tuple[Path, ...], auto_approve: bool, no_color: bool, platform:
             confirm_protected(connection.target, auto_approve, _prompt)
             if not connection.target.protected and not auto_approve:
                 _ask_yes_no(connection.description)
-            report = apply_changes(result.changes, connection.client, connection.now, _progress(color))
+            report = _write(result.changes, connection.client, connection.now, color, verbosity)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    return _finish(report, color)
+    return _finish(report, color, verbosity)
 
 
-def _apply_saved(path: Path, auto_approve: bool, color: bool, platform: PlatformOptions) -> int:
+def _apply_saved(
+    path: Path, auto_approve: bool, color: bool, verbosity: Verbosity, platform: PlatformOptions
+) -> int:
     saved = read_plan(path)
     if saved.has_errors:
         raise ReconcilerError(f"{path}: this plan has errors and can't be applied; fix them and plan again")
@@ -81,14 +104,23 @@ def _apply_saved(path: Path, auto_approve: bool, color: bool, platform: Platform
         organisation=platform.organisation,
     )
     with connect(target, parallelism=platform.parallelism) as connection:
-        check_saved_plan(saved, connection.client, connection.api_url, target.organisation, connection.now())
+        with progress(verbosity, color, "Checking live state") as reporter:
+            check_saved_plan(
+                saved,
+                connection.client,
+                connection.api_url,
+                target.organisation,
+                connection.now(),
+                reporter.on_read,
+            )
         if not saved.changes:
             click.echo("The plan has no changes; nothing to apply.")
             return 0
         confirm_protected(target, auto_approve, _prompt)
-        click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
-        report = apply_changes(saved.changes, connection.client, connection.now, _progress(color))
-    return _finish(report, color)
+        if verbosity is not Verbosity.QUIET:
+            click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
+        report = _write(saved.changes, connection.client, connection.now, color, verbosity)
+    return _finish(report, color, verbosity)
 
 
 def _prompt(text: str) -> str:
@@ -103,16 +135,32 @@ def _ask_yes_no(description: str) -> None:
         raise ReconcilerError("not applied: the answer was not 'yes'")
 
 
-def _progress(color: bool) -> Callable[[Outcome], None]:
+def _write(
+    changes: Sequence[Change],
+    client: PlatformClient,
+    now: Callable[[], datetime],
+    color: bool,
+    verbosity: Verbosity,
+) -> ApplyReport:
+    with progress(verbosity, color, "Writing", total=len(changes)) as reporter:
+        return apply_changes(changes, client, now, outcome_printer(reporter, color, verbosity))
+
+
+def outcome_printer(reporter: Reporter, color: bool, verbosity: Verbosity) -> Callable[[Outcome], None]:
+    """One line per write (with --quiet only the writes that did not succeed), and the bar moves on."""
+
     def show(outcome: Outcome) -> None:
+        reporter.advance()
+        if verbosity is Verbosity.QUIET and outcome.status is Status.APPLIED:
+            return
         mark, colour = MARKS.get(outcome.status, ("-", "yellow"))
         text = f"  {click.style(mark, fg=colour) if color else mark} {outcome.status:<13} {outcome.change.address}"
-        click.echo(text + (f": {outcome.message}" if outcome.message else ""))
+        reporter.line(text + (f": {outcome.message}" if outcome.message else ""))
 
     return show
 
 
-def _finish(report: ApplyReport, color: bool) -> int:
+def _finish(report: ApplyReport, color: bool, verbosity: Verbosity) -> int:
     counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
     click.echo(
         f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
@@ -121,6 +169,7 @@ def _finish(report: ApplyReport, color: bool) -> int:
     for mismatch in report.mismatches:
         click.echo(f"  re-read differs: {mismatch}", err=True)
     if report.ok:
-        click.echo("Re-read matches what was written.")
+        if verbosity is not Verbosity.QUIET:
+            click.echo("Re-read matches what was written.")
         return 0
     return 1

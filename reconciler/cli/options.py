@@ -1,4 +1,4 @@
-"""Options shared by the commands that talk to a platform, and output helpers."""
+"""Options shared by the commands: the platform to talk to, colour, format, quiet and verbose."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+
+from reconciler.cli.progress import Verbosity, client_log
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,7 +67,31 @@ def color_option(command: F) -> F:
 
 
 def use_color(no_color: bool) -> bool:
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    """Colours only on a terminal, and never with ``--no-color`` or a non-empty ``NO_COLOR``."""
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+QUIET_HELP = "Print only the result and errors: no progress, no notes."
+VERBOSE_HELP = "Also log every platform request on standard error (secrets masked)."
+
+
+def verbosity_options(verbose_help: str = VERBOSE_HELP) -> Callable[[F], F]:
+    """``-q/--quiet`` and ``-v/--verbose``: the command gets ``verbosity``; -v turns on the client's log."""
+
+    def decorate(command: F) -> F:
+        @click.option("-q", "--quiet", is_flag=True, help=QUIET_HELP)
+        @click.option("-v", "--verbose", is_flag=True, help=verbose_help)
+        @functools.wraps(command)
+        def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+            if quiet and verbose:
+                raise click.UsageError("--quiet and --verbose exclude each other; pass one of them")
+            verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
+            with client_log(verbosity):
+                return command(*args, verbosity=verbosity, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def format_option(*choices: str) -> Callable[[F], F]:

@@ -6,8 +6,16 @@ from pathlib import Path
 
 import click
 
-from reconciler.cli.options import PlatformOptions, color_option, format_option, platform_options, use_color
+from reconciler.cli.options import (
+    PlatformOptions,
+    color_option,
+    format_option,
+    platform_options,
+    use_color,
+    verbosity_options,
+)
 from reconciler.cli.output import emit_plan, print_manifest_errors
+from reconciler.cli.progress import Verbosity, progress
 from reconciler.plan.planfile import write_plan
 from reconciler.workflow import InvalidManifests, open_session, plan_session
 
@@ -20,6 +28,7 @@ from reconciler.workflow import InvalidManifests, open_session, plan_session
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 2 with changes, 1 on error.")
 @color_option
+@verbosity_options()
 @platform_options
 def plan(
     paths: tuple[Path, ...],
@@ -27,33 +36,43 @@ def plan(
     output_format: str,
     detailed_exitcode: bool,
     no_color: bool,
+    verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
     """Show the writes that would make live state match the manifests.
 
+    Nothing is written. With --out the plan is saved for `reconciler apply FILE`, which makes
+    exactly these writes or refuses if live state has changed since.
+
     \b
-    Example:
+    Examples:
       reconciler plan examples/ --out plan.json
+      reconciler plan manifests/ --target production --format markdown --out plan.json > plan.md
     """
+    color = use_color(no_color)
     try:
-        with open_session(
-            paths,
-            target=platform.target,
-            api_url=platform.api_url,
-            organisation=platform.organisation,
-            config=platform.config,
-            parallelism=platform.parallelism,
-        ) as session:
-            result, _ = plan_session(session)
+        with (
+            open_session(
+                paths,
+                target=platform.target,
+                api_url=platform.api_url,
+                organisation=platform.organisation,
+                config=platform.config,
+                parallelism=platform.parallelism,
+            ) as session,
+            progress(verbosity, color, "Reading live state") as reporter,
+        ):
+            result, _ = plan_session(session, reporter.on_read)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    emit_plan(result, output_format, use_color(no_color))
+    emit_plan(result, output_format, color)
     if result.has_errors:
         return 1
     if out is not None:
         write_plan(result, out)
-        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+        if verbosity is not Verbosity.QUIET:
+            click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
     if detailed_exitcode and result.changes:
         return 2
     return 0

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from reconciler.cli.options import verbosity_options
+from reconciler.cli.progress import Verbosity
 from reconciler.diagnostics import Severity
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import parse_instant
@@ -44,11 +46,13 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
     show_default=True,
     help="text for people, json for scripts.",
 )
-def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str) -> int:
+@verbosity_options(verbose_help="Also list every file read, and every file a directory scan skipped.")
+def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str, verbosity: Verbosity) -> int:
     """Check manifests offline: schema, times, units, products, prices, deadlines.
 
     PATH is a manifest file or a directory, read recursively. Exit 0 when every manifest is valid,
-    1 when not. Nothing is written and no platform is contacted.
+    1 when not. Nothing is written and no platform is contacted. With --quiet only errors and
+    warnings are printed (nothing at all when the manifests are clean).
 
     \b
     Example:
@@ -58,12 +62,20 @@ def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str) 
     if output_format == "json":
         click.echo(json.dumps(as_json(result), indent=2))
     else:
-        click.echo(as_text(result))
+        text = as_text(result, verbosity)
+        if text:
+            click.echo(text)
     return 0 if result.ok else 1
 
 
-def as_text(result: LoadResult) -> str:
-    lines = [d.render() for d in result.diagnostics]
+def as_text(result: LoadResult, verbosity: Verbosity = Verbosity.NORMAL) -> str:
+    if verbosity is Verbosity.QUIET:
+        return "\n".join(d.render() for d in result.diagnostics if d.severity != Severity.NOTE)
+    lines = []
+    if verbosity is Verbosity.VERBOSE:
+        lines += [f"read {file}" for file in result.files]
+        lines += [f"skipped {file} (not a manifest)" for file in result.skipped]
+    lines += [d.render() for d in result.diagnostics]
     lines.append(summary(result))
     return "\n".join(lines)
 
