@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "drift",
         "Report differences between manifests and live state, with causes.",
     ),
+    "import": (
+        "reconciler.cli.importer",
+        "import_manifest",
+        "Write a manifest that matches the live state of one virtual asset.",
+    ),
     "show": ("reconciler.cli.show", "show", "Render a saved plan file (text, JSON or markdown)."),
     "sandbox": ("reconciler.cli.sandbox", "sandbox", "Serve the local LAYR platform sandbox over HTTP."),
 }
