@@ -33,6 +33,13 @@ MSG_OUTSIDE_TIMESPAN = (
 WHOLESALE = "WHOLESALE"
 
 
+def as_decimal(value: Number) -> Decimal:
+    """A power as ``Decimal`` (exact for ``int``/``Decimal``; a ``Fraction`` to 28 digits)."""
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(value)
+
+
 def _truncate_toward_zero(value: Fraction) -> int:
     settled = Fraction(round(value / CORRECTION_RESOLUTION)) * CORRECTION_RESOLUTION
     return int(settled)  # int() truncates toward zero
@@ -62,11 +69,7 @@ def revalidate_power(
     if power > 0 and e0 - power * PERIOD_HOURS / efficiencies.discharge < e_min:
         limit = (e0 - e_min) * efficiencies.discharge / PERIOD_HOURS
         return Decimal(_truncate_toward_zero(max(min(limit, power), Fraction(0))))
-    return (
-        Decimal(power_kw)
-        if not isinstance(power_kw, Fraction)
-        else Decimal(power.numerator) / power.denominator
-    )
+    return as_decimal(power_kw)
 
 
 @dataclass(frozen=True)

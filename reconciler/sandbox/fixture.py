@@ -110,6 +110,11 @@ def fixture_schema() -> dict[str, Any]:
     raise FixtureError(f"the sandbox fixture schema {SCHEMA_NAME} is missing from the installation")
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(fixture_schema())
+
+
 def _field(path: ValuePath) -> str:
     text = ""
     for part in path:
