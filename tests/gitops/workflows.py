@@ -25,10 +25,9 @@ INSTALL_STEP = "install"  # the step id that installs reconciler: the test runs 
 
 
 def load_workflow(name: str) -> dict[str, Any]:
-    workflow: dict[str, Any] = yaml.safe_load((EXAMPLE_WORKFLOWS / name).read_text(encoding="utf-8"))
-    if True in workflow:  # YAML 1.1 reads the key `on` as a boolean
-        workflow["on"] = workflow.pop(True)
-    return workflow
+    loaded: dict[Any, Any] = yaml.safe_load((EXAMPLE_WORKFLOWS / name).read_text(encoding="utf-8"))
+    # YAML 1.1 reads the key `on` as the boolean true
+    return {("on" if key is True else str(key)): value for key, value in loaded.items()}
 
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
@@ -67,7 +66,7 @@ class Runner:
         self.outputs: dict[str, dict[str, str]] = {}
 
     def step(self, name: str) -> dict[str, Any]:
-        matches = [s for s in self.job["steps"] if s.get("name") == name]
+        matches: list[dict[str, Any]] = [s for s in self.job["steps"] if s.get("name") == name]
         assert len(matches) == 1, f"no single step named {name!r}"
         return matches[0]
 
