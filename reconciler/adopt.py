@@ -127,8 +127,11 @@ def plan_adoption(texts: Mapping[str, str], manifests: Sequence[Manifest], targe
             continue
         if schedule is None or any(t not in schedule.sources for t in wanted):
             raise AdoptError(f"{manifest.source}: {manifest.name} does not list every period to adopt")
+        covers: dict[SourceRef, list[datetime]] = {}  # each entry or CSV row -> its periods, in order
+        for period, source in schedule.sources.items():
+            covers.setdefault(source, []).append(period)
         for source in sorted({schedule.sources[t] for t in wanted}, key=lambda s: (s.file, s.line, s.column)):
-            periods = sorted(t for t, s in schedule.sources.items() if s == source)
+            periods = covers[source]
             old = {t: schedule.points[t] for t in periods}
             new = {t: wanted[t][0] if t in wanted else old[t] for t in periods}
             text = texts[source.file]
@@ -176,20 +179,23 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
 
 def schedule_item(text: str, manifest: Manifest, source: SourceRef) -> tuple[MappingNode, SequenceNode]:
     """The YAML node of the schedule entry ``source`` names, and the sequence that holds it."""
+    missing = AdoptError(f"{source}: cannot find the schedule entry {source.path}; nothing adopted")
     match = _ITEM_INDEX.match(source.path)
+    if match is None:
+        raise missing
+    index = int(match.group(1))
     for root in yaml.compose_all(text, Loader=yaml.SafeLoader):
-        if match is None or root is None:
-            break
-        where = (root.start_mark.line + 1, root.start_mark.column + 1)
-        if where != (manifest.source.line, manifest.source.column):
-            continue
+        if root is None or (root.start_mark.line + 1, root.start_mark.column + 1) != (
+            manifest.source.line,
+            manifest.source.column,
+        ):
+            continue  # an empty document, or another manifest of the file
         sequence = _child(_child(_child(root, "spec"), "wholesale"), "schedule")
-        index = int(match.group(1))
         if isinstance(sequence, SequenceNode) and index < len(sequence.value):
             item = sequence.value[index]
             if isinstance(item, MappingNode):
                 return item, sequence
-    raise AdoptError(f"{source}: cannot find the schedule entry {source.path}; nothing adopted")
+    raise missing
 
 
 def _child(node: Node | None, key: str) -> Node | None:

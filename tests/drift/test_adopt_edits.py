@@ -132,12 +132,13 @@ def test_flow_sequences_and_crlf_line_endings() -> None:
 
 def test_several_documents_in_one_file() -> None:
     second = HEAD.replace("name: m\n", "name: other\n").replace("0001\n", "0002\n")
-    text = second + '  wholesale: {schedule: [{at: "2026-11-24T10:00", power: 5}]}\n---\n' + HEAD
+    text = "---\n---\n" + second  # an empty document first
+    text += '  wholesale: {schedule: [{at: "2026-11-24T10:00", power: 5}]}\n---\n' + HEAD
     text += '  wholesale: {schedule: [{at: "2026-11-24T10:00", power: 5}]}\n'
     manifests, _ = read_manifest_text(text, "m.yaml")
     targets = {"m": {parse_instant("2026-11-24T09:00:00Z"): (Decimal(3), Cause.UNAVAILABILITY)}}
     new = plan_adoption({"m.yaml": text}, manifests, targets).texts["m.yaml"]
-    first, rest = new.split("---\n")
+    first, rest = new.removeprefix("---\n---\n").split("---\n")
     assert "power: 5" in first and "power: 3" in rest and "power: 5" not in rest
 
 

@@ -211,3 +211,23 @@ def test_unreadable_manifest_is_a_clear_error_before_any_request(
     assert "nothing was read from or written to any platform" in result.err
     assert sandbox.requests() == []
     assert (project / "m.yaml").read_text() == broken
+
+
+def test_available_below_rated_explains_a_clipped_value_without_adjustment(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    sandbox.add_unavailability(MUNICH, "2026-11-24T09:00:00Z", "2026-11-24T09:15:00Z", charge_power=1500)
+    # another tool writes the clipped value itself: the platform drops the adjustment of that period
+    with PlatformClient(sandbox.url, ORG, Credentials(username="demo", password="demo-password")) as client:
+        block = client.get_virtual_asset(MUNICH).wholesale_block_id
+        assert block is not None
+        client.put_schedule(MUNICH, block, {parse_instant("2026-11-24T09:00:00Z"): Decimal(-1500)})
+
+    _, drift = drift_json(capsys, project)
+    assert [(e["time"], e["cause"], e["reason"], e["detail"]) for e in drift] == [
+        ("2026-11-24T09:00:00Z", "unavailability", "AVAILABLE_BELOW_RATED", "only 1500 kW are available")
+    ]
+    plan = run(capsys, "plan", str(project), "--format", "json")
+    assert plan.json()["changes"] == []  # writing −4 MW back would only be refused

@@ -15,6 +15,7 @@ from reconciler.market import MARKET_TZ, quarter_hours
 from tests.conftest import MakeSandbox
 from tests.drift.drift_helpers import EXAMPLES
 from tests.plan.helpers import BERLIN, HAMBURG, MUNICH, ORG, run, write_project
+from tests.platform.client_helpers import asset_spec
 
 REPO = EXAMPLES.parent
 AUTUMN_VA = "7c1e0d4e-0000-4000-8000-00000000a025"
@@ -64,27 +65,16 @@ def test_import_round_trip_of_the_example_portfolio(
 
 def dst_fixture() -> dict[str, Any]:
     def asset(va: str, first: date, schedule: dict[str, int]) -> dict[str, Any]:
-        start = quarter_hours(first)[0]
-        return {
-            "id": va,
-            "start": start.isoformat(),
-            "end": quarter_hours(first + timedelta(days=3))[0].isoformat(),
-            "energyCapacity": 10000,
-            "ratedChargePower": 2000,
-            "ratedDischargePower": 2000,
-            "chargeEfficiency": 1,
-            "dischargeEfficiency": 1,
-            "initialStateOfEnergy": 5000,
-            "dispatchGateClosureSeconds": 300,
-            "dailyCycleLimit": 2,
-            "annualCycleLimit": 730,
-            "fcrCapacityAvailable": 1000,
-            "afrrCapacityPosAvailable": 1000,
-            "afrrCapacityNegAvailable": 1000,
-            "maxTotalAncillaryCapacityChargeAvailable": 1000,
-            "maxTotalAncillaryCapacityDischargeAvailable": 1000,
-            "schedule": [{"time": t, "power": p} for t, p in schedule.items()],
-        }
+        return asset_spec(
+            id=va,
+            start=quarter_hours(first)[0].isoformat(),
+            end=quarter_hours(first + timedelta(days=3))[0].isoformat(),  # over the DST day
+            energyCapacity=10000,
+            ratedChargePower=2000,
+            ratedDischargePower=2000,
+            initialStateOfEnergy=5000,
+            schedule=[{"time": t, "power": p} for t, p in schedule.items()],
+        )
 
     autumn = {f"2026-10-25T00:{m:02d}:00Z": -1000 for m in (0, 15, 30, 45)}  # 02:00-03:00 CEST
     autumn |= {f"2026-10-25T01:{m:02d}:00Z": 500 for m in (0, 15, 30, 45)}  # 02:00-03:00 CET
