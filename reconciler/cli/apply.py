@@ -49,7 +49,7 @@ def apply(
     verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
-    """Make the planned writes: from a saved plan file (exactly, or refused), or from manifests.
+    """Make the writes of a saved plan exactly, or plan and apply manifests.
 
     A plan file is refused when it was made for another target, has expired, or any live object
     it read has changed since. Without --auto-approve it asks first.
