@@ -175,6 +175,13 @@ def bid_drift(manifest: Manifest, asset: LiveAsset) -> list[DriftEntry]:
             accepted = sum(accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted)
             if accepted < offered:
                 rejected = not any(r.accepted for r in result.results)
+                detail = (
+                    "the auction rejected the bid"
+                    if rejected
+                    else f"the auction accepted {accepted} of {offered} kW"
+                )
+                if code.market is not Market.AFRR_ENERGY:  # D16: energy bids hold no wholesale capacity
+                    detail += "; the capacity not accepted went back to wholesale"
                 entries.append(
                     DriftEntry(
                         address,
@@ -184,9 +191,7 @@ def bid_drift(manifest: Manifest, asset: LiveAsset) -> list[DriftEntry]:
                         accepted,
                         Cause.AUCTION_RESULT,
                         "REJECTED" if rejected else "PARTIALLY_ACCEPTED",
-                        "the auction rejected the bid; its capacity went back to wholesale"
-                        if rejected
-                        else f"the auction accepted {accepted} of {offered} kW; the rest went back to wholesale",
+                        detail,
                     )
                 )
                 continue

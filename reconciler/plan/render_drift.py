@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from reconciler.market import PERIOD, parse_product_date_code
+from reconciler.market import PERIOD, Market, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry
 from reconciler.plan.fmt import MINUS, local
 
@@ -17,8 +17,8 @@ MEANING = {
     "state of charge within its bounds; it nominates the live value.",
     Cause.UNAVAILABILITY: "An unavailability left less power than scheduled, so the platform clipped these periods "
     "(you are compensated); it nominates the live value.",
-    Cause.AUCTION_RESULT: "The auction accepted less than offered; the rest went back to the wholesale block and "
-    "can be traded there.",
+    Cause.AUCTION_RESULT: "The auction accepted less than offered; for FCR and aFRR capacity products the rest "
+    "went back to the wholesale block and can be traded there.",
     Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler. `reconciler "
     "apply` reverts them where still editable.",
 }
@@ -68,6 +68,8 @@ class DriftRun:
         head = f"{self.address}: offered {fmt_kw(self.desired)}"
         if self.cause is not Cause.AUCTION_RESULT:
             return f"{head}, live {fmt_kw(self.live)} — {self.detail}"
+        if code.market is Market.AFRR_ENERGY:
+            return f"{head}, accepted {fmt_kw(self.live)} — {self.detail}"
         start, end = code.window()
         returned = Decimal(str(self.desired)) - Decimal(str(self.live))
         window = f"{local(start)}–{local(end, with_date=False)}"

@@ -31,6 +31,7 @@ BIDS_BODY = """\
       unit: MW
       bids:
         - {day: 2026-11-24, product: POS_16_20, capacity: 1, capacityPrice: 12.5, energyPrice: 80}
+        - {day: 2026-11-23, product: POS_033, capacity: 1, energyPrice: 150}   # 08:00 today, above 100
     """
 BIDS = manifest("munich-1", MUNICH, BIDS_BODY)
 
@@ -138,13 +139,19 @@ def test_rejected_and_partially_accepted_bids(
     assert [(e["address"], e["time"], e["desired"], e["live"], e["reason"]) for e in drift] == [
         ("munich-1/fcr/2026-11-24_NEGPOS_16_20", "2026-11-24T15:00:00Z", 2000, 0, "REJECTED"),
         ("munich-1/fcr/2026-11-24_NEGPOS_20_24", "2026-11-24T19:00:00Z", 2000, 1000, "PARTIALLY_ACCEPTED"),
-    ]  # the aFRR bid (12.5 <= 20 EUR/MW/h) was accepted in full: no drift
+        ("munich-1/afrr/2026-11-23_POS_033", "2026-11-23T07:00:00Z", 1000, 0, "REJECTED"),  # results 07:37
+    ]  # the aFRR capacity bid (12.5 <= 20 EUR/MW/h) was accepted in full: no drift
     assert by_cause(drift, "auction_result") == drift
 
     text = run(capsys, "drift", str(project))
     assert "Auction results [auction_result]" in text.out
     assert "offered 2 000 kW, accepted 1 000 kW" in text.out
     assert "1 000 kW of wholesale capacity is free again 2026-11-24 20:00 CET–00:00 CET" in text.out
+    # an aFRR energy bid holds no wholesale capacity (D16), so none comes back
+    assert (
+        "munich-1/afrr/2026-11-23_POS_033: offered 1 000 kW, accepted 0 kW — the auction rejected the bid\n"
+        in (text.out)
+    )
 
     plan = run(capsys, "plan", str(project), "--detailed-exitcode")
     assert plan.exit_code == 0, plan.out + plan.err  # an auction result is never "fixed" by a write
