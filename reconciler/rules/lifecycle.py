@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from reconciler.market import PERIOD_HOURS, delivery_day
-from reconciler.rules.soe import HUNDRED, state_of_charge
+from reconciler.market import delivery_day
+from reconciler.rules.soe import HUNDRED, Efficiencies, energy_delta, state_of_charge
 from reconciler.rules.units import Number
 
 TARGET_END_SOC = Fraction(50)  # percent: a virtual asset should end its life half full
@@ -25,7 +25,7 @@ class EndOfLife:
 
 
 def _kwh(value: Fraction) -> str:
-    return f"{float(value):g}"
+    return str(round(value))  # whole kWh in the sentence; the fields carry the exact value
 
 
 def end_of_life(
@@ -63,18 +63,20 @@ def end_of_life(
 
 def daily_available_energy_discharges(
     schedule: Sequence[tuple[datetime, Number, Number]],
+    efficiencies: Efficiencies,
 ) -> dict[date, Fraction]:
     """D11: available energy discharges (AEDs) per local delivery day.
 
     ``schedule`` holds ``(period start, power kW, available energy capacity kWh)``. Per quarter,
-    AED = discharged energy (P·Δt for P > 0, at the grid connection) / available energy capacity;
+    AED = energy taken from storage (−ΔE of D6: P·Δt/η_discharge for P > 0) / available energy
+    capacity, so emptying the whole available capacity once is one AED whatever the efficiency;
     a day's AEDs are their sum. Quarters with no available capacity count nothing.
     """
     totals: dict[date, Fraction] = {}
     for time, power, capacity in schedule:
         day = delivery_day(time)
         totals.setdefault(day, Fraction(0))
-        discharged = max(Fraction(power), Fraction(0)) * PERIOD_HOURS
+        discharged = -energy_delta(power, efficiencies) if Fraction(power) > 0 else Fraction(0)
         if discharged and Fraction(capacity) > 0:
             totals[day] += discharged / Fraction(capacity)
     return totals

@@ -172,14 +172,18 @@ async def bids(request: Request) -> Response:
 
 
 async def product_bids(request: Request) -> Response:
+    """PUT replaces the product's bids (``[]`` deletes) and answers a list, like POST; GET
+    answers the one product object (API.md F4)."""
     state = sandbox_state(request)
     family = _family(request)
     body = loads(await request.body()) if request.method == "PUT" else None
     with state.lock:
         asset = _asset(request)
         code = bidding.parse_code(request.path_params["code"], family)
-        if body is not None:
-            bidding.apply_bids(state, asset, [bidding.parse_bids(code, body, "the request body")])
+        product = bidding.product_body(code, asset.bids.get(str(code)))
+        if body is None:
+            return ExactJSONResponse(product)
+        bidding.apply_bids(state, asset, [bidding.parse_bids(code, body, "the request body")])
         return ExactJSONResponse([bidding.product_body(code, asset.bids.get(str(code)))])
 
 
@@ -195,14 +199,21 @@ async def results(request: Request) -> Response:
 
 
 async def product_results(request: Request) -> Response:
+    """One product's results object (API.md R5); ``results`` is empty until publication."""
     state = sandbox_state(request)
     family = _family(request)
     with state.lock:
         asset = _asset(request)
         code = bidding.parse_code(request.path_params["code"], family)
         accepted = bidding.parse_accepted(request.query_params.get("accepted"))
-        found = bidding.list_results(asset, family, code.day, None, accepted)
-        return ExactJSONResponse([r for r in found if r["productDateCode"] == str(code)])
+        found = [
+            body
+            for body in bidding.list_results(asset, family, code.day, None, accepted)
+            if body["productDateCode"] == str(code)
+        ]
+        if found:
+            return ExactJSONResponse(found[0])
+        return ExactJSONResponse(bidding.results_body(code, []))
 
 
 ROUTES = [

@@ -215,18 +215,26 @@ class AssetState:
             self.soe_time += PERIOD
             self.soe_history[self.soe_time] = self.soe
 
+    def projected_energies(
+        self, until: datetime, schedule: Mapping[datetime, Decimal] | None = None
+    ) -> dict[datetime, Fraction]:
+        """Stored energy at every boundary from the latest state of energy to ``until``, along the
+        active (or a tentative) schedule, without corrections (D6)."""
+        active = self.schedule if schedule is None else schedule
+        periods = list(self.periods(self.soe_time, until))
+        energies = project_energy(self.soe, [active.get(p, ZERO) for p in periods], self.efficiencies)
+        return dict(zip([self.soe_time, *(p + PERIOD for p in periods)], energies, strict=True))
+
     def projected_energy(
         self, moment: datetime, schedule: Mapping[datetime, Decimal] | None = None
     ) -> Fraction:
-        """Stored energy at a boundary ``moment`` ≥ the latest SoE, along the active (or a
-        tentative) schedule, without corrections."""
-        active = self.schedule if schedule is None else schedule
-        powers = [active.get(p, ZERO) for p in self.periods(self.soe_time, moment)]
-        return project_energy(self.soe, powers, self.efficiencies)[-1]
+        """Stored energy at a boundary ``moment`` ≥ the latest state of energy."""
+        energies = self.projected_energies(moment, schedule)
+        return energies[max(energies)]
 
-    def energy_at(self, moment: datetime) -> Fraction | None:
-        """Stored energy at a boundary: the record up to the latest SoE, the projection after it;
-        None before the sandbox started keeping records."""
-        if moment <= self.soe_time:
-            return self.soe_history.get(moment)
-        return self.projected_energy(moment)
+    def energies_between(self, start: datetime, end: datetime) -> dict[datetime, Fraction]:
+        """Stored energy at the boundaries in ``[start, end]``: recorded up to the latest state of
+        energy, projected after it; boundaries before the sandbox's first record are absent."""
+        recorded = {t: e for t, e in self.soe_history.items() if start <= t <= end}
+        projected = {t: e for t, e in self.projected_energies(end).items() if start <= t <= end}
+        return recorded | projected

@@ -234,25 +234,27 @@ def result_json(result: Result) -> dict[str, Any]:
     }
 
 
+def results_body(code: ProductDateCode, results: list[Result]) -> dict[str, Any]:
+    return {
+        "deliveryDay": code.day.isoformat(),
+        "product": code.product.name,
+        "productDateCode": str(code),
+        "results": [result_json(result) for result in results],
+    }
+
+
 def list_results(
     asset: AssetState, family: str, day: date, market_param: str | None, accepted: bool | None
 ) -> list[dict[str, Any]]:
+    """Published results of a delivery day, one object per product (none before publication)."""
     markets = _markets(family, market_param)
-    bodies = []
-    chosen = [r for r in asset.results.values() if r.bid.code.day == day and r.bid.code.market in markets]
-    for result in sorted(chosen, key=lambda r: (r.bid.code.window(), r.bid.code.product.name)):
-        if accepted is not None and result.accepted != accepted:
-            continue
-        code = result.bid.code
-        bodies.append(
-            {
-                "deliveryDay": code.day.isoformat(),
-                "product": code.product.name,
-                "productDateCode": str(code),
-                "results": [result_json(result)],
-            }
-        )
-    return bodies
+    chosen = [
+        r
+        for r in asset.results.values()
+        if r.bid.code.day == day and r.bid.code.market in markets and accepted in (None, r.accepted)
+    ]
+    ordered = sorted(chosen, key=lambda r: (r.bid.code.window(), r.bid.code.product.name))
+    return [results_body(r.bid.code, [r]) for r in ordered]
 
 
 def _clearing_price(state: SandboxState, code: ProductDateCode) -> Decimal | None:

@@ -171,21 +171,15 @@ def _capacity_at_instant(asset: AssetState, moment: datetime) -> Decimal:
 def state_of_charge_projected(asset: AssetState, start: datetime, end: datetime) -> dict[str, Any]:
     """SoC at each boundary instant in ``[start, end]`` (deprecated V8): recorded up to the latest
     state of energy, projected along the active schedule after it; with the SoC bounds."""
-    first = floor_period(start)
-    if first < start:
-        first += PERIOD
-    points = []
-    moment = max(first, asset.spec.start)
-    while moment <= min(end, asset.spec.end):
-        energy = asset.energy_at(moment)
-        if energy is not None:
-            soc = state_of_charge(energy, _capacity_at_instant(asset, moment))
-            points.append(
-                {
-                    "boundaries": {"lower": asset.spec.soc_lower, "upper": asset.spec.soc_upper},
-                    "soc": to_decimal(soc),
-                    "time": moment,
-                }
-            )
-        moment += PERIOD
-    return {"stateOfChargePercentageTimeseries": points}
+    energies = asset.energies_between(max(start, asset.spec.start), min(end, asset.spec.end))
+    bounds = {"lower": asset.spec.soc_lower, "upper": asset.spec.soc_upper}
+    return {
+        "stateOfChargePercentageTimeseries": [
+            {
+                "boundaries": bounds,
+                "soc": to_decimal(state_of_charge(energy, _capacity_at_instant(asset, moment))),
+                "time": moment,
+            }
+            for moment, energy in sorted(energies.items())
+        ]
+    }

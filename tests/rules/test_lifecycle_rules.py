@@ -8,6 +8,10 @@ from fractions import Fraction
 
 from reconciler.market import quarter_hours
 from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
+from reconciler.rules.soe import Efficiencies
+
+IDEAL = Efficiencies.of(1, 1)
+REAL = Efficiencies.of(Decimal("0.95"), Decimal("0.95"))
 
 
 def test_docs_example_17_over_charged() -> None:
@@ -39,7 +43,7 @@ def test_daily_aeds_sum_discharged_energy_over_available_capacity_per_local_day(
     schedule = [(t, Decimal(4000), Decimal(10000)) for t in day[:20]]  # 20 × 1000 kWh = 2 AEDs
     schedule += [(t, Decimal(-4000), Decimal(10000)) for t in day[20:40]]  # charging counts nothing
     schedule.append((day[40], Decimal(1000), Decimal(5000)))  # 250 / 5000 during an outage
-    aeds = daily_available_energy_discharges(schedule)
+    aeds = daily_available_energy_discharges(schedule, IDEAL)
     assert aeds == {date(2026, 11, 24): Fraction(2) + Fraction(1, 20)}
     assert days_over_cycle_limit(aeds, 2) == [date(2026, 11, 24)]
     assert days_over_cycle_limit(aeds, Decimal("2.05")) == []
@@ -48,5 +52,12 @@ def test_daily_aeds_sum_discharged_energy_over_available_capacity_per_local_day(
 def test_aeds_follow_local_days_on_the_autumn_dst_day() -> None:
     first = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)  # local midnight of 2026-10-25 (CEST)
     schedule = [(first + i * timedelta(minutes=15), Decimal(100), Decimal(1000)) for i in range(100)]
-    aeds = daily_available_energy_discharges(schedule)
+    aeds = daily_available_energy_discharges(schedule, IDEAL)
     assert aeds == {date(2026, 10, 25): Fraction(100 * 25, 1000)}
+
+
+def test_aeds_count_the_energy_taken_from_storage() -> None:
+    # 950 kW for a quarter at η 0.95 empties 250 kWh of a 1000 kWh store: a quarter of an AED.
+    period = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    aeds = daily_available_energy_discharges([(period, Decimal(950), Decimal(1000))], REAL)
+    assert aeds == {date(2026, 11, 24): Fraction(1, 4)}

@@ -175,7 +175,7 @@ def test_deadlines_opening_and_published_results_refuse_changes(plain: RunningSa
     plain.set_clock("2026-11-23T07:20:00Z")
     published = api.put(f"{FCR}/2026-11-24_NEGPOS_00_04", fcr(2000))
     assert published.status_code == 400 and "were published at 2026-11-23T07:20:00Z" in error(published)
-    assert parse(api.get(f"{FCR}/2026-11-24_NEGPOS_00_04"))[0]["bids"][0]["offeredCapacity"] == 1000
+    assert parse(api.get(f"{FCR}/2026-11-24_NEGPOS_00_04"))["bids"][0]["offeredCapacity"] == 1000
 
 
 def test_bidding_opens_seven_days_before_delivery(make_sandbox: MakeSandbox) -> None:
@@ -312,9 +312,11 @@ def test_afrr_energy_results_come_23_minutes_before_the_quarter(plain: RunningSa
     api.put(f"{AFRR}/2026-11-23_NEG_049", [{"offeredCapacity": 2000, "energyPrice": 150}])
     plain.set_clock("2026-11-23T10:36:59Z")
     assert parse(api.get("/ancillary/afrr/results", deliveryDay="2026-11-23", market="energy")) == []
+    assert parse(api.get("/ancillary/afrr/results/2026-11-23_NEG_049"))["results"] == []
     plain.advance(1)
-    results = parse(api.get("/ancillary/afrr/results/2026-11-23_NEG_049"))
-    assert results[0]["results"][0]["accepted"] is False  # 150 EUR/MWh is above the 100 clearing price
+    result = parse(api.get("/ancillary/afrr/results/2026-11-23_NEG_049"))
+    assert result["productDateCode"] == "2026-11-23_NEG_049"
+    assert result["results"][0]["accepted"] is False  # 150 EUR/MWh is above the 100 clearing price
     plain.set_clock("2026-11-23T10:47:00Z")  # NEG_050 (11:15Z) closed at 10:45Z
     late = api.put(f"{AFRR}/2026-11-23_NEG_050", [{"offeredCapacity": 1000, "energyPrice": 1}])
     assert late.status_code == 400 and error(late).endswith("was 2026-11-23T10:45:00Z")
