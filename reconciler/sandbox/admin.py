@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from decimal import Decimal
 
 from starlette.requests import Request
@@ -48,8 +49,6 @@ async def clock(request: Request) -> Response:
             seconds = body["advance"]
             if isinstance(seconds, bool) or not isinstance(seconds, (int, Decimal)) or seconds < 0:
                 raise invalid(f"'advance' must be a non-negative number of seconds, found {seconds}")
-            from datetime import timedelta
-
             with state.lock:
                 target = state.now + timedelta(seconds=float(seconds))
         with state.lock:

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.sandbox import admin, bidding, operational, schedules, views
+from reconciler.sandbox import admin, bidding, schedules, views
 from reconciler.sandbox.assets import AssetState
 from reconciler.sandbox.faults import PlatformMiddleware
 from reconciler.sandbox.fixture import Fixture
@@ -152,7 +152,7 @@ async def operational_data(request: Request) -> Response:
     with state.lock:
         asset = _asset(request)
         start, end = views.window(request.query_params, state.now)
-        return ExactJSONResponse(operational.operational(asset, request.query_params, start, end))
+        return ExactJSONResponse(views.operational(asset, request.query_params, start, end))
 
 
 async def bids(request: Request) -> Response:

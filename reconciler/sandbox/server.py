@@ -8,6 +8,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,9 +154,9 @@ def running_sandbox(
     )
     thread.start()
     try:
-        ready = threading.Event()
-        while not server.started and thread.is_alive():
-            ready.wait(0.01)
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
         if not server.started:
             raise ReconcilerError("the sandbox server did not start")
         url = _url(host, sock.getsockname()[1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 from reconciler.sandbox import RunningSandbox
@@ -320,3 +322,55 @@ def test_afrr_energy_results_come_23_minutes_before_the_quarter(plain: RunningSa
     plain.set_clock("2026-11-23T10:47:00Z")  # NEG_050 (11:15Z) closed at 10:45Z
     late = api.put(f"{AFRR}/2026-11-23_NEG_050", [{"offeredCapacity": 1000, "energyPrice": 1}])
     assert late.status_code == 400 and error(late).endswith("was 2026-11-23T10:45:00Z")
+
+
+def test_afrr_energy_product_001_is_the_first_local_quarter_hour(make_sandbox: MakeSandbox) -> None:
+    # POS_001 of 2026-11-24 is 00:00–00:15 CET = 2026-11-23T23:00Z, so it closes at 22:30Z.
+    api = Api(make_sandbox(fixture(asset(), now="2026-11-23T22:31:00Z")).url)
+    energy = [{"offeredCapacity": 1000, "energyPrice": 50}]
+    closed = api.put(f"{AFRR}/2026-11-24_POS_001", energy)
+    assert (
+        error(closed)
+        == "invalid operation error: the bid deadline for 2026-11-24_POS_001 was 2026-11-23T22:30:00Z"
+    )
+    assert api.put(f"{AFRR}/2026-11-24_POS_002", energy).status_code == 200
+
+
+bid_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.text(max_size=12),
+    st.decimals(allow_nan=False, places=2),
+)
+bid_entry = st.dictionaries(
+    st.sampled_from(["offeredCapacity", "capacityPrice", "energyPrice", "x"]), bid_values
+)
+codes = st.sampled_from(
+    [
+        "2026-11-24_NEGPOS_00_04",
+        "2026-11-24_POS_00_04",
+        "2026-11-24_NEG_096",
+        "2026-11-24_POS_097",
+        "junk",
+        "2026-13-01_POS_001",
+    ]
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    family=st.sampled_from(["fcr", "afrr"]),
+    code=codes,
+    body=st.one_of(st.lists(bid_entry, max_size=2), bid_entry),
+)
+def test_no_bid_body_makes_the_sandbox_answer_500(
+    plain: RunningSandbox, family: str, code: str, body: Any
+) -> None:
+    api = Api(plain.url)
+    response = api.put(f"/ancillary/{family}/bids/{code}", body)
+    assert response.status_code in (200, 400), response.text
+    posted = api.post(
+        f"/ancillary/{family}/bids", [{"product": code[11:], "deliveryDay": code[:10], "bids": body}]
+    )
+    assert posted.status_code in (200, 400), posted.text
