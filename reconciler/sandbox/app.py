@@ -7,6 +7,7 @@ first (401/404, D3, D5), and answers client mistakes with the platform's status 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -115,20 +116,20 @@ async def block(request: Request) -> Response:
         return ExactJSONResponse(views.block(asset, identifier, start, end))
 
 
-async def adjustments(request: Request) -> Response:
-    state = sandbox_state(request)
-    with state.lock:
-        asset = _asset(request)
-        start, end = views.window(request.query_params, state.now, required=True)
-        return ExactJSONResponse(views.adjustments(asset, start, end))
+RangedView = Callable[[AssetState, datetime, datetime], dict[str, Any]]
 
 
-async def energy_capacity(request: Request) -> Response:
-    state = sandbox_state(request)
-    with state.lock:
-        asset = _asset(request)
-        start, end = views.window(request.query_params, state.now, required=True)
-        return ExactJSONResponse(views.energy_capacity(asset, start, end))
+def _ranged(view: RangedView, *, required: bool) -> Handler:
+    """A GET of one asset's timeseries over ``start``/``end`` (greedy, inclusive)."""
+
+    async def handler(request: Request) -> Response:
+        state = sandbox_state(request)
+        with state.lock:
+            asset = _asset(request)
+            start, end = views.window(request.query_params, state.now, required=required)
+            return ExactJSONResponse(view(asset, start, end))
+
+    return handler
 
 
 async def soe_latest(request: Request) -> Response:
@@ -137,14 +138,6 @@ async def soe_latest(request: Request) -> Response:
         asset = _asset(request)
         asset.advance_soe(state.now)
         return ExactJSONResponse(views.state_of_energy_latest(asset))
-
-
-async def soc_projected(request: Request) -> Response:
-    state = sandbox_state(request)
-    with state.lock:
-        asset = _asset(request)
-        start, end = views.window(request.query_params, state.now)
-        return ExactJSONResponse(views.state_of_charge_projected(asset, start, end))
 
 
 async def operational_data(request: Request) -> Response:
@@ -222,10 +215,14 @@ ROUTES = [
     Route(VA + "/{va}", get_asset, methods=["GET"]),
     Route(VA + "/{va}/blocks", list_blocks, methods=["GET"]),
     Route(VA + "/{va}/blocks/{block}", block, methods=["GET", "PUT", "POST"]),
-    Route(VA + "/{va}/adjustments", adjustments, methods=["GET"]),
-    Route(VA + "/{va}/energy-capacity", energy_capacity, methods=["GET"]),
+    Route(VA + "/{va}/adjustments", _ranged(views.adjustments, required=True), methods=["GET"]),
+    Route(VA + "/{va}/energy-capacity", _ranged(views.energy_capacity, required=True), methods=["GET"]),
     Route(VA + "/{va}/state-of-energy/latest", soe_latest, methods=["GET"]),
-    Route(VA + "/{va}/state-of-charge/projected", soc_projected, methods=["GET"]),
+    Route(
+        VA + "/{va}/state-of-charge/projected",
+        _ranged(views.state_of_charge_projected, required=False),
+        methods=["GET"],
+    ),
     Route(VA + "/{va}/operational", operational_data, methods=["GET"]),
     Route(VA + "/{va}/ancillary/{family}/bids", bids, methods=["GET", "POST"]),
     Route(VA + "/{va}/ancillary/{family}/bids/{code}", product_bids, methods=["GET", "PUT"]),
