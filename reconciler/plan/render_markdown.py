@@ -74,8 +74,9 @@ def change_detail(changes: list[Change]) -> list[str]:
     return lines
 
 
-def asset_section(asset: str, changes: list[Change], plan: Plan, max_lines: int | None) -> str:
-    detail = change_detail(changes)
+def asset_section(
+    asset: str, changes: list[Change], plan: Plan, detail: list[str], max_lines: int | None
+) -> str:
     if max_lines is not None and len(detail) > max_lines:
         cut = len(detail) - max_lines
         detail = [*detail[:max_lines], f"… {cut} more line(s): see the full plan"]
@@ -130,15 +131,17 @@ def render_markdown(plan: Plan, budget: int = BUDGET, environ: Mapping[str, str]
     text = "\n".join(head)
     closing = "\n".join(tail)
     note = f"\n> Some details were shortened to fit a pull-request comment; everything is in {run_link(environ)}.\n"
-    assets = sorted(by_asset.items())
+    assets = [(asset, changes, change_detail(changes)) for asset, changes in sorted(by_asset.items())]
     # Shrink the longest details first until the comment fits; rows and charts always stay.
     max_lines: int | None = None
     while True:
-        sections = [asset_section(asset, changes, plan, max_lines) for asset, changes in assets]
+        sections = [
+            asset_section(asset, changes, plan, detail, max_lines) for asset, changes, detail in assets
+        ]
         size = len(text) + sum(len(s) + 1 for s in sections) + len(closing) + len(note)
         if size <= budget or max_lines == 0:
             break
-        longest = max((len(change_detail(c)) for _, c in assets), default=0)
+        longest = max((len(detail) for _, _, detail in assets), default=0)
         max_lines = (longest if max_lines is None else max_lines) // 2
     body = text + "".join("\n" + s for s in sections)
     if max_lines is not None:
