@@ -14,6 +14,7 @@ from reconciler.cli.options import (
     PlatformOptions,
     color_option,
     platform_options,
+    platform_session,
     use_color,
     verbosity_options,
 )
@@ -25,7 +26,7 @@ from reconciler.plan.model import Change
 from reconciler.plan.planfile import read_plan
 from reconciler.platform.client import PlatformClient
 from reconciler.targets import confirm_protected, connect
-from reconciler.workflow import InvalidManifests, open_session, plan_session
+from reconciler.workflow import InvalidManifests, plan_session
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 
@@ -63,14 +64,7 @@ def apply(
     if _is_plan_file(paths):
         return _apply_saved(paths[0], auto_approve, color, verbosity, platform)
     try:
-        with open_session(
-            paths,
-            target=platform.target,
-            api_url=platform.api_url,
-            organisation=platform.organisation,
-            config=platform.config,
-            parallelism=platform.parallelism,
-        ) as session:
+        with platform_session(paths, platform) as session:
             with progress(verbosity, color, "Reading live state") as reporter:
                 result, _ = plan_session(session, reporter.on_read)
             emit_plan(result, "text", color)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from reconciler.cli.progress import Verbosity, client_log
+
+if TYPE_CHECKING:
+    from reconciler.workflow import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +64,20 @@ def platform_options(command: F) -> F:
         return command(*args, platform=options, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> AbstractContextManager[Session]:
+    """:func:`reconciler.workflow.open_session` with a command's platform options."""
+    from reconciler.workflow import open_session  # connects to platforms: only when a command does
+
+    return open_session(
+        paths,
+        target=platform.target,
+        api_url=platform.api_url,
+        organisation=platform.organisation,
+        config=platform.config,
+        parallelism=platform.parallelism,
+    )
 
 
 def color_option(command: F) -> F:

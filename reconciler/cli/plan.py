@@ -11,13 +11,14 @@ from reconciler.cli.options import (
     color_option,
     format_option,
     platform_options,
+    platform_session,
     use_color,
     verbosity_options,
 )
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.plan.planfile import write_plan
-from reconciler.workflow import InvalidManifests, open_session, plan_session
+from reconciler.workflow import InvalidManifests, plan_session
 
 
 @click.command("plan")
@@ -52,14 +53,7 @@ def plan(
     color = use_color(no_color)
     try:
         with (
-            open_session(
-                paths,
-                target=platform.target,
-                api_url=platform.api_url,
-                organisation=platform.organisation,
-                config=platform.config,
-                parallelism=platform.parallelism,
-            ) as session,
+            platform_session(paths, platform) as session,
             progress(verbosity, color, "Reading live state") as reporter,
         ):
             result, _ = plan_session(session, reporter.on_read)
