@@ -8,13 +8,22 @@ from pathlib import Path
 import click
 
 from reconciler.adopt import Adoption, adopt
-from reconciler.cli.options import PlatformOptions, color_option, format_option, platform_options
+from reconciler.cli.options import (
+    PlatformOptions,
+    color_option,
+    format_option,
+    platform_options,
+    platform_session,
+    use_color,
+    verbosity_options,
+)
 from reconciler.cli.output import print_manifest_errors
+from reconciler.cli.progress import Verbosity, progress
 from reconciler.drift import drift_json, find_drift
 from reconciler.errors import ReconcilerError
 from reconciler.plan.fmt import local
 from reconciler.plan.render_drift import render_drift_markdown, render_drift_text
-from reconciler.workflow import InvalidManifests, open_session, read_session_live
+from reconciler.workflow import InvalidManifests, read_session_live
 
 
 @click.command("drift")
@@ -32,6 +41,7 @@ from reconciler.workflow import InvalidManifests, open_session, read_session_liv
     help="Write live values into the manifests where re-validation or an unavailability changed them.",
 )
 @color_option
+@verbosity_options()
 @platform_options
 def drift(
     paths: tuple[Path, ...],
@@ -39,6 +49,7 @@ def drift(
     detailed_exitcode: bool,
     adopt_live: bool,
     no_color: bool,
+    verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
     """Report every difference between the manifests and live state, and its cause.
@@ -53,16 +64,12 @@ def drift(
       reconciler drift examples/ --adopt
     """
     try:
-        with open_session(
-            paths,
-            target=platform.target,
-            api_url=platform.api_url,
-            organisation=platform.organisation,
-            config=platform.config,
-            parallelism=platform.parallelism,
-        ) as session:
+        with (
+            platform_session(paths, platform) as session,
+            progress(verbosity, use_color(no_color), "Reading live state") as reporter,
+        ):
             now = session.connection.now()
-            live = read_session_live(session)
+            live = read_session_live(session, reporter.on_read)
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
