@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset, LiveState
 from reconciler.manifest import Manifest
 from reconciler.market import ProductDateCode, parse_product_date_code
@@ -17,7 +17,6 @@ from reconciler.plan.checks import (
     check_lifetime,
     check_locked,
     check_wholesale_capacity,
-    diag,
     wholesale_capacity_after,
 )
 from reconciler.plan.model import Change, ChangeKind, Plan, Prediction, TargetInfo, write_order
@@ -99,13 +98,13 @@ def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation
 
 
 def _unknown_asset(manifest: Manifest, organisation: str) -> Diagnostic:
-    return diag(
+    return located(
         Severity.ERROR,
         "unknown-virtual-asset",
         f"virtual asset {manifest.virtual_asset} does not exist in organisation {organisation} "
         "(or this account may not dispatch it)",
-        manifest.name,
         manifest.source,
+        manifest.name,
         expected="a virtual asset of the target's organisation",
         found=manifest.virtual_asset,
     )

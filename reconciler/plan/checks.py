@@ -36,18 +36,6 @@ from reconciler.rules.capacity import (
 from reconciler.rules.units import json_number
 
 
-def diag(
-    severity: Severity,
-    code: str,
-    message: str,
-    address: str,
-    source: SourceRef | None,
-    expected: str | None = None,
-    found: str | None = None,
-) -> Diagnostic:
-    return located(severity, code, message, source, address, expected, found)
-
-
 def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
     """Every declared period and bid window must lie inside the asset's lifetime."""
     va = asset.va
@@ -57,12 +45,12 @@ def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
         outside = [t for t in manifest.wholesale.points if not va.start <= t < va.end]
         for start, end in time_runs(outside):
             found.append(
-                diag(
+                located(
                     Severity.ERROR,
                     "outside-lifetime",
                     f"periods {local(start)}–{local(end)} are outside the virtual asset's lifetime {lifetime}",
-                    f"{manifest.name}/wholesale",
                     manifest.wholesale.sources.get(start),
+                    f"{manifest.name}/wholesale",
                     expected=f"periods within {lifetime}",
                     found=f"{local(start)}–{local(end)}",
                 )
@@ -72,12 +60,12 @@ def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
             start, end = bid.code.window()
             if not (va.start <= start and end <= va.end):
                 found.append(
-                    diag(
+                    located(
                         Severity.ERROR,
                         "outside-lifetime",
                         f"{bid.code} runs {local(start)}–{local(end)}, outside the lifetime {lifetime}",
-                        f"{manifest.name}/{'fcr' if bid.market is Market.FCR else 'afrr'}/{bid.code}",
                         bid.source,
+                        f"{manifest.name}/{'fcr' if bid.market is Market.FCR else 'afrr'}/{bid.code}",
                     )
                 )
     return found
@@ -98,13 +86,13 @@ def check_locked(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> li
             else:
                 why = f"soft-locked since its re-validation at {local(revalidation_moment(start))}"
             found.append(
-                diag(
+                located(
                     Severity.WARNING,
                     f"{state}-period-differs",
                     f"{local(start)}–{local(end, with_date=False)}: desired {fmt_power(desired)}, live "
                     f"{fmt_power(live)}, but the period is {why}; no write planned",
-                    f"{manifest.name}/wholesale",
                     _source(manifest, start),
+                    f"{manifest.name}/wholesale",
                 )
             )
     return found
@@ -170,13 +158,13 @@ def check_wholesale_capacity(
         for start, end in time_runs(times):
             when = local(start) if end - start == PERIOD else f"{local(start)}–{local(end, with_date=False)}"
             found.append(
-                diag(
+                located(
                     Severity.ERROR,
                     "wholesale-capacity",
                     f"{fmt_power(power)} at {when} does not fit: {json_number(limit)} kW of {side} capacity "
                     f"left at {local(start, with_date=False)} after bids",
-                    f"{manifest.name}/wholesale",
                     _source(manifest, start),
+                    f"{manifest.name}/wholesale",
                     expected=f"|power| ≤ {json_number(limit)} kW",
                     found=f"{json_number(power)} kW",
                 )
@@ -229,13 +217,13 @@ def check_ancillary_capacity(
             remaining = remaining_for_window(market, rows)
         if kw > remaining:
             found.append(
-                diag(
+                located(
                     Severity.ERROR,
                     "ancillary-capacity",
                     f"{json_number(remaining)} kW remain for {code.market} {code.product.name} on "
                     f"{code.day.isoformat()}; the manifest offers {kw} kW",
-                    f"{manifest.name}/{key}/{code}",
                     bid.source,
+                    f"{manifest.name}/{key}/{code}",
                     expected=f"≤ {json_number(remaining)} kW",
                     found=f"{kw} kW",
                 )

@@ -14,11 +14,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest
 from reconciler.market import Market, ProductDateCode, delivery_day, periods_between
-from reconciler.plan.checks import diag
 from reconciler.plan.fmt import fmt_energy, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.rules.bids import accepted_capacity
@@ -96,15 +95,15 @@ def _end_of_life(manifest: Manifest, asset: LiveAsset, end_energy: Fraction | No
     kind = "over-charged" if deviation > 0 else "under-charged"
     fix = "discharge more or charge less" if deviation > 0 else "charge more or discharge less"
     return [
-        diag(
+        located(
             Severity.WARNING,
             "end-of-life-imbalance",
             f"projected state of charge at the end of life ({local(va.end)}) is {float(end_soc):.1f} %, "
             f"{kind} by {fmt_energy(Decimal(int(imbalance)))} against the 50 % target; {fix}",
-            f"{manifest.name}/wholesale",
             manifest.wholesale.sources[min(manifest.wholesale.sources)]
             if manifest.wholesale and manifest.wholesale.sources
             else manifest.source,
+            f"{manifest.name}/wholesale",
         )
     ]
 
@@ -128,13 +127,13 @@ def _daily_cycles(
         if power > 0 and available > 0:
             per_day[delivery_day(t)] += Fraction(power) / 4 / efficiencies.discharge / available
     return [
-        diag(
+        located(
             Severity.WARNING,
             "daily-cycle-limit",
             f"{day.isoformat()}: {float(aed):.2f} available energy discharges exceed the daily limit of "
             f"{json_number(limit)}; the platform does not correct this",
-            f"{manifest.name}/wholesale",
             manifest.source,
+            f"{manifest.name}/wholesale",
         )
         for day, aed in sorted(per_day.items())
         if aed > Fraction(limit)
