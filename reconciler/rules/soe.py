@@ -13,13 +13,12 @@ exactly, and a correction that is exactly 3800 kW on one side could truncate to 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from reconciler.market import PERIOD, PERIOD_HOURS
+from reconciler.market import PERIOD_HOURS
 from reconciler.rules.units import Number
 
 ENERGY_QUANTUM = Fraction(1, 10**9)  # kWh; stored energy is kept to 1 µWh at period boundaries
@@ -99,25 +98,6 @@ def state_of_charge(energy: Number, available_energy_capacity: Number) -> Fracti
     if capacity <= 0:
         return Fraction(0)
     return Fraction(energy) * HUNDRED / capacity
-
-
-@dataclass(frozen=True)
-class EnergyPoint:
-    """Stored energy (kWh) at the instant ``time`` (a period boundary, UTC)."""
-
-    time: datetime
-    energy: Fraction
-
-
-def energy_timeline(
-    start_time: datetime,
-    start_energy: Number,
-    powers: Sequence[Number],
-    efficiencies: Efficiencies,
-) -> list[EnergyPoint]:
-    """:func:`project_energy` with the boundary instants: one point per boundary, both ends included."""
-    energies = project_energy(start_energy, powers, efficiencies)
-    return [EnergyPoint(start_time + index * PERIOD, energy) for index, energy in enumerate(energies)]
 
 
 def energy_as_decimal(energy: Fraction) -> Decimal:
