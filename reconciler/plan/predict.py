@@ -7,20 +7,20 @@ sandbox applies period by period, so a prediction equals what then happens, to t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
 from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest
-from reconciler.market import Market, ProductDateCode, delivery_day, periods_between
+from reconciler.market import Market, ProductDateCode, periods_between
 from reconciler.plan.fmt import fmt_energy, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation
 from reconciler.rules.soe import Efficiencies, SocBounds, state_of_charge
 from reconciler.rules.units import json_number
@@ -74,35 +74,45 @@ def project(
         (t, float(state_of_charge(e, capacity.get(t, default_capacity))))
         for t, e in zip(boundaries, simulation.energies, strict=False)
     ]
-    diagnostics = _end_of_life(manifest, asset, simulation.energies[-1] if times else None)
-    diagnostics += _daily_cycles(manifest, asset, times, simulation.powers, efficiencies, capacity)
+    end_capacity = capacity.get(times[-1], default_capacity) if times else default_capacity
+    diagnostics = _end_of_life(manifest, asset, simulation.energies[-1] if times else None, end_capacity)
+    diagnostics += _daily_cycles(
+        manifest,
+        asset,
+        [
+            (p.time, power, p.available_energy_capacity)
+            for p, power in zip(periods, simulation.powers, strict=True)
+        ],
+        efficiencies,
+    )
     return Projection(predictions, soc, diagnostics)
 
 
-def _end_of_life(manifest: Manifest, asset: LiveAsset, end_energy: Fraction | None) -> list[Diagnostic]:
-    """D10: the asset should end at 50 % SoC; more than ``finalSoCTolerance`` off is a warning."""
+def _end_of_life(
+    manifest: Manifest, asset: LiveAsset, end_energy: Fraction | None, end_capacity: Decimal
+) -> list[Diagnostic]:
+    """D10 on the projection *with* the predicted corrections (what will really happen): more than
+    ``finalSoCTolerance`` away from 50 % at the end of life is a warning."""
     va = asset.va
-    if end_energy is None or va.energy_capacity <= 0:
+    if end_energy is None:
         return []
-    end_soc = state_of_charge(end_energy, va.energy_capacity)
-    tolerance = (
-        Fraction(va.final_soc_tolerance if va.final_soc_tolerance is not None else Decimal("0.01")) * 100
-    )
-    deviation = end_soc - HALF
-    if abs(deviation) <= tolerance:
+    tolerance = va.final_soc_tolerance if va.final_soc_tolerance is not None else Decimal("0.01")
+    eol = end_of_life(end_energy, end_capacity, va.energy_capacity, tolerance)
+    if not eol.feedback:
         return []
-    imbalance = abs(deviation) * Fraction(va.energy_capacity) / 100
-    kind = "over-charged" if deviation > 0 else "under-charged"
-    fix = "discharge more or charge less" if deviation > 0 else "charge more or discharge less"
+    over = eol.imbalance_discharge > 0
+    imbalance = eol.imbalance_discharge if over else eol.imbalance_charge
+    kind = "over-charged" if over else "under-charged"
+    fix = "discharge more or charge less" if over else "charge more or discharge less"
+    schedule = manifest.wholesale
     return [
         located(
             Severity.WARNING,
             "end-of-life-imbalance",
-            f"projected state of charge at the end of life ({local(va.end)}) is {float(end_soc):.1f} %, "
-            f"{kind} by {fmt_energy(Decimal(int(imbalance)))} against the 50 % target; {fix}",
-            manifest.wholesale.sources[min(manifest.wholesale.sources)]
-            if manifest.wholesale and manifest.wholesale.sources
-            else manifest.source,
+            f"projected state of charge at the end of life ({local(va.end)}) is "
+            f"{float(eol.end_state_of_charge):.1f} %, {kind} by {fmt_energy(Decimal(int(imbalance)))} "
+            f"against the 50 % target; {fix}",
+            schedule.sources[min(schedule.sources)] if schedule and schedule.sources else manifest.source,
             f"{manifest.name}/wholesale",
         )
     ]
@@ -111,32 +121,24 @@ def _end_of_life(manifest: Manifest, asset: LiveAsset, end_energy: Fraction | No
 def _daily_cycles(
     manifest: Manifest,
     asset: LiveAsset,
-    times: Sequence[datetime],
-    powers: Sequence[Decimal],
+    periods: Sequence[tuple[datetime, Decimal, Decimal]],
     efficiencies: Efficiencies,
-    capacity: Mapping[datetime, Decimal],
 ) -> list[Diagnostic]:
-    """D11: available energy discharges per local day above ``dailyCycleLimit`` is a warning."""
+    """D11: more available energy discharges in a local day than ``dailyCycleLimit`` is a warning."""
     limit = asset.va.daily_cycle_limit
     if limit is None:
         return []
-    per_day: dict[date, Fraction] = defaultdict(Fraction)
-    default = asset.va.available_energy_capacity
-    for t, power in zip(times, powers, strict=True):
-        available = Fraction(capacity.get(t, default))
-        if power > 0 and available > 0:
-            per_day[delivery_day(t)] += Fraction(power) / 4 / efficiencies.discharge / available
+    aeds = daily_available_energy_discharges(periods, efficiencies)
     return [
         located(
             Severity.WARNING,
             "daily-cycle-limit",
-            f"{day.isoformat()}: {float(aed):.2f} available energy discharges exceed the daily limit of "
+            f"{day.isoformat()}: {float(aeds[day]):.2f} available energy discharges exceed the daily limit of "
             f"{json_number(limit)}; the platform does not correct this",
             manifest.source,
             f"{manifest.name}/wholesale",
         )
-        for day, aed in sorted(per_day.items())
-        if aed > Fraction(limit)
+        for day in days_over_cycle_limit(aeds, limit)
     ]
 
 
