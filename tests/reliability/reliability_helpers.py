@@ -1,0 +1,179 @@
+"""The example portfolio aimed at a running sandbox, CLI runs in-process and as subprocesses, and
+readings of the sandbox's request log (what was processed, what was only answered with a fault).
+
+The portfolio (examples/portfolio against examples/sandbox-fixture.yaml) plans 13 writes over three
+assets: schedules, FCR and aFRR bids, so every kind of write is exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from reconciler.sandbox import RunningSandbox
+from tests.plan.helpers import ORG
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+PORTFOLIO_WRITES = 13  # what `plan` of the example portfolio shows against the example fixture
+USERNAME, PASSWORD = "demo", "demo-password"
+SUMMARY_PREFIX = "Apply: "
+
+
+def portfolio_project(root: Path, url: str) -> Path:
+    """A copy of examples/portfolio whose default target is the sandbox at ``url`` (kind emulator)."""
+    shutil.copytree(EXAMPLES / "portfolio", root)
+    (root / "reconciler.yaml").write_text(
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+    )
+    return root
+
+
+def credentials_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAYR_")}
+    env.update(LAYR_USERNAME=USERNAME, LAYR_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1", NO_COLOR="1")
+    return env
+
+
+def spawn(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    """``python -m reconciler ARGS`` in its own process, talking HTTP to a sandbox of this process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "reconciler", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=credentials_env(),
+        cwd=cwd,
+    )
+
+
+# -- the request log -------------------------------------------------------------------------
+
+
+def is_write(entry: dict[str, Any]) -> bool:
+    return entry["method"] in ("PUT", "POST") and not str(entry["path"]).startswith("/auth")
+
+
+def processed_writes(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Writes the sandbox carried out (answered 2xx), including those whose answer was then cut."""
+    return [
+        e for e in log if is_write(e) and e.get("fault") != "error" and 200 <= int(e.get("status", 0)) < 300
+    ]
+
+
+def delivered(entry: dict[str, Any]) -> bool:
+    """The client received the answer: the write was processed and the connection not cut."""
+    return entry.get("fault") is None
+
+
+def write_units(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """What one write sets: ``(path, period, kW)`` per schedule point, or ``(path, "bids", body)``."""
+    body = entry.get("body")
+    if isinstance(body, dict) and "schedule" in body:
+        return [(entry["path"], p["time"], canonical(p["power"])) for p in body["schedule"]]
+    return [(entry["path"], "bids", canonical(body))]
+
+
+def canonical(value: Any) -> str:
+    """One text per JSON value, whatever its numbers were read as: 100, 100.0 and Decimal("1E+2")
+    are all ``100`` (the log reads Decimal, a JSON plan int and float)."""
+    return json.dumps(_plain_numbers(value), sort_keys=True)
+
+
+def _plain_numbers(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_numbers(item) for item in value]
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f")
+    return value
+
+
+def units_written_twice(log: list[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Periods and bid products whose write reached the client as done more than once."""
+    counts = Counter(
+        (path, what) for e in processed_writes(log) if delivered(e) for path, what, _ in write_units(e)
+    )
+    return {unit: n for unit, n in counts.items() if n > 1}
+
+
+def values_per_unit(log: list[dict[str, Any]]) -> dict[tuple[str, str], set[str]]:
+    """Every value each period or bid product was set to by a processed write."""
+    values: dict[tuple[str, str], set[str]] = {}
+    for entry in processed_writes(log):
+        for path, what, value in write_units(entry):
+            values.setdefault((path, what), set()).add(value)
+    return values
+
+
+def applied_count(output: str) -> int:
+    """The number in ``Apply: N applied, ...`` (the report's own count)."""
+    line = next(line for line in output.splitlines() if line.startswith(SUMMARY_PREFIX))
+    return int(line.removeprefix(SUMMARY_PREFIX).split(" ", 1)[0])
+
+
+# -- watching a sandbox from a thread --------------------------------------------------------
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 20.0, interval: float = 0.005) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return False
+
+
+@contextmanager
+def on_first_write(sandbox: RunningSandbox, action: Callable[[], None]) -> Iterator[threading.Event]:
+    """Run ``action`` in a thread as soon as the sandbox has processed the first write; the event
+    says whether it ran."""
+    done, stop = threading.Event(), threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            if processed_writes(sandbox.requests()):
+                action()
+                done.set()
+                return
+            time.sleep(0.002)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join(10)
+
+
+@contextmanager
+def ticking_clock(sandbox: RunningSandbox, step: float = 0.05) -> Iterator[None]:
+    """Let the sandbox clock follow real time (it only moves when told), like a real platform's."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        last = time.monotonic()
+        while not stop.wait(step):
+            now = time.monotonic()
+            sandbox.advance(now - last)
+            last = now
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(10)

@@ -1,0 +1,141 @@
+"""Apply under injected faults: 5xx answers, connection resets, latency spikes, refusals.
+
+The sandbox answers 30 % of requests with 500/503 (unprocessed) and cuts 5 % of connections
+after processing the request (the client never sees the answer). Each `apply` run either finishes
+or stops with exit 1 and says what it did; running it again converges, and no period or bid is
+ever written twice as a separate write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.apply import Status, apply_changes
+from reconciler.plan.model import Change
+from reconciler.platform import Credentials, PlatformClient, RetryPolicy
+from reconciler.sandbox import RunningSandbox
+from tests.plan.helpers import ORG, run
+from tests.reliability.reliability_helpers import (
+    PASSWORD,
+    PORTFOLIO_WRITES,
+    USERNAME,
+    applied_count,
+    delivered,
+    portfolio_project,
+    processed_writes,
+    units_written_twice,
+    values_per_unit,
+    write_units,
+)
+
+# A run stops (exit 1) when its login (a POST: never retried) or a read fails five times in a row,
+# about half of them here; over 24 seeds no more than 10 runs were needed.
+MAX_RUNS = 25
+FAULTS: dict[str, Any] = {"errorRate": 0.3, "statuses": [500, 503], "resetRate": 0.05}
+
+
+def planned_changes(capsys: pytest.CaptureFixture[str], project: Path) -> list[Change]:
+    result = run(capsys, "plan", str(project), "--format", "json")
+    assert result.exit_code == 0, result.err
+    return [Change.from_json(c) for c in result.json()["changes"]]
+
+
+@pytest.mark.parametrize("seed", [7, 15])  # 7: a read gives up, 15: a login is cut; both converge
+def test_apply_converges_under_5xx_and_resets_without_writing_anything_twice(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    fast_retries: None,
+    seed: int,
+) -> None:
+    project = portfolio_project(tmp_path / "project", sandbox.url)
+    changes = planned_changes(capsys, project)
+    assert len(changes) == PORTFOLIO_WRITES
+    wanted = {(path, what): value for c in changes for path, what, value in _units(c)}
+    sandbox.set_faults(**FAULTS, seed=seed)
+
+    outcomes = []
+    for _ in range(MAX_RUNS):
+        result = run(capsys, "apply", str(project), "--auto-approve")
+        outcomes.append(result)
+        assert result.exit_code in (0, 1), result.out + result.err
+        assert "Traceback" not in result.err and "internal error" not in result.err
+        if result.exit_code == 1:
+            assert "error: " in result.err or "Apply: " in result.out, result.out + result.err
+        else:
+            break
+    assert outcomes[-1].exit_code == 0, f"no convergence in {MAX_RUNS} runs"
+
+    log = sandbox.requests()
+    assert any(e.get("fault") == "error" for e in log) and any(e.get("fault") == "reset" for e in log)
+    assert units_written_twice(log) == {}
+    # every period and bid got exactly the planned value, and only that one, whatever the retries
+    assert values_per_unit(log) == {unit: {value} for unit, value in wanted.items()}
+    # the runs' own reports add up: what they say they applied plus what was processed while an
+    # answer was lost is every planned write
+    reported = sum(applied_count(r.out) for r in outcomes if "Apply: " in r.out)
+    assert reported <= PORTFOLIO_WRITES <= reported + sum(not delivered(e) for e in processed_writes(log))
+
+    for _ in range(MAX_RUNS):  # the next plan, still under faults, sees nothing left to do
+        again = run(capsys, "plan", str(project), "--detailed-exitcode")
+        if again.exit_code != 1:
+            break
+    assert again.exit_code == 0, again.out + again.err
+    sandbox.set_faults()
+    final = run(capsys, "plan", str(project), "--detailed-exitcode")
+    assert final.exit_code == 0 and "No changes" in final.out, final.out + final.err
+
+
+def _units(change: Change) -> list[tuple[str, str, str]]:
+    return write_units({"path": change.request.path, "body": change.request.body})
+
+
+def _client(sandbox: RunningSandbox, **options: Any) -> PlatformClient:
+    return PlatformClient(sandbox.url, ORG, Credentials(username=USERNAME, password=PASSWORD), **options)
+
+
+def test_a_latency_spike_beyond_the_client_timeout_is_retried(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changes = planned_changes(capsys, portfolio_project(tmp_path / "project", sandbox.url))
+    schedule = next(c for c in changes if "/blocks/" in c.request.path)
+    fast = RetryPolicy(base_delay=0.05, max_delay=0.1)
+    with _client(sandbox, timeout=0.3, retry=fast) as client:
+        client.list_virtual_assets()  # logged in before the spike
+        sandbox.set_faults(latencyMs=800)  # every answer now comes after the client gave up
+        calm = threading.Timer(0.5, sandbox.set_faults)  # the spike passes after half a second
+        calm.start()
+        started = time.monotonic()
+        report = apply_changes([schedule], client, sandbox.now)
+        calm.join()
+    assert [o.status for o in report.outcomes] == [Status.APPLIED]
+    assert report.mismatches == ()
+    assert time.monotonic() - started < 5
+    time.sleep(0.9)  # let the server reach the attempts the client abandoned
+    attempts = [e for e in sandbox.requests() if (e["method"], e["path"]) == ("PUT", schedule.request.path)]
+    assert len(attempts) >= 2  # timed out (800 ms > 300 ms), then sent again after the spike
+    assert [e.get("status") for e in attempts].count(200) == 1  # the abandoned ones never wrote
+
+
+def test_a_4xx_answer_is_never_retried(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    changes = planned_changes(capsys, portfolio_project(tmp_path / "project", sandbox.url))
+    munich = [c for c in changes if c.asset == "munich-1"]
+    assert len(munich) > 1
+    with _client(sandbox, max_attempts=5, retry=RetryPolicy(base_delay=0.01, max_delay=0.02)) as client:
+        client.list_virtual_assets()
+        for status in (400, 403, 404, 409, 422):
+            before = len(sandbox.requests())
+            sandbox.set_faults(errorRate=1, statuses=[status])
+            report = apply_changes(munich, client, sandbox.now)
+            sandbox.set_faults()
+            first, *rest = report.outcomes
+            assert first.status is Status.FAILED and f"refused it: {status} " in first.message
+            assert all(o.status is Status.NOT_ATTEMPTED for o in rest)  # that asset's later writes wait
+            assert [e["method"] for e in sandbox.requests()[before:]] == ["PUT"]  # one attempt, no retry
