@@ -27,8 +27,8 @@ import jsonschema
 
 from reconciler.errors import UsageError
 from reconciler.platform.session import is_loopback_host
-from reconciler.sandbox.yamlmarks import YamlMarkError, load_with_lines
 from reconciler.schemas import load_schema
+from reconciler.yamlsource import YamlSourceError, load_single
 
 CONFIG_NAME = "reconciler.yaml"
 SCHEMA_NAME = "config.schema.json"
@@ -159,8 +159,8 @@ def _read_yaml(path: Path) -> tuple[Any, Lines]:
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
     try:
-        return load_with_lines(text)
-    except YamlMarkError as exc:
+        return load_single(text, file)
+    except YamlSourceError as exc:
         raise UsageError(f"{file}:{exc.line}: {exc}") from None
 
 

@@ -1,4 +1,5 @@
-"""YAML text -> plain values with the line and column of every key and value.
+"""Safe YAML for every file the project reads (manifests, fixtures, project config): plain values
+with the line and column of every key and value.
 
 PyYAML's SafeLoader only *composes* here (no constructor runs), and values are built from the
 scalar nodes by :class:`_Builder`:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,12 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.diagnostics import Diagnostic, Severity
-from reconciler.manifest.values import number_problem, parse_decimal
 
 FieldPath = tuple[str | int, ...]
+
+MAX_MAGNITUDE = Decimal("1e12")
+MAX_DECIMALS = 9
+_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 _PREFIX = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
@@ -212,6 +217,24 @@ class _Builder:
         return number
 
 
+def parse_decimal(text: str) -> Decimal | None:
+    """A base-10 number (``1_000.5``, ``-2``, ``.5``, ``1e3``); ``None`` when the text is not one."""
+    cleaned = text.replace("_", "")
+    if not _DECIMAL.match(cleaned):
+        return None
+    return Decimal(cleaned)
+
+
+def number_problem(value: Decimal) -> str | None:
+    """Why a number is implausible for a power or price (what would be valid), or ``None``."""
+    if abs(value) >= MAX_MAGNITUDE:
+        return "a number smaller than 1e12 in magnitude"
+    exponent = value.normalize().as_tuple().exponent
+    if value and isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        return f"a number with at most {MAX_DECIMALS} decimal places"
+    return None
+
+
 def parse_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
     """Every non-empty document of ``text``; problems that stop reading become diagnostics.
 
@@ -325,3 +348,43 @@ def load_yaml_documents(path: Path | str) -> tuple[list[YamlDocument], list[Diag
     if text is None:
         return [], [problem] if problem else []
     return parse_yaml_text(text, str(path))
+
+
+class YamlSourceError(ValueError):
+    """A file that holds no usable single YAML document; ``line`` is 1-based."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _whole_numbers_as_int(value: Any) -> Any:
+    """``330`` -> ``int`` (for JSON Schema's ``integer``); ``0.95`` stays an exact ``Decimal``."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return int(value) if isinstance(exponent, int) and exponent >= 0 else value
+    if isinstance(value, dict):
+        return {key: _whole_numbers_as_int(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers_as_int(item) for item in value]
+    return value
+
+
+def load_single(text: str, file: str) -> tuple[Any, dict[FieldPath, int]]:
+    """The one document of a config or fixture file and the 1-based line of every value.
+
+    Same safety as manifests (no constructors, duplicate keys and unknown tags refused, size and
+    depth bounded); raises :class:`YamlSourceError` at the first problem.
+    """
+    documents, problems = parse_yaml_text(text, file)
+    problems += [problem for document in documents for _, problem in document.problems]
+    if problems:
+        first = min(problems, key=lambda d: (d.line or 0, d.column or 0))
+        raise YamlSourceError(first.line or 1, first.message)
+    if len(documents) > 1:
+        raise YamlSourceError(documents[1].start.line, "expected one YAML document, found several")
+    if not documents:
+        return None, {}
+    document = documents[0]
+    lines = {path: where.line for path, where in document.values.items()}
+    return _whole_numbers_as_int(document.value), lines

@@ -31,7 +31,7 @@ from reconciler.manifest.model import (
     ScheduleMode,
     SourceRef,
 )
-from reconciler.manifest.yamlnodes import YamlDocument, load_yaml_documents, parse_yaml_text
+from reconciler.yamlsource import YamlDocument, load_yaml_documents, parse_yaml_text
 
 __all__ = [
     "BidSection",

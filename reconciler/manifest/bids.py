@@ -18,7 +18,6 @@ from reconciler.diagnostics import Severity
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import BidSection, DesiredBid
 from reconciler.manifest.values import ValueProblem, local_text, parse_day, show_number, to_kw
-from reconciler.manifest.yamlnodes import FieldPath
 from reconciler.market import (
     MARKET_TZ,
     ProductDateCode,
@@ -28,6 +27,7 @@ from reconciler.market import (
     product_date_code,
 )
 from reconciler.rules.bids import accepted_capacity, check_bid_prices, check_offered_capacity
+from reconciler.yamlsource import FieldPath
 
 DEADLINE_MARGIN = timedelta(minutes=30)
 _PRICE_FIELDS = ("capacityPrice", "energyPrice")

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from reconciler.diagnostics import Diagnostic, Severity, has_errors
 from reconciler.manifest.model import SourceRef
-from reconciler.manifest.yamlnodes import FieldPath, YamlDocument, format_path
 from reconciler.market import MARKET_TZ
+from reconciler.yamlsource import FieldPath, YamlDocument, format_path
 
 
 @dataclass

@@ -27,8 +27,8 @@ from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
-from reconciler.manifest.yamlnodes import YamlDocument, parse_yaml_text, read_text
 from reconciler.market import MARKET_TZ, to_utc
+from reconciler.yamlsource import YamlDocument, parse_yaml_text, read_text
 
 KIND = "VirtualAsset"
 API_PREFIX = "reconciler/"

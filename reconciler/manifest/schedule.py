@@ -23,13 +23,11 @@ from reconciler.manifest.model import DesiredSchedule, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
     ValueProblem,
     local_text,
-    number_problem,
-    parse_decimal,
     parse_grid_time,
     to_kw,
 )
-from reconciler.manifest.yamlnodes import FieldPath, format_path, read_text
 from reconciler.market import periods_between
+from reconciler.yamlsource import FieldPath, format_path, number_problem, parse_decimal, read_text
 
 MAX_RANGE = timedelta(days=366)  # a virtual asset lives days; a longer range is a typo in the year
 DUPLICATE_PERIOD = "schedule-duplicate-period"

@@ -18,8 +18,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from reconciler.diagnostics import Severity
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.values import describe
-from reconciler.manifest.yamlnodes import FieldPath, format_path
 from reconciler.schemas import load_schema
+from reconciler.yamlsource import FieldPath, format_path
 
 MANIFEST_SCHEMA = "manifest.schema.json"
 

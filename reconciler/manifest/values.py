@@ -23,14 +23,11 @@ from reconciler.market import (
 from reconciler.rules.units import mw_to_kw
 
 MIN_YEAR, MAX_YEAR = 2000, 2099  # far outside any delivery day; keeps date arithmetic from overflowing
-MAX_MAGNITUDE = Decimal("1e12")
-MAX_DECIMALS = 9
 _PRECISION = getcontext().prec
 
 TIME_EXPECTED = "a time like 2026-11-24T18:00 (local in spec.timezone) or 2026-11-24T18:00+01:00"
 GRID_EXPECTED = "the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds)"
 
-_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _TIME = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$"
 )
@@ -46,24 +43,6 @@ class ValueProblem(ValueError):
         self.message = message
         self.expected = expected
         self.found = found
-
-
-def parse_decimal(text: str) -> Decimal | None:
-    """A base-10 number (``1_000.5``, ``-2``, ``.5``, ``1e3``); ``None`` when the text is not one."""
-    cleaned = text.replace("_", "")
-    if not _DECIMAL.match(cleaned):
-        return None
-    return Decimal(cleaned)
-
-
-def number_problem(value: Decimal) -> str | None:
-    """Why a number is implausible for a power or price (what would be valid), or ``None``."""
-    if abs(value) >= MAX_MAGNITUDE:
-        return "a number smaller than 1e12 in magnitude"
-    exponent = value.normalize().as_tuple().exponent
-    if value and isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        return f"a number with at most {MAX_DECIMALS} decimal places"
-    return None
 
 
 def canonical(value: Decimal) -> Decimal:

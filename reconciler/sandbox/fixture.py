@@ -27,8 +27,8 @@ from reconciler.market import (
     parse_instant,
     parse_product_date_code,
 )
-from reconciler.sandbox.yamlmarks import Path as ValuePath
-from reconciler.sandbox.yamlmarks import YamlMarkError, load_with_lines
+from reconciler.yamlsource import FieldPath as ValuePath
+from reconciler.yamlsource import YamlSourceError, load_single
 
 SCHEMA_NAME = "sandbox-fixture.schema.json"
 DEFAULT_TOKEN_EXPIRES_IN = 3600  # D5: seconds of sandbox time
@@ -146,8 +146,8 @@ def load_fixture(path: Path | str) -> Fixture:
     except UnicodeDecodeError:
         raise FixtureError(f"{source}: the sandbox fixture is not UTF-8 text") from None
     try:
-        data, lines = load_with_lines(text)
-    except YamlMarkError as exc:
+        data, lines = load_single(text, source)
+    except YamlSourceError as exc:
         raise FixtureError(f"{source}:{exc.line}: {exc}") from None
     return fixture_from_data(data, lines, source)
 

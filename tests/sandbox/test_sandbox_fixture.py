@@ -87,8 +87,8 @@ def test_defaults_apply(tmp_path: Path) -> None:
         (('end: "2026-11-24T00:00:00+01:00"', 'end: "2026-11-22T00:00:00+01:00"'), "fixture.yaml:8: organisations[0].virtualAssets[0].end: expected an end after start"),
         (("        chargeEfficiency: 0.95\n", "        chargeEfficiency: 1.5\n"), "expected at most 1, found 1.5"),
         (("        initialStateOfEnergy: 500\n", "        initialStateOfEnergy: 1500\n"), "expected at most the energy capacity 1000 kWh"),
-        (("      - id: va-1\n", "      - id: va-1\n        id: va-2\n"), "fixture.yaml:7: duplicate key 'id' (first defined on line 6)"),
-        (("organisations:\n", "organisations: [\n"), "not valid YAML"),
+        (("      - id: va-1\n", "      - id: va-1\n        id: va-2\n"), "fixture.yaml:7: duplicate key 'id': it is already set on line 6"),
+        (("organisations:\n", "organisations: [\n"), "invalid YAML"),
         (("  - id: org-a\n", "clearingPrices: {FRC: 1}\n  - id: org-a\n"), "fixture.yaml:"),
     ],
 )  # fmt: skip
