@@ -28,7 +28,7 @@ import jsonschema
 from reconciler.errors import UsageError
 from reconciler.platform.session import is_loopback_host
 from reconciler.schemas import load_schema
-from reconciler.yamlsource import YamlSourceError, load_single
+from reconciler.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 
 CONFIG_NAME = "reconciler.yaml"
 SCHEMA_NAME = "config.schema.json"
@@ -155,9 +155,11 @@ def _schema_message(error: jsonschema.ValidationError) -> tuple[tuple[str, ...],
 def _read_yaml(path: Path) -> tuple[Any, Lines]:
     file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file(path)
     except OSError as exc:
         raise UsageError(f"{file}: cannot read: {exc.strerror or exc}") from None
+    except (FileTooLargeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{file}: cannot read: {exc}") from None
     try:
         return load_single(text, file)
     except YamlSourceError as exc:

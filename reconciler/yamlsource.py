@@ -318,10 +318,43 @@ def _syntax_error(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     return _error(file, where, "yaml-syntax", message, "valid YAML", problem.removeprefix("found "))
 
 
+# Past this a file is not a manifest, fixture or config a person wrote (a year of quarter-hours
+# written one per line is ~1.5 MB); reading stops here, so a huge file costs no memory or time.
+MAX_FILE_BYTES = 8 * 2**20
+
+
+class FileTooLargeError(ValueError):
+    """A file longer than :data:`MAX_FILE_BYTES`; it was not read further."""
+
+    def __init__(self) -> None:
+        super().__init__(f"the file is too large: more than {MAX_FILE_BYTES // 2**20} MiB")
+
+
+def read_file(path: Path) -> str:
+    """A file's text as UTF-8 (a BOM is allowed), reading no more than :data:`MAX_FILE_BYTES`.
+
+    Raises ``OSError``, ``UnicodeDecodeError`` or :class:`FileTooLargeError`.
+    """
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise FileTooLargeError
+    return data.decode("utf-8-sig")
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, Diagnostic | None]:
     """A file's text as UTF-8 (a BOM is allowed), or a diagnostic saying why it cannot be read."""
     try:
-        return path.read_bytes().decode("utf-8-sig"), None
+        return read_file(path), None
+    except FileTooLargeError as exc:
+        return None, Diagnostic(
+            Severity.ERROR,
+            "file-too-large",
+            str(exc),
+            file=display,
+            expected=f"at most {MAX_FILE_BYTES // 2**20} MiB",
+            found="more",
+        )
     except UnicodeDecodeError as exc:
         return None, Diagnostic(
             Severity.ERROR,

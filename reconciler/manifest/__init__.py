@@ -5,9 +5,9 @@ defaults: ``unit: kW``, ``mode: exact``, ``prune: false``, ``timezone: Europe/Be
 
 Diagnostic codes (stable, for scripts and tests):
 
-- reading: ``path-not-found``, ``no-manifests``, ``file-unreadable``, ``yaml-syntax``, ``yaml-tag``,
-  ``yaml-key``, ``yaml-merge-key``, ``yaml-duplicate-key``, ``yaml-alias``, ``yaml-too-large``,
-  ``number-range``
+- reading: ``path-not-found``, ``no-manifests``, ``file-unreadable``, ``file-too-large``,
+  ``yaml-syntax``, ``yaml-tag``, ``yaml-key``, ``yaml-merge-key``, ``yaml-duplicate-key``,
+  ``yaml-alias``, ``yaml-too-large``, ``number-range``
 - structure (the schema): ``schema-unknown-key``, ``schema-missing-key``, ``schema-type``,
   ``schema-value``, ``schema-format``, ``schema-shape``, ``schema-invalid``
 - across documents: ``duplicate-virtual-asset``, ``duplicate-name``

@@ -28,7 +28,7 @@ from reconciler.market import (
     parse_product_date_code,
 )
 from reconciler.yamlsource import FieldPath as ValuePath
-from reconciler.yamlsource import YamlSourceError, load_single
+from reconciler.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 
 SCHEMA_NAME = "sandbox-fixture.schema.json"
 DEFAULT_TOKEN_EXPIRES_IN = 3600  # D5: seconds of sandbox time
@@ -140,9 +140,11 @@ def load_fixture(path: Path | str) -> Fixture:
     """Read, check and type a fixture file; raises :class:`FixtureError`."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_file(Path(path))
     except OSError as exc:
         raise FixtureError(f"{source}: cannot read the sandbox fixture ({exc.strerror or exc})") from None
+    except FileTooLargeError as exc:
+        raise FixtureError(f"{source}: {exc}") from None
     except UnicodeDecodeError:
         raise FixtureError(f"{source}: the sandbox fixture is not UTF-8 text") from None
     try:
