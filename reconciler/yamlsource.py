@@ -16,7 +16,7 @@ scalar nodes by :class:`_Builder`:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -403,6 +403,21 @@ def _whole_numbers_as_int(value: Any) -> Any:
     return value
 
 
+SECRET_KEYS = frozenset({"password"})  # a value under one of these keys is never quoted in a message
+
+
+def is_secret(path: FieldPath) -> bool:
+    return any(part in SECRET_KEYS for part in path if isinstance(part, str))
+
+
+def _unquoted(path: FieldPath, problem: Diagnostic) -> Diagnostic:
+    """A problem with a secret's value (a password YAML reads as a number) without the value."""
+    if not is_secret(path):
+        return problem
+    message = f"{format_path(path)}: expected text, found a value that is not shown (it is a secret)"
+    return replace(problem, message=message, found=None)
+
+
 def load_single(text: str, file: str) -> tuple[Any, dict[FieldPath, int]]:
     """The one document of a config or fixture file and the 1-based line of every value.
 
@@ -410,7 +425,7 @@ def load_single(text: str, file: str) -> tuple[Any, dict[FieldPath, int]]:
     depth bounded); raises :class:`YamlSourceError` at the first problem.
     """
     documents, problems = parse_yaml_text(text, file)
-    problems += [problem for document in documents for _, problem in document.problems]
+    problems += [_unquoted(path, problem) for document in documents for path, problem in document.problems]
     if problems:
         first = min(problems, key=lambda d: (d.line or 0, d.column or 0))
         raise YamlSourceError(first.line or 1, first.message)

@@ -28,7 +28,7 @@ from reconciler.market import (
     parse_product_date_code,
 )
 from reconciler.yamlsource import FieldPath as ValuePath
-from reconciler.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
+from reconciler.yamlsource import FileTooLargeError, YamlSourceError, is_secret, load_single, read_file
 
 SCHEMA_NAME = "sandbox-fixture.schema.json"
 DEFAULT_TOKEN_EXPIRES_IN = 3600  # D5: seconds of sandbox time
@@ -180,6 +180,8 @@ def _check_schema(data: Any, reporter: _Reporter) -> None:
 
 def _schema_error(error: jsonschema.ValidationError, reporter: _Reporter) -> FixtureError:
     path: ValuePath = tuple(error.absolute_path)
+    if is_secret(path):  # e.g. a password YAML read as a number: say so without echoing it
+        return reporter.error(path, "text", "a value that is not shown (it is a secret)")
     schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = sorted(schema.get("properties", {}))
