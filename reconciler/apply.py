@@ -18,7 +18,7 @@ from enum import StrEnum
 from reconciler.errors import ReconcilerError
 from reconciler.live import ReadProgress, read_fingerprints
 from reconciler.market import isoformat_z, parse_instant, parse_product_date_code
-from reconciler.plan.model import Change, ChangeKind, Plan, write_order
+from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError
 from reconciler.rules.bids import accepted_capacity
@@ -56,17 +56,17 @@ class StalePlanError(ReconcilerError):
 def check_saved_plan(
     plan: Plan,
     client: PlatformClient,
-    api_url: str,
-    organisation: str,
+    target: TargetInfo,
     now: datetime,
     on_read: ReadProgress | None = None,
 ) -> None:
     """Refuse a saved plan for another target, past its expiry, or whose live objects changed."""
-    target = plan.target
-    if (target.api_url.rstrip("/"), target.organisation) != (api_url.rstrip("/"), organisation):
+    if not plan.target.same_target(target):
+        made_for = plan.target
         raise StalePlanError(
-            f"this plan was made for {target.api_url} organisation {target.organisation}, "
-            f"not {api_url} organisation {organisation}; nothing was written"
+            f"this plan was made for target {made_for.name!r} ({made_for.api_url}, organisation "
+            f"{made_for.organisation}), not {target.name!r} ({target.api_url}, organisation "
+            f"{target.organisation}); nothing was written"
         )
     if plan.expires_at is not None and now > plan.expires_at:
         raise StalePlanError(

@@ -54,6 +54,7 @@ class Target:
     fixture: Path | None
     protected: bool
     source: str
+    config: Path | None = None  # the reconciler.yaml that defines it (None for --api-url)
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def load_config(path: Path) -> ProjectConfig:
             fixture=(path.parent / entry["fixture"]) if "fixture" in entry else None,
             protected=bool(entry.get("protected", False)),
             source=_where(file, lines, ("targets", name)),
+            config=path.resolve(),
         )
         for name, entry in data["targets"].items()
     }

@@ -37,8 +37,15 @@ class Session:
 
     @property
     def target_info(self) -> TargetInfo:
-        c = self.connection
-        return TargetInfo(c.target.name, c.api_url, c.target.organisation, c.is_embedded)
+        return target_info(self.connection)
+
+
+def target_info(connection: Connection) -> TargetInfo:
+    target = connection.target
+    config = str(target.config) if target.config else None
+    return TargetInfo(
+        target.name, connection.api_url, target.organisation, connection.is_embedded, target.kind, config
+    )
 
 
 def load_valid(paths: Sequence[Path]) -> LoadResult:

@@ -26,7 +26,7 @@ from reconciler.plan.model import Change
 from reconciler.plan.planfile import read_plan
 from reconciler.platform.client import PlatformClient
 from reconciler.targets import confirm_protected, connect
-from reconciler.workflow import InvalidManifests, plan_session
+from reconciler.workflow import InvalidManifests, plan_session, target_info
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 
@@ -92,20 +92,16 @@ def _apply_saved(
         raise ReconcilerError(f"{path}: this plan has errors and can't be applied; fix them and plan again")
     target = resolve_target(
         [path.parent],
-        config=platform.config,
-        target=platform.target or (None if platform.api_url else saved.target.name),
-        api_url=platform.api_url,
-        organisation=platform.organisation,
+        config=platform.config or _recorded_config(saved.target.config),
+        target=platform.target
+        or (None if platform.api_url or not saved.target.config else saved.target.name),
+        api_url=platform.api_url or (None if saved.target.config else saved.target.api_url),
+        organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
     )
     with connect(target, parallelism=platform.parallelism) as connection:
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
-                saved,
-                connection.client,
-                connection.api_url,
-                target.organisation,
-                connection.now(),
-                reporter.on_read,
+                saved, connection.client, target_info(connection), connection.now(), reporter.on_read
             )
         if not saved.changes:
             click.echo("The plan has no changes; nothing to apply.")
@@ -115,6 +111,11 @@ def _apply_saved(
             click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
         report = _write(saved.changes, connection.client, connection.now, color, verbosity)
     return _finish(report, color, verbosity)
+
+
+def _recorded_config(config: str | None) -> Path | None:
+    """The reconciler.yaml the plan was made with, when it is still there."""
+    return Path(config) if config and Path(config).is_file() else None
 
 
 def _prompt(text: str) -> str:

@@ -142,10 +142,15 @@ class Prediction:
 
 @dataclass(frozen=True)
 class TargetInfo:
+    """Which target a plan was made for. ``config`` is the reconciler.yaml that named it, so
+    ``apply PLANFILE`` finds the same target from any folder."""
+
     name: str
     api_url: str
     organisation: str
     embedded: bool = False
+    kind: str = ""
+    config: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -153,11 +158,34 @@ class TargetInfo:
             "api_url": self.api_url,
             "organisation": self.organisation,
             "embedded": self.embedded,
+            "kind": self.kind,
+            "config": self.config,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TargetInfo:
-        return cls(data["name"], data["api_url"], data["organisation"], bool(data.get("embedded", False)))
+        return cls(
+            data["name"],
+            data["api_url"],
+            data["organisation"],
+            bool(data.get("embedded", False)),
+            str(data.get("kind", "")),
+            data.get("config"),
+        )
+
+    def same_target(self, other: TargetInfo) -> bool:
+        """The embedded sandbox lives on a new loopback port each run: it is the same target when
+        it has the same name and organisation. Every other target is named by its URL."""
+        if self.embedded or other.embedded:
+            return (self.embedded, self.name, self.organisation) == (
+                other.embedded,
+                other.name,
+                other.organisation,
+            )
+        return (self.api_url.rstrip("/"), self.organisation) == (
+            other.api_url.rstrip("/"),
+            other.organisation,
+        )
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,10 @@ def write_plan(plan: Plan, path: Path) -> None:
     """Write atomically: a reader never sees half a plan, a failed write leaves no file."""
     text = dumps(plan)
     directory = path.resolve().parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise PlanFileError(f"{path}: can't write the plan there ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

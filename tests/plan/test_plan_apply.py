@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -214,3 +215,29 @@ def test_schedule_is_written_before_the_bid_that_needs_its_capacity(
     assert result.exit_code == 0, result.out + result.err
     paths = [r["path"] for r in writes(sandbox.requests())][1:]
     assert "/blocks/" in paths[0] and "/fcr/bids/" in paths[1]
+
+
+def test_embedded_plan_file_applies_from_another_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the README tour: plan the examples into ./plan.json, then apply that file
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    monkeypatch.chdir(tmp_path)
+    planned = run(capsys, "plan", str(examples), "--out", "plan.json")
+    assert planned.exit_code == 0, planned.err
+    saved = json.loads((tmp_path / "plan.json").read_text())
+    assert saved["target"]["embedded"] is True and saved["target"]["config"].endswith("reconciler.yaml")
+
+    applied = run(capsys, "apply", "plan.json")
+    assert applied.exit_code == 0, applied.out + applied.err
+    assert "embedded sandbox" in applied.out
+    assert f"{len(saved['changes'])} applied, 0 failed" in applied.out
+
+
+def test_plan_file_in_a_missing_folder_is_a_clear_error(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    result = run(capsys, "plan", str(project), "--out", str(tmp_path / "missing" / "plan.json"))
+    assert result.exit_code == 1
+    assert "missing" in result.err and "Traceback" not in result.err and "bug" not in result.err
