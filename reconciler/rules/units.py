@@ -39,6 +39,8 @@ def json_number(value: Number) -> int | float:
     """A JSON-ready number: an int when whole, else the nearest float (for display/transport)."""
     if isinstance(value, int):
         return value
+    if isinstance(value, Decimal) and value.is_finite():  # the common case, without a Fraction
+        return int(value) if value == value.to_integral_value() else float(value)
     fraction = Fraction(value)
     if fraction.denominator == 1:
         return int(fraction)
@@ -54,6 +56,10 @@ def exact_number(value: int | Decimal) -> int | Decimal:
 
 def normalize(value: Number) -> Decimal | Fraction | int:
     """Canonical form for comparing values: whole numbers become ``int``."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite():  # the common case, without a Fraction
+        return int(value) if value == value.to_integral_value() else value
     fraction = Fraction(value)
     if fraction.denominator == 1:
         return int(fraction)
