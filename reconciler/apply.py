@@ -17,10 +17,10 @@ from enum import StrEnum
 
 from reconciler.errors import ReconcilerError
 from reconciler.live import ReadProgress, read_fingerprints
-from reconciler.market import isoformat_z, parse_instant, parse_product_date_code
+from reconciler.market import Market, isoformat_z, parse_instant, parse_product_date_code
 from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
 from reconciler.platform.client import PlatformClient
-from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError
+from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError, TransportError
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 
@@ -90,23 +90,33 @@ def apply_changes(
     now: Callable[[], datetime],
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> ApplyReport:
+    """Write in :func:`write_order`. A write that fails stops only the later writes of the same
+    asset that may depend on its capacity (a higher phase); aFRR energy bids hold no capacity."""
     start_platform, start_mono = now(), time.monotonic()
-    failed_assets: set[str] = set()
+    blocked_after: dict[str, int] = {}  # asset -> phase of its first failed capacity write
     outcomes: list[Outcome] = []
     for change in write_order(changes):
-        if change.virtual_asset in failed_assets:
-            outcome = Outcome(change, Status.NOT_ATTEMPTED, "an earlier write of this asset failed")
+        if change.phase > blocked_after.get(change.virtual_asset, change.phase):
+            outcome = Outcome(
+                change, Status.NOT_ATTEMPTED, "an earlier write of this asset it depends on failed"
+            )
         else:
             elapsed = time.monotonic() - start_mono
             left = (change.deadline - start_platform).total_seconds() - elapsed
             outcome = _write(change, client, time.monotonic() + left) if left >= 0 else _missed(change)
-            if outcome.status is not Status.APPLIED:
-                failed_assets.add(change.virtual_asset)
+            if outcome.status is not Status.APPLIED and not _holds_no_capacity(change):
+                blocked_after.setdefault(change.virtual_asset, change.phase)
         outcomes.append(outcome)
         if on_progress:
             on_progress(outcome)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
     return ApplyReport(tuple(outcomes), tuple(verify(written, client)))
+
+
+def _holds_no_capacity(change: Change) -> bool:
+    if change.kind is not ChangeKind.AFRR_BID:
+        return False
+    return parse_product_date_code(change.address.rsplit("/", 1)[1]).market is Market.AFRR_ENERGY
 
 
 def _missed(change: Change) -> Outcome:
@@ -118,6 +128,7 @@ def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
     try:
         client.put_json(request.path, request.body, deadline=deadline)
     except DeadlineExceeded:
+        # No re-read here: it would run past the deadline the write just reached.
         return Outcome(
             change,
             Status.MISSED,
@@ -125,9 +136,24 @@ def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
         )
     except APIError as exc:
         return Outcome(change, Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")
+    except TransportError as exc:
+        # The request may have been processed with only its answer lost: the re-read decides.
+        return _after_lost_answer(change, client, exc)
     except PlatformError as exc:
-        return Outcome(change, Status.FAILED, f"{exc} (the re-read below shows whether it arrived)")
+        return Outcome(change, Status.FAILED, str(exc))
     return Outcome(change, Status.APPLIED)
+
+
+def _after_lost_answer(change: Change, client: PlatformClient, exc: TransportError) -> Outcome:
+    try:
+        mismatches = _verify_one(change, client)
+    except PlatformError as reread:
+        return Outcome(
+            change, Status.FAILED, f"{exc}; whether it arrived is unknown: the re-read failed ({reread})"
+        )
+    if not mismatches:
+        return Outcome(change, Status.APPLIED, "the answer was lost, but the re-read shows it arrived")
+    return Outcome(change, Status.FAILED, f"{exc}; the re-read shows it did not arrive")
 
 
 def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:

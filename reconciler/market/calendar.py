@@ -115,6 +115,12 @@ def revalidation_moment(period_start: datetime) -> datetime:
     return to_utc(period_start) - REVALIDATION_LEAD
 
 
+def editable_until(period_start: datetime, gate_closure_seconds: int | float) -> datetime:
+    """When a period stops being a safe write: its gate closure, or its re-validation if that
+    comes first (from then on the SoC rules are hard and a schedule PUT is all-or-nothing)."""
+    return min(gate_closure(period_start, gate_closure_seconds), revalidation_moment(period_start))
+
+
 class PeriodState(StrEnum):
     EDITABLE = "editable"
     SOFT_LOCKED = "soft-locked"  # re-validated: SoC rules are now hard, corrections are final

@@ -22,7 +22,7 @@ from reconciler.market import (
     ProductDateCode,
     bid_deadline,
     bid_opening,
-    gate_closure,
+    editable_until,
     isoformat_z,
     parse_product_date_code,
     period_state,
@@ -86,7 +86,7 @@ def schedule_change(
         before={isoformat_z(t): json_number(live.get(t, Decimal(0))) for t, _ in points},
         after={isoformat_z(t): json_number(kw) for t, kw in points},
         request=Request("PUT", f"{va_path(organisation, va.id)}/blocks/{va.wholesale_block_id}", body),
-        deadline=min(gate_closure(t, va.dispatch_gate_closure_seconds) for t, _ in points),
+        deadline=min(editable_until(t, va.dispatch_gate_closure_seconds) for t, _ in points),
         phase=1,
     )
 

@@ -96,9 +96,23 @@ class Change:
 
 
 def write_order(changes: Sequence[Change]) -> list[Change]:
-    """The order apply writes in: by capacity phase (what frees wholesale capacity, then the
-    schedules, then what takes capacity; D16), then by deadline."""
-    return sorted(changes, key=lambda c: (c.phase, c.deadline, c.address))
+    """The order apply writes in.
+
+    Within one asset, by capacity phase (what frees wholesale capacity, then the schedule, then
+    what takes capacity; D16), then by deadline. Across assets, by urgency: the next write is
+    the head of the asset whose remaining writes hold the earliest deadline, so an FCR bid due at
+    07:30 is not kept waiting behind other assets' schedules (its own prerequisites go first).
+    """
+    queues: dict[str, list[Change]] = {}
+    for change in sorted(changes, key=lambda c: (c.phase, c.deadline, c.address)):
+        queues.setdefault(change.virtual_asset, []).append(change)
+    ordered: list[Change] = []
+    while queues:
+        asset = min(queues, key=lambda a: (min(c.deadline for c in queues[a]), queues[a][0].address))
+        ordered.append(queues[asset].pop(0))
+        if not queues[asset]:
+            del queues[asset]
+    return ordered
 
 
 class PredictionReason(StrEnum):

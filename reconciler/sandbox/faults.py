@@ -4,7 +4,7 @@ Faults (POST /_sandbox/faults): a share ``errorRate`` of requests answers a stat
 ``statuses`` without being processed; a share ``resetRate`` is processed and then the connection
 breaks mid-body (the response declares its full Content-Length, half of it is sent, the server
 closes the connection) — what a client's retries and idempotency must survive; ``latencyMs``
-delays every response. Every draw comes from ``random.Random(seed)``, three per request, so a
+delays every response; ``methods`` (e.g. ``["PUT"]``) limits all of it to those methods. Every draw comes from ``random.Random(seed)``, three per request, so a
 seed replays the same sequence for the same sequence of requests.
 """
 
@@ -50,6 +50,7 @@ class FaultPlan:
     latency_ms: int = 0
     reset_rate: float = 0.0
     seed: int = 0
+    methods: frozenset[str] | None = None  # only requests with these methods are faulted (None: all)
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
@@ -68,7 +69,7 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
     data = require_object(body, "the request body")
     if not data:
         return None
-    unknown = set(data) - {"errorRate", "statuses", "latencyMs", "resetRate", "seed"}
+    unknown = set(data) - {"errorRate", "statuses", "latencyMs", "resetRate", "seed", "methods"}
     if unknown:
         raise invalid(f"unknown fault fields {', '.join(sorted(unknown))}")
 
@@ -91,8 +92,18 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
         or not all(isinstance(s, int) and not isinstance(s, bool) and 400 <= s <= 599 for s in statuses)
     ):
         raise invalid(f"statuses must be a non-empty list of HTTP error statuses (400-599), found {statuses}")
+    methods = data.get("methods")
+    if methods is not None and (
+        not isinstance(methods, list) or not methods or not all(m in ("GET", "PUT", "POST") for m in methods)
+    ):
+        raise invalid(f"methods must be a non-empty list of GET, PUT, POST, found {methods}")
     return FaultPlan(
-        rate("errorRate"), tuple(statuses), whole("latencyMs", 0), rate("resetRate"), whole("seed", 0)
+        rate("errorRate"),
+        tuple(statuses),
+        whole("latencyMs", 0),
+        rate("resetRate"),
+        whole("seed", 0),
+        frozenset(methods) if methods is not None else None,
     )
 
 
@@ -123,6 +134,8 @@ class PlatformMiddleware:
                 "time": isoformat_z(state.now),
             }
             plan = state.faults
+            if plan and plan.methods is not None and scope["method"] not in plan.methods:
+                plan = None
             status, reset = plan.draw() if plan else (None, False)
             latency = plan.latency_ms if plan else 0
         chunks: list[bytes] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,9 @@ from typing import Any
 import pytest
 
 from reconciler.apply import Status, apply_changes
-from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.plan.model import Action, Change, ChangeKind, Request, write_order
 from reconciler.platform.client import Credentials, PlatformClient
+from reconciler.platform.session import RetryPolicy
 from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
 
 BODY = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -1000}]}\n"
@@ -88,7 +90,8 @@ def test_platform_rejection_is_reported_with_its_message_and_stops_that_asset(sa
         assert munich and berlin
         deadline = datetime(2026, 11, 24, 8, 54, 30, tzinfo=UTC)
         too_much = _schedule_change(MUNICH, munich, -9000, deadline)  # munich-1 charges at most 5000 kW
-        later = _schedule_change(MUNICH, munich, -1000, deadline.replace(minute=55))
+        # a later write that takes capacity (phase 2) depends on it; an unrelated asset does not
+        later = replace(_schedule_change(MUNICH, munich, -1000, deadline.replace(minute=55)), phase=2)
         other = _schedule_change(BERLIN, berlin, -500, deadline)
         report = apply_changes([too_much, later, other], client, sandbox.now)
 
@@ -112,3 +115,31 @@ def test_missed_deadline_is_not_written(sandbox: Any) -> None:
     [outcome] = report.outcomes
     assert outcome.status is Status.MISSED and "passed" in outcome.message
     assert writes(sandbox.requests()) == []
+
+
+def test_a_write_whose_answer_was_lost_is_confirmed_by_reading_it_back(sandbox: Any) -> None:
+    # every PUT is processed and then its connection breaks: the client never sees an answer
+    sandbox.set_faults(resetRate=1, methods=["PUT"], seed=3)
+    credentials = Credentials.from_env({"LAYR_USERNAME": "demo", "LAYR_PASSWORD": "demo-password"})
+    with PlatformClient(
+        sandbox.url, ORG, credentials, max_attempts=2, retry=RetryPolicy(base_delay=0.01)
+    ) as client:
+        block = client.get_virtual_asset(MUNICH).wholesale_block_id
+        assert block
+        deadline = datetime(2026, 11, 24, 8, 54, tzinfo=UTC)
+        report = apply_changes([_schedule_change(MUNICH, block, -1000, deadline)], client, sandbox.now)
+    [outcome] = report.outcomes
+    assert outcome.status is Status.APPLIED, outcome.message
+    assert "re-read shows it arrived" in outcome.message
+    assert report.ok
+
+
+def test_urgent_bids_are_not_kept_behind_other_assets_schedules() -> None:
+    early = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+    late = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    other_schedule = _schedule_change(BERLIN, "b", -500, late)
+    own_schedule = _schedule_change(MUNICH, "m", -500, late)
+    fcr_bid = replace(_schedule_change(MUNICH, "m", 0, early), address="munich/fcr", phase=2)
+    ordered = write_order([other_schedule, fcr_bid, own_schedule])
+    # munich's schedule must precede its bid (capacity); both precede berlin's later schedule
+    assert ordered == [own_schedule, fcr_bid, other_schedule]
