@@ -77,6 +77,8 @@ def apply(
             confirm_protected(connection.target, auto_approve, _prompt)
             if not connection.target.protected and not auto_approve:
                 _ask_yes_no(connection.description)
+                # someone may have written while the question waited: apply only what was shown
+                check_saved_plan(result, connection.client, target_info(connection), connection.now())
             report = _write(result.changes, connection.client, connection.now, color, verbosity)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)

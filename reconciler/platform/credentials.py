@@ -26,6 +26,9 @@ class Credentials:
     def __init__(self, *, username: str | None = None, password: str | None = None, token: str | None = None):
         if bool(username) != bool(password):
             raise CredentialsError("a username needs a password and a password needs a username")
+        if token is not None and not token.isascii():
+            # it goes into an HTTP header, which carries ASCII only; never show the value
+            raise CredentialsError(f"{TOKEN_VAR} holds characters a bearer token can't have (only ASCII)")
         if not username and not token:
             raise CredentialsError("credentials need a username and password, or a token")
         self.username = username or None
@@ -49,6 +52,9 @@ class Credentials:
             raise CredentialsError(
                 f"{PASSWORD_VAR} is set but {USERNAME_VAR} is not; set both, or {TOKEN_VAR}"
             )
+        if token is not None and not token.isascii():
+            # it goes into an HTTP header, which carries ASCII only; never show the value
+            raise CredentialsError(f"{TOKEN_VAR} holds characters a bearer token can't have (only ASCII)")
         if not username and not token:
             raise CredentialsError(
                 f"no platform credentials in the environment: set {USERNAME_VAR} and {PASSWORD_VAR}, "
