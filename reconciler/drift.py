@@ -24,7 +24,7 @@ def find_drift(manifests: Sequence[Manifest], live: LiveState, now: datetime) ->
         asset = live.assets.get(manifest.virtual_asset)
         if asset is None:
             continue
-        entries += schedule_drift(manifest, asset, now) + bid_drift(manifest, asset)
+        entries += schedule_drift(manifest, asset, now) + bid_drift(manifest, asset, now)
     return entries
 
 

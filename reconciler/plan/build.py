@@ -92,7 +92,7 @@ def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
     part.drift += list(schedule.drift) + [
-        d for d in bid_drift(manifest, asset) if d.cause is Cause.AUCTION_RESULT
+        d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT
     ]
     return part
 

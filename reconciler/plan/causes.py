@@ -22,9 +22,9 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.live import LiveAsset
-from reconciler.manifest import Manifest, ScheduleMode
-from reconciler.market import Market, isoformat_z, parse_instant, periods_between
-from reconciler.platform.models import Adjustment
+from reconciler.manifest import DesiredBid, Manifest, ScheduleMode
+from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant, periods_between
+from reconciler.platform.models import Adjustment, Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number, normalize
 
@@ -160,52 +160,92 @@ def schedule_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[
     return entries
 
 
-def bid_drift(manifest: Manifest, asset: LiveAsset) -> list[DriftEntry]:
+def same_bid(desired: DesiredBid, live: Bid) -> bool:
+    """A live bid is the declared one: same capacity after the platform's truncation, same prices."""
+
+    def same(a: Decimal | None, b: Decimal | None) -> bool:
+        return (a is None and b is None) or (a is not None and b is not None and normalize(a) == normalize(b))
+
+    return (
+        accepted_capacity(desired.offered_kw) == accepted_capacity(live.offered_capacity)
+        and same(desired.capacity_price, live.capacity_price)
+        and same(desired.energy_price, live.energy_price)
+    )
+
+
+def _bid_address(manifest: Manifest, code: ProductDateCode) -> str:
+    return f"{manifest.name}/{'fcr' if code.market is Market.FCR else 'afrr'}/{code}"
+
+
+def _auction_drift(manifest: Manifest, bid: DesiredBid, result: ProductResults) -> DriftEntry | None:
+    offered = accepted_capacity(bid.offered_kw)
+    accepted = sum(accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted)
+    if accepted >= offered:
+        return None
+    code = bid.code
+    rejected = not any(r.accepted for r in result.results)
+    detail = (
+        "the auction rejected the bid" if rejected else f"the auction accepted {accepted} of {offered} kW"
+    )
+    if code.market is not Market.AFRR_ENERGY:  # D16: energy bids hold no wholesale capacity
+        detail += "; the capacity not accepted went back to wholesale"
+    reason = "REJECTED" if rejected else "PARTIALLY_ACCEPTED"
+    start = code.window()[0]
+    return DriftEntry(
+        _bid_address(manifest, code),
+        manifest.name,
+        start,
+        offered,
+        accepted,
+        Cause.AUCTION_RESULT,
+        reason,
+        detail,
+    )
+
+
+def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[DriftEntry]:
+    """Declared bids that differ from live (auction results first), and live bids of products
+    still running that the manifest does not declare."""
     entries: list[DriftEntry] = []
+    declared = {bid.code for bid in manifest.bids}
     for bid in manifest.bids:
         code = bid.code
-        key = "fcr" if code.market is Market.FCR else "afrr"
-        address = f"{manifest.name}/{key}/{code}"
-        start = code.window()[0]
-        offered = accepted_capacity(bid.offered_kw)
         result = asset.results.get(code)
-        live_bids = asset.bids.get(code)
-        live_offered = sum(accepted_capacity(b.offered_capacity) for b in live_bids.bids) if live_bids else 0
-        if result and result.results:
-            accepted = sum(accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted)
-            if accepted < offered:
-                rejected = not any(r.accepted for r in result.results)
-                detail = (
-                    "the auction rejected the bid"
-                    if rejected
-                    else f"the auction accepted {accepted} of {offered} kW"
-                )
-                if code.market is not Market.AFRR_ENERGY:  # D16: energy bids hold no wholesale capacity
-                    detail += "; the capacity not accepted went back to wholesale"
-                entries.append(
-                    DriftEntry(
-                        address,
-                        manifest.name,
-                        start,
-                        offered,
-                        accepted,
-                        Cause.AUCTION_RESULT,
-                        "REJECTED" if rejected else "PARTIALLY_ACCEPTED",
-                        detail,
-                    )
-                )
-                continue
-        if live_offered != offered:
-            entries.append(
-                DriftEntry(
-                    address,
-                    manifest.name,
-                    start,
-                    offered,
-                    live_offered,
-                    Cause.OUT_OF_BAND,
-                    "",
-                    "the live bid differs from the manifest: it was changed outside reconciler",
-                )
+        auction = _auction_drift(manifest, bid, result) if result and result.results else None
+        if auction is not None:
+            entries.append(auction)
+            continue
+        live = asset.bids.get(code)
+        if live is not None and len(live.bids) == 1 and same_bid(bid, live.bids[0]):
+            continue
+        live_kw = sum(accepted_capacity(b.offered_capacity) for b in live.bids) if live else 0
+        what = "capacity or prices differ" if live and live.bids else "no live bid"
+        entries.append(
+            DriftEntry(
+                _bid_address(manifest, code),
+                manifest.name,
+                code.window()[0],
+                accepted_capacity(bid.offered_kw),
+                live_kw,
+                Cause.OUT_OF_BAND,
+                "",
+                f"the live bid differs from the manifest ({what}): it was changed outside reconciler",
             )
+        )
+    for code, live in sorted(asset.bids.items()):
+        if code in declared or not live.bids or code.window()[1] <= now:
+            continue
+        live_kw = sum(accepted_capacity(b.offered_capacity) for b in live.bids)
+        entries.append(
+            DriftEntry(
+                _bid_address(manifest, code),
+                manifest.name,
+                code.window()[0],
+                0,
+                live_kw,
+                Cause.OUT_OF_BAND,
+                "UNMANAGED",
+                "a live bid the manifest does not declare: it was placed outside reconciler",
+            )
+        )
     return entries

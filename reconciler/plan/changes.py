@@ -27,11 +27,11 @@ from reconciler.market import (
     parse_product_date_code,
     period_state,
 )
-from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, schedule_drift, schedule_scope
+from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, same_bid, schedule_drift, schedule_scope
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.rules.bids import accepted_capacity
-from reconciler.rules.units import exact_number, json_number, normalize
+from reconciler.rules.units import exact_number, json_number
 
 
 @dataclass(frozen=True)
@@ -118,17 +118,6 @@ def bid_json(bid: DesiredBid | Bid, market: Market) -> dict[str, Any]:
     return body
 
 
-def _same_bid(desired: DesiredBid, live: Bid) -> bool:
-    def same(a: Decimal | None, b: Decimal | None) -> bool:
-        return (a is None and b is None) or (a is not None and b is not None and normalize(a) == normalize(b))
-
-    return (
-        accepted_capacity(desired.offered_kw) == accepted_capacity(live.offered_capacity)
-        and same(desired.capacity_price, live.capacity_price)
-        and same(desired.energy_price, live.energy_price)
-    )
-
-
 def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: datetime) -> BidDiff:
     changes: list[Change] = []
     diagnostics: list[Diagnostic] = []
@@ -144,6 +133,8 @@ def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: date
             have = live.get(code)
             address = f"{manifest.name}/{key}/{code}"
             if want is None:
+                if now > bid_deadline(code):
+                    continue  # a closed product the manifest no longer lists is history: leave it
                 if section is not None and section.prune and have is not None:
                     changes.append(
                         _bid_change(manifest, asset, organisation, kind, address, code, have, None)
@@ -151,7 +142,7 @@ def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: date
                 elif have is not None:
                     diagnostics.append(_unmanaged(manifest, address, code, have, section))
                 continue
-            if have is not None and len(have.bids) == 1 and _same_bid(want, have.bids[0]):
+            if have is not None and len(have.bids) == 1 and same_bid(want, have.bids[0]):
                 continue
             changes.append(_bid_change(manifest, asset, organisation, kind, address, code, have, want))
 
