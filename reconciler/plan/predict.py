@@ -16,7 +16,7 @@ from fractions import Fraction
 from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest
-from reconciler.market import Market, ProductDateCode, periods_between
+from reconciler.market import Market, ProductDateCode, day_start, delivery_day, periods_between
 from reconciler.plan.fmt import fmt_energy, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.rules.bids import accepted_capacity
@@ -76,15 +76,16 @@ def project(
     ]
     end_capacity = capacity.get(times[-1], default_capacity) if times else default_capacity
     diagnostics = _end_of_life(manifest, asset, simulation.energies[-1] if times else None, end_capacity)
-    diagnostics += _daily_cycles(
-        manifest,
-        asset,
-        [
-            (p.time, power, p.available_energy_capacity)
-            for p, power in zip(periods, simulation.powers, strict=True)
-        ],
-        efficiencies,
-    )
+    # D11 counts whole local days: the periods already delivered today count too
+    delivered = periods_between(max(va.start, day_start(delivery_day(asset.soe.time))), asset.soe.time)
+    day = [
+        (t, asset.wholesale.schedule.get(t, Decimal(0)), capacity.get(t, default_capacity)) for t in delivered
+    ]
+    day += [
+        (p.time, power, p.available_energy_capacity)
+        for p, power in zip(periods, simulation.powers, strict=True)
+    ]
+    diagnostics += _daily_cycles(manifest, asset, day, efficiencies)
     return Projection(predictions, soc, diagnostics)
 
 

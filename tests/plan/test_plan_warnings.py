@@ -75,3 +75,21 @@ def test_no_cycle_warning_within_the_limit(
     result = run(capsys, "plan", str(project), "--format", "json")
     codes = [d["code"] for d in result.json()["diagnostics"]]
     assert "daily-cycle-limit" not in codes
+
+
+def test_cycles_count_what_the_day_already_delivered(
+    make_sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed = fixture("0.5")
+    morning = [
+        {"time": f"2026-11-23T{6 + i // 4:02d}:{(i % 4) * 15:02d}:00Z", "power": 2000} for i in range(8)
+    ]
+    seed["organisations"][0]["virtualAssets"][0]["schedule"] = morning  # 07:00-09:00 CET: 0.42 AED
+    sandbox = make_sandbox(seed)
+    sandbox.set_clock("2026-11-23T13:00:00+01:00")
+    evening = "wholesale: {mode: partial, schedule: [{from: '2026-11-23T17:00', to: '2026-11-23T19:00', power: 1000}]}\n"
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, evening)})
+    result = run(capsys, "plan", str(project), "--format", "json")
+    assert result.exit_code == 0, result.err
+    [cycles] = [d for d in result.json()["diagnostics"] if d["code"] == "daily-cycle-limit"]
+    assert "2026-11-23: 0.63 available energy discharges" in cycles["message"]  # 0.42 + 0.21
