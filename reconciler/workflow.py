@@ -13,10 +13,11 @@ from pathlib import Path
 from reconciler.config import resolve_target
 from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import ReconcilerError
-from reconciler.live import LiveState, ReadProgress, read_live
+from reconciler.live import LiveState
 from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Plan, TargetInfo
+from reconciler.reading import ReadProgress, read_live
 from reconciler.targets import Connection, connect
 
 

@@ -12,9 +12,9 @@ from reconciler.config import resolve_target
 from reconciler.diagnostics import has_errors
 from reconciler.errors import ReconcilerError, UsageError
 from reconciler.importer import render_manifest, schema_reference
-from reconciler.live import read_live
 from reconciler.manifest import read_manifest_text
 from reconciler.plan.fmt import local
+from reconciler.reading import read_live
 from reconciler.targets import connect
 
 

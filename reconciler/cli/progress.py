@@ -21,7 +21,7 @@ import click
 if TYPE_CHECKING:  # rich is imported only when a bar is drawn: --help and pipes stay fast
     from rich.progress import Progress, TaskID
 
-    from reconciler.live import ReadProgress
+    from reconciler.reading import ReadProgress
 
 
 class Verbosity(IntEnum):

@@ -22,10 +22,10 @@ import pytest
 from reconciler.apply import Outcome, Status
 from reconciler.cli.apply import outcome_printer
 from reconciler.cli.progress import Reporter, Verbosity
-from reconciler.live import read_live
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
+from reconciler.reading import read_live
 from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -241,3 +241,18 @@ def test_plan_file_in_a_missing_folder_is_a_clear_error(
     result = run(capsys, "plan", str(project), "--out", str(tmp_path / "missing" / "plan.json"))
     assert result.exit_code == 1
     assert "missing" in result.err and "Traceback" not in result.err and "bug" not in result.err
+
+
+def test_saved_plan_is_stale_after_an_energy_unavailability(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the predicted cuts depend on the available energy capacity: a drop makes the plan stale
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    plan_file = tmp_path / "plan.json"
+    assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+    sandbox.add_unavailability(MUNICH, "2026-11-24T01:00:00Z", "2026-11-24T03:00:00Z", energy_capacity=6000)
+
+    result = run(capsys, "apply", str(plan_file), "--target", "local")
+    assert result.exit_code == 1
+    assert f"{MUNICH}/energy-capacity" in result.err
+    assert writes(sandbox.requests()) == []
