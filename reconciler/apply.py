@@ -126,7 +126,7 @@ def _missed(change: Change) -> Outcome:
 def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
     request = change.request
     try:
-        client.put_json(request.path, request.body, deadline=deadline)
+        client.send_planned(request.method, request.path, request.body, deadline=deadline)
     except DeadlineExceeded:
         # No re-read here: it would run past the deadline the write just reached.
         return Outcome(

@@ -30,6 +30,9 @@ from reconciler.market import (
 from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, same_bid, schedule_drift, schedule_scope
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.models import Bid, ProductBids
+from reconciler.platform.wire.bids import bids_body, product_bids_path
+from reconciler.platform.wire.paths import segment, va_path
+from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import exact_number, json_number
 
@@ -75,7 +78,8 @@ def schedule_change(
         return None
     va = asset.va
     points = sorted(diff.writes.items())
-    body = {"schedule": [{"time": isoformat_z(t), "power": exact_number(kw)} for t, kw in points]}
+    body = schedule_update_body({t: Decimal(exact_number(kw)) for t, kw in points})
+    block_id = va.wholesale_block_id or ""
     live = asset.wholesale.schedule
     return Change(
         address=f"{manifest.name}/wholesale",
@@ -85,14 +89,12 @@ def schedule_change(
         virtual_asset=va.id,
         before={isoformat_z(t): json_number(live.get(t, Decimal(0))) for t, _ in points},
         after={isoformat_z(t): json_number(kw) for t, kw in points},
-        request=Request("PUT", f"{va_path(organisation, va.id)}/blocks/{va.wholesale_block_id}", body),
+        request=Request(
+            SCHEDULE_UPDATE_METHOD, va_path(organisation, va.id, "blocks", segment(block_id)), body
+        ),
         deadline=min(editable_until(t, va.dispatch_gate_closure_seconds) for t, _ in points),
         phase=1,
     )
-
-
-def va_path(organisation: str, va_id: str) -> str:
-    return f"/organisations/{organisation}/virtual-assets/{va_id}"
 
 
 # --- bids --------------------------------------------------------------------------------------
@@ -105,17 +107,17 @@ class BidDiff:
     final: Mapping[ProductDateCode, int]  # committed kW per capacity product after the plan
 
 
-def bid_json(bid: DesiredBid | Bid, market: Market) -> dict[str, Any]:
+def _wire_bid(bid: DesiredBid | Bid) -> Bid:
+    """A bid as the D12 wire adapter sends it, numbers exact (an int when whole)."""
     if isinstance(bid, DesiredBid):
         offered, capacity_price, energy_price = bid.offered_kw, bid.capacity_price, bid.energy_price
     else:
         offered, capacity_price, energy_price = bid.offered_capacity, bid.capacity_price, bid.energy_price
-    body: dict[str, Any] = {"offeredCapacity": exact_number(offered)}
-    if market is not Market.AFRR_ENERGY:
-        body["capacityPrice"] = exact_number(capacity_price) if capacity_price is not None else None
-    if market is not Market.FCR:
-        body["energyPrice"] = exact_number(energy_price) if energy_price is not None else None
-    return body
+
+    def exact(value: Decimal | None) -> Decimal | None:
+        return None if value is None else Decimal(exact_number(value))
+
+    return Bid(Decimal(exact_number(offered)), exact(capacity_price), exact(energy_price))
 
 
 def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: datetime) -> BidDiff:
@@ -162,10 +164,9 @@ def _bid_change(
     want: DesiredBid | None,
 ) -> Change:
     market = code.market
-    before = [bid_json(b, market) for b in have.bids] if have else []
-    after = [bid_json(want, market)] if want else []
+    before = bids_body(market, [_wire_bid(b) for b in have.bids]) if have else []
+    after = bids_body(market, [_wire_bid(want)]) if want else []
     action = Action.CREATE if not before else Action.DELETE if not after else Action.UPDATE
-    segment = "fcr" if market is Market.FCR else "afrr"
     live_kw = sum((accepted_capacity(b.offered_capacity) for b in have.bids), 0) if have else 0
     want_kw = accepted_capacity(want.offered_kw) if want else 0
     frees = market is Market.AFRR_ENERGY or want_kw <= live_kw
@@ -177,9 +178,7 @@ def _bid_change(
         virtual_asset=asset.va.id,
         before=before,
         after=after,
-        request=Request(
-            "PUT", f"{va_path(organisation, asset.va.id)}/ancillary/{segment}/bids/{code}", after
-        ),
+        request=Request("PUT", va_path(organisation, asset.va.id, product_bids_path(code)), after),
         deadline=bid_deadline(code),
         phase=0 if frees else 2,
     )

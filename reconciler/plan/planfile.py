@@ -62,11 +62,11 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
     )
 
 
-def _decimal(value: object) -> float:
+def _decimal(value: object) -> int | float:
     # A decimal from a manifest (95.5, 0.943) has a float whose shortest repr is the same text,
     # so the JSON text is exact and reads back as the same Decimal (parse_float=Decimal).
     if isinstance(value, Decimal):
-        return float(value)
+        return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 import httpx
 
@@ -51,14 +50,11 @@ from reconciler.platform.wire.bids import (
 from reconciler.platform.wire.energy_capacity import parse_energy_capacity
 from reconciler.platform.wire.fields import as_list, range_params
 from reconciler.platform.wire.operational import operational_params, parse_operational
+from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
 from reconciler.platform.wire.soc import parse_projected_soc
 
 T = TypeVar("T")
-
-
-def _segment(identifier: str) -> str:
-    return quote(identifier, safe="")
 
 
 class PlatformClient:
@@ -119,10 +115,7 @@ class PlatformClient:
     # -- plumbing ---------------------------------------------------------------------------
 
     def _va_path(self, va_id: str | None = None, *rest: str) -> str:
-        path = f"/organisations/{_segment(self.organisation)}/virtual-assets"
-        if va_id is not None:
-            path += f"/{_segment(va_id)}"
-        return "/".join([path, *rest])
+        return va_path(self.organisation, va_id, *rest)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         return self._session.request("GET", path, params=params)
@@ -164,7 +157,7 @@ class PlatformClient:
         self, va_id: str, block_id: str, start: datetime | None = None, end: datetime | None = None
     ) -> Block:
         return parse_block(
-            self._get(self._va_path(va_id, "blocks", _segment(block_id)), range_params(start, end))
+            self._get(self._va_path(va_id, "blocks", segment(block_id)), range_params(start, end))
         )
 
     def put_schedule(
@@ -184,7 +177,7 @@ class PlatformClient:
             raise ValueError("put_schedule needs at least one point")
         raw = self._session.request(
             SCHEDULE_UPDATE_METHOD,
-            self._va_path(va_id, "blocks", _segment(block_id)),
+            self._va_path(va_id, "blocks", segment(block_id)),
             body=schedule_update_body(points),
             deadline=deadline,
         )
@@ -232,13 +225,13 @@ class PlatformClient:
         )
         return parse_product_bids(raw) if raw is not None else []
 
-    def put_json(self, path: str, body: Any, *, deadline: float | None = None) -> Any:
-        """Send a PUT exactly as a saved plan recorded it (``path`` relative to the base URL).
+    def send_planned(self, method: str, path: str, body: Any, *, deadline: float | None = None) -> Any:
+        """Send a request exactly as a plan recorded it (``path`` relative to the base URL).
 
-        Apply uses this so the request on the wire is the one the plan showed; it is retried
-        like every PUT (idempotent) within ``deadline``.
+        Apply uses this so the request on the wire is the one the plan showed; a PUT is retried
+        (idempotent) within ``deadline`` like every PUT.
         """
-        return self._session.request("PUT", path, body=body, deadline=deadline)
+        return self._session.request(method, path, body=body, deadline=deadline)
 
     def get_results(self, va_id: str, market: Market, day: date) -> list[ProductResults]:
         raw = self._get(self._va_path(va_id, results_path(market)), day_params(market, day))
