@@ -5,8 +5,8 @@ The one read step of a plan (I/O at the edge; the diff itself is pure). Reads go
 virtual asset, then, for all assets together, their wholesale block, state of energy, SoC bounds,
 energy capacity, ancillary availabilities, adjustments, bids and results of every delivery day.
 
-The reads a plan's writes depend on are fingerprinted (:func:`fingerprinted_reads`: the virtual
-asset, the wholesale block, energy capacity, ancillary availability, the bids of every day); a
+The reads a plan's writes depend on are fingerprinted (:func:`va_fingerprint` and
+:func:`fingerprinted_reads`: the virtual asset's fixed terms, the wholesale block, energy capacity, ancillary availability, the bids of every day); a
 saved plan is refused when any of them reads differently at apply time. The state of energy,
 adjustments and results are not: they move with every period on a live platform, and a plan
 would be stale within minutes.
@@ -89,6 +89,27 @@ def digest(value: Any) -> str:
     return fingerprint(_plain(value))
 
 
+# What of a virtual asset a plan's writes depend on. Its end-of-life fields (D10) and available
+# energy are left out: on a live platform they follow the measured state of energy, and a plan
+# would be stale within minutes (available energy is fingerprinted per period, see below).
+_VA_FIELDS = (
+    "id",
+    "start",
+    "end",
+    "energy_capacity",
+    "rated_charge_power",
+    "rated_discharge_power",
+    "charge_efficiency",
+    "discharge_efficiency",
+    "dispatch_gate_closure_seconds",
+    "blocks",
+)
+
+
+def va_fingerprint(va: VirtualAsset) -> str:
+    return fingerprint(_plain({name: getattr(va, name) for name in _VA_FIELDS}))
+
+
 def fingerprinted_reads(client: PlatformClient, va: VirtualAsset) -> list[tuple[str, Callable[[], Any]]]:
     """``(key, read)`` of every object a plan's writes depend on, besides the virtual asset."""
     key, start, end = va.id, va.start, va.end
@@ -111,7 +132,7 @@ def read_fingerprints(
     vas = _read_virtual_assets(client, list(va_ids), counter)
     reads = [read for va in vas.values() if va is not None for read in fingerprinted_reads(client, va)]
     values = client.gather(counter.track([call for _, call in reads]))
-    prints = {f"{va_id}/virtual-asset": va.fingerprint for va_id, va in vas.items() if va is not None}
+    prints = {f"{va_id}/virtual-asset": va_fingerprint(va) for va_id, va in vas.items() if va is not None}
     prints.update({key: digest(value) for (key, _), value in zip(reads, values, strict=True)})
     return prints
 
@@ -152,7 +173,7 @@ def read_live(
     assets: dict[str, LiveAsset] = {}
     for va_id, va in found.items():
         mine = {key: value for (owner, key), value in values.items() if owner == va_id}
-        prints = {f"{va_id}/virtual-asset": va.fingerprint}
+        prints = {f"{va_id}/virtual-asset": va_fingerprint(va)}
         prints.update({key: digest(mine[key]) for key, _ in fingerprinted_reads(client, va)})
         bids = {p.code: p for key, value in mine.items() if _is_bids(key, va_id) for p in value}
         results = {
