@@ -1,0 +1,178 @@
+"""Local work on 100 000 periods: validate the manifests and diff them against live state.
+
+35 assets of 30 days each (100 800 quarter-hours) with every period written in the manifests, most
+of them different from live. Live state is read once from an in-process sandbox (one asset, then
+copied under the other IDs: the reads are not what is measured). Then, with no I/O:
+
+- validate: ``load_manifests`` (YAML, schema, CSV rows or ranges, times, units);
+- diff: the pure diff of every asset (schedule and bids) into the writes of a plan;
+- the whole planner (``make_plan``: the diff plus capacity checks and the SoC projection), for
+  comparison.
+
+CPU seconds come from ``time.process_time``, peak memory from ``tracemalloc`` (a second pass).
+Target: validate + diff under 1 s of CPU.
+
+    python benchmarks/local_work.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from fleet import ORG, PASSWORD, USER, asset_id, asset_name, machine, stamp, write_fixture
+
+from reconciler.live import LiveAsset, LiveState
+from reconciler.manifest import LoadResult, load_manifests
+from reconciler.market import MARKET_TZ
+from reconciler.plan.build import make_plan
+from reconciler.plan.changes import diff_bids, diff_schedule, schedule_change
+from reconciler.plan.model import Plan, TargetInfo
+from reconciler.platform import Credentials, PlatformClient
+from reconciler.reading import read_live
+from reconciler.sandbox import running_sandbox
+
+ASSETS, DAYS = 35, 30
+TARGET_CPU_S = 1.0
+T = TypeVar("T")
+
+
+def write_manifests(root: Path, style: str) -> Path:
+    """One manifest per asset covering all its periods: ``csv`` (a row per period) or ``ranges``
+    (an hourly profile written as one range per block of hours, repeated every day)."""
+    root.mkdir(parents=True)
+    start = datetime(2026, 11, 23)
+    for i in range(1, ASSETS + 1):
+        head = (
+            "apiVersion: reconciler/v1\nkind: VirtualAsset\n"
+            f"metadata: {{name: {asset_name(i)}}}\nspec:\n  virtualAsset: {asset_id(i)}\n"
+        )
+        if style == "csv":
+            rows = ["time,power"]
+            for q in range(DAYS * 96):
+                moment = start + timedelta(minutes=15 * q)
+                rows.append(f"{moment:%Y-%m-%dT%H:%M},{(q % 9 - 4) * 250}")
+            (root / f"{asset_name(i)}.csv").write_text("\n".join(rows) + "\n")
+            wholesale = f"  wholesale: {{mode: exact, schedule: {{csv: {asset_name(i)}.csv}}}}\n"
+        else:
+            entries = []
+            for day in range(DAYS):
+                date = start + timedelta(days=day)
+                for hour, kw in ((0, -1000), (6, 500), (10, -750), (14, 0), (17, 1000), (21, -250)):
+                    end_hour = {0: 6, 6: 10, 10: 14, 14: 17, 17: 21, 21: 24}[hour]
+                    end = date + timedelta(hours=end_hour)
+                    entries.append(
+                        f'    - {{from: "{date + timedelta(hours=hour):%Y-%m-%dT%H:%M}", '
+                        f'to: "{end:%Y-%m-%dT%H:%M}", power: {kw}}}'
+                    )
+            wholesale = "  wholesale:\n    mode: exact\n    schedule:\n" + "\n".join(entries) + "\n"
+        bids = "  fcr: {unit: MW, bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 1, capacityPrice: 95}]}\n"
+        (root / f"{asset_name(i)}.yaml").write_text(head + wholesale + bids)
+    return root
+
+
+def read_live_state(root: Path) -> tuple[LiveState, datetime]:
+    """One asset read over HTTP from a sandbox, copied under every other ID (same shape)."""
+    fixture = write_fixture(root / "fixture.yaml", 1, days=DAYS)
+    with running_sandbox(fixture) as sandbox:
+        credentials = Credentials(username=USER, password=PASSWORD)
+        with PlatformClient(sandbox.url, ORG, credentials) as client:
+            one = read_live(client, [asset_id(1)]).assets[asset_id(1)]
+        now = sandbox.now()
+    assets: dict[str, LiveAsset] = {}
+    for i in range(1, ASSETS + 1):
+        va = dataclasses.replace(one.va, id=asset_id(i))
+        assets[va.id] = dataclasses.replace(one, va=va)
+    return LiveState(assets=assets, missing={}), now
+
+
+def cpu(work: Callable[[], T]) -> tuple[T, float]:
+    gc.collect()
+    started = time.process_time()
+    result = work()
+    return result, time.process_time() - started
+
+
+def peak_mb(work: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def diff_all(loaded: LoadResult, live: LiveState, now: datetime) -> int:
+    """The pure diff of every manifest: schedule periods and bids -> the writes. Returns the
+    number of periods to write."""
+    written = 0
+    for manifest in loaded.manifests:
+        asset = live.assets[manifest.virtual_asset]
+        schedule = diff_schedule(manifest, asset, now)
+        change = schedule_change(manifest, asset, ORG, schedule)
+        diff_bids(manifest, asset, ORG, now)
+        written += len(change.after) if change else 0
+    return written
+
+
+def run(style: str, live: LiveState, now: datetime, root: Path) -> dict[str, Any]:
+    folder = write_manifests(root / style, style)
+    loaded, validate_s = cpu(lambda: load_manifests([folder]))
+    if not loaded.ok:
+        raise SystemExit("\n".join(d.render() for d in loaded.diagnostics[:10]))
+    periods = sum(len(m.wholesale.points) for m in loaded.manifests if m.wholesale)
+    writes, diff_s = cpu(lambda: diff_all(loaded, live, now))
+    target = TargetInfo("bench", "http://127.0.0.1", ORG)
+    plan, plan_s = cpu(lambda: make_plan(loaded.manifests, live, now, target))
+    assert isinstance(plan, Plan)
+    memory = peak_mb(lambda: diff_all(load_manifests([folder]), live, now))
+    return {
+        "style": style,
+        "periods": periods,
+        "writes": writes,
+        "validate_s": validate_s,
+        "diff_s": diff_s,
+        "make_plan_s": plan_s,
+        "peak_mb": memory,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--style", choices=["csv", "ranges"], nargs="+", default=["csv", "ranges"])
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        live, now = read_live_state(root)
+        rows = [run(style, live, now, root) for style in options.style]
+    print(
+        f"local work, {ASSETS} assets x {DAYS} days; {machine()}; {stamp()}; now {now.astimezone(MARKET_TZ):%Y-%m-%d %H:%M %Z}"
+    )
+    print(
+        f"{'manifests':>9} {'periods':>8} {'writes':>7} | {'validate':>8} {'diff':>6} {'sum':>6} | {'make_plan':>9} | {'peak MB':>7}"
+    )
+    for r in rows:
+        total = r["validate_s"] + r["diff_s"]
+        print(
+            f"{r['style']:>9} {r['periods']:>8} {r['writes']:>7} | {r['validate_s']:7.2f}s {r['diff_s']:5.2f}s "
+            f"{total:5.2f}s | {r['make_plan_s']:8.2f}s | {r['peak_mb']:7.0f}"
+        )
+        verdict = "meets" if total < TARGET_CPU_S else "MISSES"
+        print(
+            f"target: validate + diff of {r['periods']} periods ({r['style']}) in {total:.2f} s of CPU: {verdict} < {TARGET_CPU_S} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
