@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +23,8 @@ import pytest
 from reconciler.platform import RetryPolicy
 from reconciler.sandbox import FixtureError, RunningSandbox, load_fixture
 from reconciler.sandbox.state import SandboxState
-from tests.plan.helpers import MUNICH, ORG, Result, run
+from tests.plan.helpers import MUNICH, Result, run
+from tests.reliability.reliability_helpers import portfolio_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 USER = "demo"
@@ -39,14 +39,6 @@ def fixture_with_secret(tmp_path: Path, token_seconds: int = 60) -> Path:
     path = tmp_path / "fixture.yaml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def project(root: Path, url: str) -> Path:
-    shutil.copytree(EXAMPLES / "portfolio", root)
-    (root / "reconciler.yaml").write_text(
-        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
-    )
-    return root
 
 
 def issued_tokens() -> set[str]:
@@ -94,7 +86,7 @@ def test_no_command_format_or_verbosity_prints_a_secret(
     monkeypatch.setenv("LAYR_USERNAME", USER)
     monkeypatch.setenv("LAYR_PASSWORD", PASSWORD)
     monkeypatch.setenv("LAYR_TOKEN", env_token)  # used first; expires mid-way, then a fresh login
-    root = project(tmp_path / "project", sandbox.url)
+    root = portfolio_project(tmp_path / "project", sandbox.url)
     plan_file, imported = root / "plan.json", tmp_path / "imported.yaml"
     log = Transcript(capsys)
 
