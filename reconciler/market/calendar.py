@@ -32,6 +32,8 @@ class AmbiguousLocalTime(LocalTimeError):
 
 def to_utc(moment: datetime) -> datetime:
     """The same instant in UTC; refuses naive datetimes (they would silently mean local time)."""
+    if moment.tzinfo is UTC:  # the common case, on hot paths
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()} has no timezone")
     return moment.astimezone(UTC)
@@ -39,7 +41,8 @@ def to_utc(moment: datetime) -> datetime:
 
 def isoformat_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` suffix, as the platform writes times."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    t = to_utc(moment)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
 
 
 def parse_instant(text: str) -> datetime:

@@ -26,7 +26,7 @@ from reconciler.manifest import DesiredBid, Manifest, ScheduleMode
 from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant, periods_between
 from reconciler.platform.models import Adjustment, Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
-from reconciler.rules.units import json_number, normalize
+from reconciler.rules.units import json_number
 
 REASON_REVALIDATION = "STATE_OF_ENERGY_BOUNDARIES"  # D2
 REASON_AVAILABILITY = "AVAILABILITY"  # D2
@@ -89,7 +89,7 @@ def explain_period(
 ) -> tuple[Cause, str, str]:
     """The cause of one period's difference, with the platform's reason and a sentence."""
     adjustment = adjustments.get(period)
-    if adjustment is not None and normalize(adjustment.accepted) == normalize(desired):
+    if adjustment is not None and adjustment.accepted == desired:
         if adjustment.reason == REASON_REVALIDATION:
             return (
                 Cause.REVALIDATION,
@@ -103,7 +103,7 @@ def explain_period(
                 "clipped to the power left during an unavailability",
             )
     capacity = asset.wholesale.power_capacity.get(period)
-    if capacity is not None and normalize(live) != normalize(desired):
+    if capacity is not None and live != desired:
         limit = capacity.charge if desired < 0 else capacity.discharge
         rated = capacity.rated_charge if desired < 0 else capacity.rated_discharge
         if limit < rated and abs(desired) > limit and abs(live) == limit:
@@ -137,34 +137,41 @@ def schedule_scope(manifest: Manifest, asset: LiveAsset, now: datetime) -> dict[
     return desired
 
 
-def schedule_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[DriftEntry]:
+def schedule_differences(
+    manifest: Manifest, asset: LiveAsset, now: datetime
+) -> list[tuple[datetime, Decimal, Decimal, tuple[Cause, str, str]]]:
+    """Every managed period whose live kW differs from the desired kW, with its explanation:
+    ``(period, desired, live, (cause, reason, detail))`` in time order."""
     adjustments = adjustments_by_period(asset)
-    entries: list[DriftEntry] = []
+    schedule = asset.wholesale.schedule
+    zero = Decimal(0)
+    found = []
     for period, desired in sorted(schedule_scope(manifest, asset, now).items()):
-        live = asset.wholesale.schedule.get(period, Decimal(0))
-        if normalize(live) == normalize(desired):
-            continue
-        cause, reason, detail = explain_period(period, desired, live, asset, adjustments)
-        entries.append(
-            DriftEntry(
-                f"{manifest.name}/wholesale",
-                manifest.name,
-                period,
-                json_number(desired),
-                json_number(live),
-                cause,
-                reason,
-                detail,
-            )
-        )
-    return entries
+        live = schedule.get(period, zero)
+        if live != desired:  # Decimal equality is numeric: 2000 == 2000.0
+            found.append((period, desired, live, explain_period(period, desired, live, asset, adjustments)))
+    return found
+
+
+def drift_entry(
+    manifest: Manifest, period: datetime, desired: Decimal, live: Decimal, why: tuple[Cause, str, str]
+) -> DriftEntry:
+    cause, reason, detail = why
+    address = f"{manifest.name}/wholesale"
+    return DriftEntry(
+        address, manifest.name, period, json_number(desired), json_number(live), cause, reason, detail
+    )
+
+
+def schedule_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[DriftEntry]:
+    return [drift_entry(manifest, *difference) for difference in schedule_differences(manifest, asset, now)]
 
 
 def same_bid(desired: DesiredBid, live: Bid) -> bool:
     """A live bid is the declared one: same capacity after the platform's truncation, same prices."""
 
     def same(a: Decimal | None, b: Decimal | None) -> bool:
-        return (a is None and b is None) or (a is not None and b is not None and normalize(a) == normalize(b))
+        return a == b  # None == None, and Decimal equality is numeric
 
     return (
         accepted_capacity(desired.offered_kw) == accepted_capacity(live.offered_capacity)

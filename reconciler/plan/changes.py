@@ -27,7 +27,7 @@ from reconciler.market import (
     parse_product_date_code,
     period_state,
 )
-from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, same_bid, schedule_drift, schedule_scope
+from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, drift_entry, same_bid, schedule_differences
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.platform.wire.bids import bids_body, product_bids_path
@@ -53,14 +53,10 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
     writes: dict[datetime, Decimal] = {}
     locked: dict[datetime, tuple[Decimal, Decimal, PeriodState]] = {}
     drift: list[DriftEntry] = []
-    scope = schedule_scope(manifest, asset, now)
-    for entry in schedule_drift(manifest, asset, now):
-        if entry.cause in PLATFORM_CAUSES:
-            drift.append(entry)
+    for period, wanted, current, why in schedule_differences(manifest, asset, now):
+        if why[0] in PLATFORM_CAUSES:
+            drift.append(drift_entry(manifest, period, wanted, current, why))
             continue
-        period = entry.time
-        wanted = scope[period]
-        current = live.get(period, Decimal(0))
         state = period_state(period, now, gate)
         if state is PeriodState.EDITABLE:
             writes[period] = wanted
@@ -81,18 +77,22 @@ def schedule_change(
     body = schedule_update_body({t: Decimal(exact_number(kw)) for t, kw in points})
     block_id = va.wholesale_block_id or ""
     live = asset.wholesale.schedule
+    stamps = [isoformat_z(t) for t, _ in points]
     return Change(
         address=f"{manifest.name}/wholesale",
         kind=ChangeKind.SCHEDULE,
         action=Action.UPDATE,
         asset=manifest.name,
         virtual_asset=va.id,
-        before={isoformat_z(t): json_number(live.get(t, Decimal(0))) for t, _ in points},
-        after={isoformat_z(t): json_number(kw) for t, kw in points},
+        before={
+            stamp: json_number(live.get(t, Decimal(0)))
+            for stamp, t in zip(stamps, (t for t, _ in points), strict=True)
+        },
+        after={stamp: json_number(kw) for stamp, (_, kw) in zip(stamps, points, strict=True)},
         request=Request(
             SCHEDULE_UPDATE_METHOD, va_path(organisation, va.id, "blocks", segment(block_id)), body
         ),
-        deadline=min(editable_until(t, va.dispatch_gate_closure_seconds) for t, _ in points),
+        deadline=editable_until(points[0][0], va.dispatch_gate_closure_seconds),  # the earliest period's
         phase=1,
     )
 
