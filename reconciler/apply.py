@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 
 from reconciler.errors import ReconcilerError
 from reconciler.market import Market, isoformat_z, parse_instant, parse_product_date_code
@@ -157,14 +158,16 @@ def _after_lost_answer(change: Change, client: PlatformClient, exc: TransportErr
 
 
 def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:
-    """Re-read every written object; describe each value that is not what was written."""
-    mismatches: list[str] = []
-    for change in written:
+    """Re-read every written object (in parallel, like a plan's reads); describe each value that
+    is not what was written."""
+
+    def check(change: Change) -> list[str]:
         try:
-            mismatches += _verify_one(change, client)
+            return _verify_one(change, client)
         except PlatformError as exc:
-            mismatches.append(f"{change.address}: could not re-read it ({exc})")
-    return mismatches
+            return [f"{change.address}: could not re-read it ({exc})"]
+
+    return [line for lines in client.gather([partial(check, change) for change in written]) for line in lines]
 
 
 def _verify_one(change: Change, client: PlatformClient) -> list[str]:
