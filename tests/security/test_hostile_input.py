@@ -267,7 +267,7 @@ def test_huge_files_are_refused_without_being_read(tmp_path: Path) -> None:
     assert error.file == str(huge) and "too large" in error.message, error.render()
     outcome = fixture_outcome(huge)
     assert isinstance(outcome, FixtureError) and "too large" in str(outcome)
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 3  # reading 4 GiB would take far longer
 
     code, output = run_limited("validate", str(huge), seconds=10)
     assert code == 1 and "too large" in output, output
