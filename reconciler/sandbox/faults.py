@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.market import isoformat_z
@@ -158,6 +159,8 @@ class PlatformMiddleware:
                 await self._process_then_reset(scope, receive_body, send, entry)
             else:
                 await self._process(scope, receive_body, send, entry)
+        except ClientDisconnect:
+            entry["fault"] = "abandoned"  # the client gave up during the injected latency: nothing ran
         finally:
             if scope["method"] in WRITE_METHODS and scope["path"] != AUTH_PATH and status is None:
                 entry["body"] = _logged_body(chunks)

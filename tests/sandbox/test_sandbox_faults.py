@@ -78,6 +78,25 @@ def test_latency_delays_platform_responses_only(make_sandbox: MakeSandbox) -> No
     assert time.monotonic() - started < 1
 
 
+def test_a_write_abandoned_during_latency_is_logged_not_run_and_prints_no_traceback(
+    make_sandbox: MakeSandbox, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = make_sandbox(fixture(asset()))
+    api = Api(sandbox.url)
+    block = api.wholesale_block()
+    before = api.schedule("2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z")
+    sandbox.set_faults(latencyMs=600)
+    body = {"schedule": [{"time": "2026-11-24T10:00:00Z", "power": 1000}]}
+    with pytest.raises(httpx.ReadTimeout):
+        api.client.put(api.path(suffix=f"/blocks/{block}"), json=body, timeout=0.2)
+    time.sleep(0.8)  # the server wakes from the latency and finds the client gone
+    sandbox.set_faults()
+    [abandoned] = [r for r in sandbox.requests() if r["method"] == "PUT"]
+    assert abandoned["fault"] == "abandoned" and "status" not in abandoned
+    assert api.schedule("2026-11-24T10:00:00Z", "2026-11-24T10:00:00Z") == before
+    assert "Traceback" not in capfd.readouterr().err
+
+
 def test_bad_fault_plans_are_400(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(fixture(asset()))
     url = "/_sandbox/faults"
