@@ -28,14 +28,7 @@ from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.models import Block, ProductBids, VirtualAsset
-
-ANCILLARY_CATEGORIES = (
-    "fcrCapacityAvailable",
-    "afrrCapacityPosAvailable",
-    "afrrCapacityNegAvailable",
-    "maxTotalAncillaryCapacityChargeAvailable",
-    "maxTotalAncillaryCapacityDischargeAvailable",
-)
+from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY
 
 ReadProgress = Callable[[int, int], None]
 """Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
@@ -116,7 +109,7 @@ def fingerprinted_reads(client: PlatformClient, va: VirtualAsset) -> list[tuple[
     reads: list[tuple[str, Callable[[], Any]]] = [
         (f"{key}/wholesale", _block_call(client, va)),
         (f"{key}/energy-capacity", partial(client.get_energy_capacity, key, start, end)),
-        (f"{key}/operational", partial(client.get_operational, key, ANCILLARY_CATEGORIES, start, end)),
+        (f"{key}/operational", partial(client.get_operational, key, ANCILLARY_AVAILABILITY, start, end)),
     ]
     for day in delivery_days(start, end):
         reads.append((f"{key}/fcr/{day.isoformat()}", partial(client.get_bids, key, Market.FCR, day)))

@@ -27,9 +27,7 @@ from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instan
 from reconciler.platform.models import Adjustment, Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number
-
-REASON_REVALIDATION = "STATE_OF_ENERGY_BOUNDARIES"  # D2
-REASON_AVAILABILITY = "AVAILABILITY"  # D2
+from reconciler.rules.vocabulary import AdjustmentReason
 
 
 class Cause(StrEnum):
@@ -90,13 +88,13 @@ def explain_period(
     """The cause of one period's difference, with the platform's reason and a sentence."""
     adjustment = adjustments.get(period)
     if adjustment is not None and adjustment.accepted == desired:
-        if adjustment.reason == REASON_REVALIDATION:
+        if adjustment.reason == AdjustmentReason.STATE_OF_ENERGY_BOUNDARIES:
             return (
                 Cause.REVALIDATION,
                 adjustment.reason,
                 "re-validation cut it to keep the state of charge within its bounds",
             )
-        if adjustment.reason == REASON_AVAILABILITY:
+        if adjustment.reason == AdjustmentReason.AVAILABILITY:
             return (
                 Cause.UNAVAILABILITY,
                 adjustment.reason,

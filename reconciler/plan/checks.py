@@ -34,6 +34,7 @@ from reconciler.rules.capacity import (
     remaining_for_window,
 )
 from reconciler.rules.units import json_number
+from reconciler.rules.vocabulary import Category
 
 
 def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
@@ -179,11 +180,11 @@ def _availability(asset: LiveAsset, period: datetime) -> AncillaryAvailability:
         return op.get(category, {}).get(period, Decimal(0))
 
     return AncillaryAvailability(
-        fcr=value("fcrCapacityAvailable"),
-        afrr_pos=value("afrrCapacityPosAvailable"),
-        afrr_neg=value("afrrCapacityNegAvailable"),
-        max_total_charge=value("maxTotalAncillaryCapacityChargeAvailable"),
-        max_total_discharge=value("maxTotalAncillaryCapacityDischargeAvailable"),
+        fcr=value(Category.FCR_AVAILABLE),
+        afrr_pos=value(Category.AFRR_POS_AVAILABLE),
+        afrr_neg=value(Category.AFRR_NEG_AVAILABLE),
+        max_total_charge=value(Category.MAX_ANCILLARY_CHARGE),
+        max_total_discharge=value(Category.MAX_ANCILLARY_DISCHARGE),
     )
 
 

@@ -89,7 +89,7 @@ class Adjustment:
     time: datetime
     accepted: Decimal
     adjusted: Decimal
-    reason: str  # "STATE_OF_ENERGY_BOUNDARIES" or "AVAILABILITY"
+    reason: str  # an AdjustmentReason (D2), kept as text: the platform may add others
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from functools import partial
 
 from reconciler.market import isoformat_z, result_publication, revalidation_moment
 from reconciler.rules.schedule import revalidate_power
+from reconciler.rules.vocabulary import AdjustmentReason
 from reconciler.sandbox.assets import Adjustment, AssetState
 from reconciler.sandbox.bidding import publish_result
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import invalid
 
-STATE_OF_ENERGY_BOUNDARIES = "STATE_OF_ENERGY_BOUNDARIES"  # D2 adjustment reason of D7
 PUBLICATION, REVALIDATION = 0, 1  # at the same instant, results come before re-validation
 
 
@@ -32,7 +32,9 @@ def revalidate_period(asset: AssetState, period: datetime) -> None:
     corrected = revalidate_power(start_energy, requested, limits, asset.efficiencies)
     if corrected != requested:
         asset.schedule[period] = corrected
-        asset.adjustments.append(Adjustment(period, requested, corrected, STATE_OF_ENERGY_BOUNDARIES))
+        asset.adjustments.append(
+            Adjustment(period, requested, corrected, AdjustmentReason.STATE_OF_ENERGY_BOUNDARIES)
+        )
 
 
 def _pending(

@@ -8,6 +8,7 @@ from typing import Any
 
 from reconciler.market import PeriodState, is_quarter_hour, isoformat_z, period_state
 from reconciler.rules.schedule import PowerCapacity, check_schedule_update, check_soft_locked_power
+from reconciler.rules.vocabulary import AdjustmentReason
 from reconciler.sandbox.assets import WHOLESALE, Adjustment, AssetState, Unavailability, floor_period
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import (
@@ -18,8 +19,6 @@ from reconciler.sandbox.wire import (
     require_object,
     time_field,
 )
-
-AVAILABILITY = "AVAILABILITY"  # D2 adjustment reason of D9 clipping
 
 
 def parse_schedule(body: Any) -> list[tuple[datetime, Decimal]]:
@@ -134,6 +133,6 @@ def add_unavailability(state: SandboxState, body: Any) -> dict[str, Any]:
         limit = left.discharge if power > 0 else -left.charge
         if abs(power) > abs(limit):
             asset.schedule[period] = limit
-            asset.adjustments.append(Adjustment(period, power, limit, AVAILABILITY))
+            asset.adjustments.append(Adjustment(period, power, limit, AdjustmentReason.AVAILABILITY))
             clipped.append({"acceptedSchedule": power, "adjustedSchedule": limit, "timestamp": period})
     return {"virtualAssetID": asset_id, "clipped": clipped}

@@ -11,6 +11,7 @@ from reconciler.market import PERIOD, day_start, delivery_day
 from reconciler.rules.capacity import CapacityMarket, ancillary_block_capacity
 from reconciler.rules.lifecycle import end_of_life
 from reconciler.rules.soe import energy_as_decimal, state_of_charge
+from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.assets import WHOLESALE, AssetState, floor_period
 from reconciler.sandbox.wire import invalid, parse_time, to_decimal
 
@@ -192,25 +193,19 @@ def state_of_charge_projected(asset: AssetState, start: datetime, end: datetime)
 Reader = Callable[[AssetState, datetime], Decimal]
 
 CATEGORIES: dict[str, tuple[str, Reader]] = {
-    "energyCapacityRated": ("kWh", lambda a, p: a.spec.energy_capacity),
-    "energyCapacityAvailable": ("kWh", lambda a, p: a.available_energy_capacity(p)),
-    "powerCapacityChargeRated": ("kW", lambda a, p: a.spec.rated_charge_power),
-    "powerCapacityChargeAvailable": ("kW", lambda a, p: a.available_power(p).charge),
-    "powerCapacityDischargeRated": ("kW", lambda a, p: a.spec.rated_discharge_power),
-    "powerCapacityDischargeAvailable": ("kW", lambda a, p: a.available_power(p).discharge),
-    "fcrCapacityAvailable": ("kW", lambda a, p: a.ancillary_availability(p).fcr),
-    "afrrCapacityPosAvailable": ("kW", lambda a, p: a.ancillary_availability(p).afrr_pos),
-    "afrrCapacityNegAvailable": ("kW", lambda a, p: a.ancillary_availability(p).afrr_neg),
-    "maxTotalAncillaryCapacityChargeAvailable": (
-        "kW",
-        lambda a, p: a.ancillary_availability(p).max_total_charge,
-    ),
-    "maxTotalAncillaryCapacityDischargeAvailable": (
-        "kW",
-        lambda a, p: a.ancillary_availability(p).max_total_discharge,
-    ),
-    "chargeEfficiency": ("ratio", lambda a, p: a.spec.charge_efficiency),
-    "dischargeEfficiency": ("ratio", lambda a, p: a.spec.discharge_efficiency),
+    Category.ENERGY_CAPACITY_RATED: ("kWh", lambda a, p: a.spec.energy_capacity),
+    Category.ENERGY_CAPACITY_AVAILABLE: ("kWh", lambda a, p: a.available_energy_capacity(p)),
+    Category.POWER_CHARGE_RATED: ("kW", lambda a, p: a.spec.rated_charge_power),
+    Category.POWER_CHARGE_AVAILABLE: ("kW", lambda a, p: a.available_power(p).charge),
+    Category.POWER_DISCHARGE_RATED: ("kW", lambda a, p: a.spec.rated_discharge_power),
+    Category.POWER_DISCHARGE_AVAILABLE: ("kW", lambda a, p: a.available_power(p).discharge),
+    Category.FCR_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).fcr),
+    Category.AFRR_POS_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).afrr_pos),
+    Category.AFRR_NEG_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).afrr_neg),
+    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda a, p: a.ancillary_availability(p).max_total_charge),
+    Category.MAX_ANCILLARY_DISCHARGE: ("kW", lambda a, p: a.ancillary_availability(p).max_total_discharge),
+    Category.CHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.charge_efficiency),
+    Category.DISCHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.discharge_efficiency),
 }
 
 

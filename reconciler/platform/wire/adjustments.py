@@ -2,7 +2,7 @@
 
 ``{"adjustments": [{"timestamp", "acceptedSchedule", "adjustedSchedule", "reason"}]}``: the
 value that was accepted and the corrected value that is now active in the block's schedule.
-Reasons used: ``STATE_OF_ENERGY_BOUNDARIES`` (re-validation) and ``AVAILABILITY`` (clipping).
+Reasons: :class:`reconciler.rules.vocabulary.AdjustmentReason`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,6 @@ from typing import Any
 
 from reconciler.platform.models import Adjustment
 from reconciler.platform.wire.fields import as_list, as_object, instant, number, required, text
-
-REASON_SOC_BOUNDARIES = "STATE_OF_ENERGY_BOUNDARIES"
-REASON_AVAILABILITY = "AVAILABILITY"
 
 
 def parse_adjustments(raw: Any) -> list[Adjustment]:

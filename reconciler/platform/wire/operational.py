@@ -1,7 +1,7 @@
 """Operational data envelope (DECISIONS.md D4): ``GET …/operational?categories=a,b&start=&end=``.
 
 Answer ``{"data": {"a": [{"time", "value"}, …]}, "metaData": {"a": {"unit": "kW"}}}``, ranges
-inclusive at both ends. The aFRR availability category names are assumptions of D4 as well.
+inclusive at both ends. Category names: :class:`reconciler.rules.vocabulary.Category`.
 """
 
 from __future__ import annotations
@@ -12,12 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler.platform.wire.fields import as_list, as_object, instant, number, range_params, required
-
-AFRR_POS_AVAILABLE = "afrrCapacityPosAvailable"
-AFRR_NEG_AVAILABLE = "afrrCapacityNegAvailable"
-FCR_AVAILABLE = "fcrCapacityAvailable"
-MAX_ANCILLARY_CHARGE = "maxTotalAncillaryCapacityChargeAvailable"
-MAX_ANCILLARY_DISCHARGE = "maxTotalAncillaryCapacityDischargeAvailable"
 
 
 def operational_params(categories: Sequence[str], start: datetime, end: datetime) -> dict[str, str]:

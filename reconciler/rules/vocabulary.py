@@ -1,0 +1,44 @@
+"""The platform's words, spelled once: adjustment reasons (DECISIONS.md D2) and operational data
+categories (D4). The sandbox serves them and the client and planner read them, so both sides name
+them from here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AdjustmentReason(StrEnum):
+    """Why the platform changed a scheduled power on its own (D2)."""
+
+    STATE_OF_ENERGY_BOUNDARIES = "STATE_OF_ENERGY_BOUNDARIES"  # re-validation at start - 7 min (D7)
+    AVAILABILITY = "AVAILABILITY"  # clipping after an unavailability (D9)
+
+
+class Category(StrEnum):
+    """Operational data categories of ``GET …/operational`` (D4). The aFRR availability names are
+    this project's assumption; the others are the documented names."""
+
+    ENERGY_CAPACITY_RATED = "energyCapacityRated"
+    ENERGY_CAPACITY_AVAILABLE = "energyCapacityAvailable"
+    POWER_CHARGE_RATED = "powerCapacityChargeRated"
+    POWER_CHARGE_AVAILABLE = "powerCapacityChargeAvailable"
+    POWER_DISCHARGE_RATED = "powerCapacityDischargeRated"
+    POWER_DISCHARGE_AVAILABLE = "powerCapacityDischargeAvailable"
+    FCR_AVAILABLE = "fcrCapacityAvailable"
+    AFRR_POS_AVAILABLE = "afrrCapacityPosAvailable"
+    AFRR_NEG_AVAILABLE = "afrrCapacityNegAvailable"
+    MAX_ANCILLARY_CHARGE = "maxTotalAncillaryCapacityChargeAvailable"
+    MAX_ANCILLARY_DISCHARGE = "maxTotalAncillaryCapacityDischargeAvailable"
+    CHARGE_EFFICIENCY = "chargeEfficiency"
+    DISCHARGE_EFFICIENCY = "dischargeEfficiency"
+
+
+ANCILLARY_AVAILABILITY = (
+    Category.FCR_AVAILABLE,
+    Category.AFRR_POS_AVAILABLE,
+    Category.AFRR_NEG_AVAILABLE,
+    Category.MAX_ANCILLARY_CHARGE,
+    Category.MAX_ANCILLARY_DISCHARGE,
+)
+"""What the planner reads to check bid capacity (D15)."""
