@@ -1,15 +1,17 @@
 """Apply: the only code that writes to a platform.
 
-It makes exactly the writes of a plan, in its order (what frees wholesale capacity, then
-schedules, then what takes capacity; by deadline within each phase), each retried by the client
-within its own deadline. A failure stops the later writes of the same asset (they may depend on
-it) but not other assets'. Afterwards it re-reads what it wrote and reports any difference.
+It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
+then schedules, then what takes capacity; by deadline within each phase) and different assets in
+parallel, each write retried by the client within its own deadline. A failure stops the later
+writes of the same asset (they may depend on it) but not other assets'. Afterwards it re-reads what it wrote and reports any difference.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -91,27 +93,75 @@ def apply_changes(
     now: Callable[[], datetime],
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> ApplyReport:
-    """Write in :func:`write_order`. A write that fails stops only the later writes of the same
-    asset that may depend on its capacity (a higher phase); aFRR energy bids hold no capacity."""
-    start_platform, start_mono = now(), time.monotonic()
-    blocked_after: dict[str, int] = {}  # asset -> phase of its first failed capacity write
-    outcomes: list[Outcome] = []
-    for change in write_order(changes):
-        if change.phase > blocked_after.get(change.virtual_asset, change.phase):
-            outcome = Outcome(
-                change, Status.NOT_ATTEMPTED, "an earlier write of this asset it depends on failed"
-            )
-        else:
-            elapsed = time.monotonic() - start_mono
-            left = (change.deadline - start_platform).total_seconds() - elapsed
-            outcome = _write(change, client, time.monotonic() + left) if left >= 0 else _missed(change)
-            if outcome.status is not Status.APPLIED and not _holds_no_capacity(change):
-                blocked_after.setdefault(change.virtual_asset, change.phase)
-        outcomes.append(outcome)
-        if on_progress:
-            on_progress(outcome)
+    """Write in :func:`write_order`: each asset's writes one after another, different assets in
+    parallel (at most the client's ``parallelism``; the most urgent assets start first). A write
+    that fails stops only the later writes of the same asset that may depend on its capacity (a
+    higher phase); aFRR energy bids hold no capacity. Outcomes come back in write order."""
+    ordered = write_order(changes)
+    chains: dict[str, list[Change]] = {}  # per asset; insertion order is urgency order
+    for change in ordered:
+        chains.setdefault(change.virtual_asset, []).append(change)
+    run = _Run(client, _DeadlineClock(now(), time.monotonic()), on_progress)
+    with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(chains)))) as pool:
+        futures = [pool.submit(run.chain, chain) for chain in chains.values()]
+        try:
+            wait(futures)
+        except BaseException:  # Ctrl-C: the writes in flight end, no new one starts
+            run.stop.set()
+            raise
+    outcome_of = {id(o.change): o for future in futures for o in future.result()}
+    outcomes = tuple(outcome_of[id(change)] for change in ordered)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
-    return ApplyReport(tuple(outcomes), tuple(verify(written, client)))
+    return ApplyReport(outcomes, tuple(verify(written, client)))
+
+
+@dataclass(frozen=True)
+class _DeadlineClock:
+    """Platform time at the start of apply, and the local monotonic clock that measures from it."""
+
+    platform_start: datetime
+    monotonic_start: float
+
+    def seconds_left(self, deadline: datetime) -> float:
+        elapsed = time.monotonic() - self.monotonic_start
+        return (deadline - self.platform_start).total_seconds() - elapsed
+
+
+class _Run:
+    """What the parallel chains of one apply share."""
+
+    def __init__(
+        self, client: PlatformClient, clock: _DeadlineClock, on_progress: Callable[[Outcome], None] | None
+    ) -> None:
+        self.client, self.clock, self.on_progress = client, clock, on_progress
+        self.stop = threading.Event()
+        self._report_lock = threading.Lock()
+
+    def chain(self, changes: Sequence[Change]) -> list[Outcome]:
+        """One asset's writes, in order."""
+        blocked_after: int | None = None  # the phase of its first failed capacity write
+        outcomes: list[Outcome] = []
+        for change in changes:
+            if self.stop.is_set():
+                break
+            if blocked_after is not None and change.phase > blocked_after:
+                outcome = Outcome(
+                    change, Status.NOT_ATTEMPTED, "an earlier write of this asset it depends on failed"
+                )
+            else:
+                outcome = self._write(change)
+                failed = outcome.status is not Status.APPLIED and not _holds_no_capacity(change)
+                if failed and blocked_after is None:
+                    blocked_after = change.phase
+            outcomes.append(outcome)
+            if self.on_progress:
+                with self._report_lock:
+                    self.on_progress(outcome)
+        return outcomes
+
+    def _write(self, change: Change) -> Outcome:
+        left = self.clock.seconds_left(change.deadline)
+        return _write(change, self.client, time.monotonic() + left) if left >= 0 else _missed(change)
 
 
 def _holds_no_capacity(change: Change) -> bool:

@@ -140,7 +140,15 @@ def _write(
     verbosity: Verbosity,
 ) -> ApplyReport:
     with progress(verbosity, color, "Writing", total=len(changes)) as reporter:
-        return apply_changes(changes, client, now, outcome_printer(reporter, color, verbosity))
+        try:
+            return apply_changes(changes, client, now, outcome_printer(reporter, color, verbosity))
+        except KeyboardInterrupt:
+            click.echo(
+                "Stopped: the writes in flight finished (listed above) and no new write started; "
+                "`reconciler plan` shows what is left.",
+                err=True,
+            )
+            raise
 
 
 def outcome_printer(reporter: Reporter, color: bool, verbosity: Verbosity) -> Callable[[Outcome], None]:

@@ -48,7 +48,7 @@ def platform_options(command: F) -> F:
         type=click.IntRange(1, 100),
         default=10,
         show_default=True,
-        help="Reads in flight at once.",
+        help="Requests in flight at once: reads, and writes to different assets.",
     )
     @functools.wraps(command)
     def wrapper(

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from reconciler.apply import Status, apply_changes
@@ -14,6 +20,7 @@ from reconciler.plan.model import Action, Change, ChangeKind, Request, write_ord
 from reconciler.platform.client import Credentials, PlatformClient
 from reconciler.platform.session import RetryPolicy
 from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
+from tests.reliability.reliability_helpers import portfolio_project
 
 BODY = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -1000}]}\n"
 
@@ -102,7 +109,7 @@ def test_platform_rejection_is_reported_with_its_message_and_stops_that_asset(sa
     assert by_status[f"{MUNICH}/wholesale" + str(later.after)].status is Status.NOT_ATTEMPTED
     assert by_status[f"{BERLIN}/wholesale" + str(other.after)].status is Status.APPLIED
     assert not report.ok
-    assert [r["path"].rsplit("/", 3)[1] for r in writes(sandbox.requests())] == [MUNICH, BERLIN]
+    assert sorted(r["path"].rsplit("/", 3)[1] for r in writes(sandbox.requests())) == sorted([MUNICH, BERLIN])
 
 
 def test_missed_deadline_is_not_written(sandbox: Any) -> None:
@@ -143,3 +150,51 @@ def test_urgent_bids_are_not_kept_behind_other_assets_schedules() -> None:
     ordered = write_order([other_schedule, fcr_bid, own_schedule])
     # munich's schedule must precede its bid (capacity); both precede berlin's later schedule
     assert ordered == [own_schedule, fcr_bid, other_schedule]
+
+
+class WriteTimeline(httpx.HTTPTransport):
+    """A real transport that notes when each PUT started and ended: ``(path, start, end)``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.writes: list[tuple[str, float, float]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        started = time.monotonic()
+        try:
+            return super().handle_request(request)
+        finally:
+            if request.method == "PUT":
+                with self._lock:
+                    self.writes.append((request.url.path, started, time.monotonic()))
+
+
+def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    planned = run(capsys, "plan", str(portfolio_project(tmp_path / "p", sandbox.url)), "--format", "json")
+    changes = [Change.from_json(c) for c in json.loads(planned.out, parse_float=Decimal)["changes"]]
+    ordered = write_order(changes)
+    timeline = WriteTimeline()
+    sandbox.set_faults(latencyMs=100)
+    credentials = Credentials(username="demo", password="demo-password")
+    with PlatformClient(sandbox.url, ORG, credentials, transport=timeline) as client:
+        report = apply_changes(changes, client, sandbox.now)
+    assert report.ok and [o.change for o in report.outcomes] == ordered
+
+    def asset_of(path: str) -> str:
+        return path.split("/virtual-assets/", 1)[1].split("/", 1)[0]
+
+    assets = {c.virtual_asset for c in changes}
+    assert len(assets) > 1
+    for asset in assets:
+        own = sorted((w for w in timeline.writes if asset_of(w[0]) == asset), key=lambda w: w[1])
+        assert [path for path, _, _ in own] == [c.request.path for c in ordered if c.virtual_asset == asset]
+        assert all(before[2] <= after[1] for before, after in itertools.pairwise(own))  # one at a time
+    assert any(
+        a[1] < b[2] and b[1] < a[2]
+        for a in timeline.writes
+        for b in timeline.writes
+        if asset_of(a[0]) != asset_of(b[0])
+    )  # different assets' writes were in flight together
