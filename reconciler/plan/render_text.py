@@ -68,7 +68,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
 
     out = [target_line(plan), ""]
     if plan.changes:
-        out.append("Changes (in the order apply makes them):")
+        out.append("Changes (apply writes each asset's in this order; different assets in parallel):")
         for change in plan.changes:
             out += change_lines(change, style)
         out.append("")
