@@ -45,7 +45,7 @@ def planned_changes(capsys: pytest.CaptureFixture[str], project: Path) -> list[C
     return [Change.from_json(c) for c in result.json()["changes"]]
 
 
-@pytest.mark.parametrize("seed", [7, 15])  # 7: a read gives up, 15: a login is cut; both converge
+@pytest.mark.parametrize("seed", [7, 15])  # two fault sequences (which request fails differs by seed)
 def test_apply_converges_under_5xx_and_resets_without_writing_anything_twice(
     sandbox: RunningSandbox,
     tmp_path: Path,
