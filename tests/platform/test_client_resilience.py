@@ -135,9 +135,9 @@ def test_resets_on_every_attempt_end_in_a_transport_error(
 
 def test_timeouts_are_retried_then_reported(make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
     sandbox = make_sandbox(fixture())
-    client = make_client(sandbox, max_attempts=2, timeout=0.2)
+    client = make_client(sandbox, max_attempts=2, timeout=0.5)
     client.list_virtual_assets()
-    sandbox.set_faults(latencyMs=600)
+    sandbox.set_faults(latencyMs=1200)
     with pytest.raises(TransportError, match="ReadTimeout"):
         client.get_virtual_asset(VA_ID)
     assert client.request_count == 4  # login, list, two timed-out attempts
