@@ -1,7 +1,8 @@
 """The README says what the code does: its commands run, its references are generated.
 
 - the first code block is what `.ci/run` executes (it reads the block with its own awk program);
-- every command in the tour parses with the real CLI, and every command the README names exists;
+- every command in the tour parses with the real CLI, the output it shows is what they print, and
+  every command the README names exists;
 - the GitOps guide lists exactly the reconciler commands of the example workflows;
 - the "sandbox in your own CI" script runs as printed, against a real `reconciler sandbox`;
 - the shell-completion lines produce completion scripts that complete;
@@ -26,6 +27,7 @@ from reconciler.cli import COMMANDS, LazyGroup, cli
 from reconciler.schemas import load_schema
 from scripts.manifest_reference import BEGIN, END, render_reference, replace_section
 from tests.gitops.workflows import EXAMPLE_WORKFLOWS, load_workflow, only_job
+from tests.plan.helpers import run
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -85,6 +87,37 @@ def test_the_tour_commands_parse() -> None:
     assert len(commands) >= 7
     for command in commands:
         parses(command)
+
+
+def tour_transcripts() -> list[tuple[str, list[str]]]:
+    """Each tour command with the output lines the README shows under it."""
+    transcripts: list[tuple[str, list[str]]] = []
+    for line in block_after("## A tour", "console").splitlines():
+        if line.startswith("$ "):
+            transcripts.append((line[2:].split("  #")[0].strip(), []))
+        elif line.strip() and transcripts:
+            transcripts[-1][1].append(line)
+    return transcripts
+
+
+def test_the_tour_shows_what_the_commands_print(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("NO_COLOR", "1")
+    shown = [(command, lines) for command, lines in tour_transcripts() if lines]
+    assert [command for command, _ in shown] == ["reconciler validate examples/", "reconciler plan examples/"]
+    for command, lines in shown:
+        result = run(capsys, *shlex.split(command)[1:])
+        assert result.exit_code == 0, result.err
+        printed = result.out.splitlines()
+        for line in lines:
+            if line.strip() == "...":
+                continue
+            if line.endswith("..."):  # the README cut the line short
+                assert any(p.startswith(line[:-3]) for p in printed), f"{command}: {line!r} not printed"
+            else:
+                assert line in printed, f"{command}: {line!r} not printed"
 
 
 def test_every_command_named_in_the_readme_exists_and_every_command_is_documented() -> None:
