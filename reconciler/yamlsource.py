@@ -25,6 +25,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.yamlcompose import PythonLoader, compose_documents
 
 FieldPath = tuple[str | int, ...]
 
@@ -40,14 +41,6 @@ _MAP, _SEQ, _MERGE = _PREFIX + "map", _PREFIX + "seq", _PREFIX + "merge"
 _SCALAR_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP}
 _BOOLS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
 
-
-class _ManifestLoader(yaml.SafeLoader):
-    """SafeLoader that also reads ``1e3`` and ``2.5e3`` as numbers, as YAML 1.2 and editors do."""
-
-
-_ManifestLoader.add_implicit_resolver(
-    _FLOAT, re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"), list("-+0123456789.")
-)
 
 MAX_NODES = 200_000  # values built per document, counting every alias expansion
 MAX_DEPTH = 64
@@ -238,28 +231,25 @@ def number_problem(value: Decimal) -> str | None:
 def parse_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
     """Every non-empty document of ``text``; problems that stop reading become diagnostics.
 
-    Documents before a syntax error are kept; nothing here raises for bad input.
+    Documents before a syntax error are kept; nothing here raises for bad input. libyaml
+    composes the nodes when it safely can (:mod:`reconciler.yamlcompose`); otherwise, and for
+    every text with an error, PyYAML's pure-Python loader does, and words the errors.
     """
     documents: list[YamlDocument] = []
     diagnostics: list[Diagnostic] = []
+    nodes = compose_documents(text, MAX_DEPTH)
+    if nodes is not None:
+        for number, root in enumerate(nodes, 1):
+            _add_document(file, number, root, documents, diagnostics)
+        return documents, diagnostics
     number = 0
-    loader: _ManifestLoader | None = None
+    loader: PythonLoader | None = None
     try:
-        loader = _ManifestLoader(text)
+        loader = PythonLoader(text)
         while loader.check_node():
             node = loader.get_node()
             number += 1
-            if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL):
-                continue  # an empty document, e.g. after a trailing ---
-            document = YamlDocument(file, number, None, _position(node))
-            try:
-                document.value = _Builder(document).build(node, ())
-            except _TooLarge:
-                diagnostics.append(
-                    _error(file, document.start, "yaml-too-large", _TOO_LARGE, "a smaller document", "more")
-                )
-                continue
-            documents.append(document)
+            _add_document(file, number, node, documents, diagnostics)
     except yaml.MarkedYAMLError as exc:
         diagnostics.append(_syntax_error(file, exc))
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow
@@ -282,6 +272,22 @@ def parse_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diag
         if loader is not None:
             loader.dispose()
     return documents, diagnostics
+
+
+def _add_document(
+    file: str, number: int, node: Node | None, documents: list[YamlDocument], diagnostics: list[Diagnostic]
+) -> None:
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _NULL):
+        return  # an empty document, e.g. after a trailing ---
+    document = YamlDocument(file, number, None, _position(node))
+    try:
+        document.value = _Builder(document).build(node, ())
+    except _TooLarge:
+        diagnostics.append(
+            _error(file, document.start, "yaml-too-large", _TOO_LARGE, "a smaller document", "more")
+        )
+        return
+    documents.append(document)
 
 
 _PRINTABLE = "printable Unicode text"
