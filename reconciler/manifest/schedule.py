@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import DesiredSchedule, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
+    GridTimeReader,
     ValueProblem,
     local_text,
     parse_grid_time,
@@ -67,6 +68,16 @@ class ScheduleBuilder:
                 address=self.ctx.address("wholesale"),
             )
 
+    def claim_each(self, rows: Iterable[tuple[datetime, Decimal, SourceRef]], path: FieldPath) -> None:
+        """:meth:`claim` of one period per row, in order (a CSV schedule)."""
+        points, sources = self.points, self.sources
+        for period, power_kw, source in rows:
+            if period in sources:
+                self.claim([period], power_kw, source, path)
+            else:
+                points[period] = power_kw
+                sources[period] = source
+
     def result(self, mode: ScheduleMode, unit: str) -> DesiredSchedule:
         order = sorted(self.points)
         return DesiredSchedule(
@@ -94,8 +105,7 @@ def expand_wholesale(
             _expand_entry(ctx, builder, entry, (*schedule_path, index), unit)
     elif isinstance(schedule, dict) and ctx.clean(schedule_path):
         csv_path = (*schedule_path, "csv")
-        for period, power, source in read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz):
-            builder.claim([period], power, source, csv_path)
+        builder.claim_each(read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz), csv_path)
     return builder.result(mode, str(unit))
 
 
@@ -162,10 +172,11 @@ class _CsvReader:
         self.ctx = ctx
         self.display = display
         self.field = field
+        self.field_text = format_path(field)
         self.errors = 0
 
     def at(self, line: int, column: str = "") -> SourceRef:
-        return SourceRef(self.display, line, 1, format_path(self.field) + (f".{column}" if column else ""))
+        return SourceRef(self.display, line, 1, self.field_text + (f".{column}" if column else ""))
 
     def error(self, line: int, code: str, message: str, expected: str, found: str, column: str = "") -> None:
         if self.errors == MAX_ERRORS:
@@ -221,9 +232,11 @@ def _rows(
 ) -> Iterator[tuple[datetime, Decimal, SourceRef]]:
     rows = csv.reader(text.splitlines())
     order: dict[str, int] | None = None
+    parse_time = GridTimeReader(tz)
+    powers: dict[str, tuple[Decimal | None, str]] = {}  # power text -> (kW, or why it is not usable)
     for cells in rows:
         line = rows.line_num
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():
             continue
         if order is None:
             names = [cell.strip().lower() for cell in cells]
@@ -241,20 +254,28 @@ def _rows(
             continue
         time_text, power_text = cells[order["time"]].strip(), cells[order["power"]].strip()
         try:
-            period = parse_grid_time(time_text, tz)
+            period = parse_time(time_text)
         except ValueProblem as problem:
             reader.error(line, problem.code, problem.message, problem.expected, problem.found, "time")
             continue
-        power = parse_decimal(power_text)
-        implausible = number_problem(power) if power is not None else f"a number in {unit}"
-        if power is None or implausible:
+        power, implausible = powers.get(power_text) or powers.setdefault(power_text, _power(power_text, unit))
+        if power is None:
             reader.error(
                 line,
                 "csv-value",
                 f"power {power_text!r} is not a usable number",
-                str(implausible),
+                implausible,
                 power_text,
                 "power",
             )
             continue
-        yield period, to_kw(power, unit), reader.at(line)
+        yield period, power, reader.at(line)
+
+
+def _power(text: str, unit: str) -> tuple[Decimal | None, str]:
+    """A CSV cell's power in kW, or ``None`` and what a usable one would be."""
+    power = parse_decimal(text)
+    implausible = number_problem(power) if power is not None else f"a number in {unit}"
+    if power is None or implausible:
+        return None, str(implausible)
+    return to_kw(power, unit), ""

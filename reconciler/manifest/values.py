@@ -131,6 +131,54 @@ def parse_grid_time(text: str, tz: ZoneInfo) -> datetime:
     return moment
 
 
+_HOURS = {f"{hour:02d}": timedelta(hours=hour) for hour in range(24)}
+_QUARTERS = {f"{minute:02d}": timedelta(minutes=minute) for minute in (0, 15, 30, 45)}
+_LAST_QUARTER = timedelta(hours=23, minutes=45)
+
+
+class GridTimeReader:
+    """:func:`parse_grid_time` for many times of one zone, e.g. the rows of a CSV schedule.
+
+    A time written ``YYYY-MM-DDTHH:MM`` on a quarter-hour is its day's start plus the hours and
+    minutes when the whole local day has one UTC offset; each day is resolved once (with
+    :func:`parse_grid_time`) and remembered. Every other text, and every day with a problem or an
+    offset change (DST), takes :func:`parse_grid_time` itself, so results and errors are the same.
+    """
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.days: dict[str, datetime | None] = {}
+
+    def __call__(self, text: str) -> datetime:
+        if len(text) == 16 and text[13] == ":":
+            hours, minutes = _HOURS.get(text[11:13]), _QUARTERS.get(text[14:])
+            if hours is not None and minutes is not None:
+                day = text[:11]
+                start = self.days[day] if day in self.days else self._day(day)
+                if start is not None:
+                    return start + hours + minutes
+        return parse_grid_time(text, self.tz)
+
+    def _day(self, day: str) -> datetime | None:
+        """UTC start of a local day (``day`` ends with the separator) that has the offset of its
+        midnight at every hour and at 23:45, with no overlap, else ``None``."""
+        try:
+            start = parse_grid_time(f"{day}00:00", self.tz)
+        except ValueProblem:
+            start = None
+        if start is not None:
+            midnight = start.astimezone(self.tz).replace(tzinfo=None)
+            offset = self.tz.utcoffset(midnight)
+            walls = [midnight + hours for hours in _HOURS.values()] + [midnight + _LAST_QUARTER]
+            if any(
+                self.tz.utcoffset(w) != offset or self.tz.utcoffset(w.replace(fold=1)) != offset
+                for w in walls
+            ):
+                start = None  # a change shows at the next hour: no zone changes and changes back within one
+        self.days[day] = start
+        return start
+
+
 def _offset(text: str | None) -> timezone | None:
     if text is None:
         return None
