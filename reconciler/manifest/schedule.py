@@ -80,6 +80,8 @@ class ScheduleBuilder:
 
     def result(self, mode: ScheduleMode, unit: str) -> DesiredSchedule:
         order = sorted(self.points)
+        if order == list(self.points):  # claimed in time order already (a CSV, usually)
+            return DesiredSchedule(mode=mode, unit=unit, points=self.points, sources=self.sources)
         return DesiredSchedule(
             mode=mode,
             unit=unit,
@@ -246,13 +248,14 @@ def _rows(
                 )
                 return
             order = {name: names.index(name) for name in COLUMNS}
+            at_time, at_power = order["time"], order["power"]
             continue
         if len(cells) != len(COLUMNS):
             reader.error(
                 line, "csv-row", f"the row has {len(cells)} cells", "2 cells: time,power", ",".join(cells)
             )
             continue
-        time_text, power_text = cells[order["time"]].strip(), cells[order["power"]].strip()
+        time_text, power_text = cells[at_time].strip(), cells[at_power].strip()
         try:
             period = parse_time(time_text)
         except ValueProblem as problem:
@@ -269,7 +272,7 @@ def _rows(
                 "power",
             )
             continue
-        yield period, power, reader.at(line)
+        yield period, power, SourceRef(reader.display, line, 1, reader.field_text)  # reader.at(line)
 
 
 def _power(text: str, unit: str) -> tuple[Decimal | None, str]:

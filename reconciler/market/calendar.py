@@ -41,8 +41,7 @@ def to_utc(moment: datetime) -> datetime:
 
 def isoformat_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` suffix, as the platform writes times."""
-    t = to_utc(moment)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+    return to_utc(moment).isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
 
 
 def parse_instant(text: str) -> datetime:

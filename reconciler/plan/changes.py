@@ -7,11 +7,11 @@ periods) and live bids nobody declared come back as diagnostics, never as writes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
@@ -36,6 +36,8 @@ from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_u
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import exact_number, json_number
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class ScheduleDiff:
@@ -53,12 +55,14 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
     writes: dict[datetime, Decimal] = {}
     locked: dict[datetime, tuple[Decimal, Decimal, PeriodState]] = {}
     drift: list[DriftEntry] = []
+    editable = False  # differences come in time order, and a later period is never more locked
     for period, wanted, current, why in schedule_differences(manifest, asset, now):
         if why[0] in PLATFORM_CAUSES:
             drift.append(drift_entry(manifest, period, wanted, current, why))
             continue
-        state = period_state(period, now, gate)
+        state = PeriodState.EDITABLE if editable else period_state(period, now, gate)
         if state is PeriodState.EDITABLE:
+            editable = True
             writes[period] = wanted
         else:
             locked[period] = (wanted, current, state)
@@ -74,27 +78,39 @@ def schedule_change(
         return None
     va = asset.va
     points = sorted(diff.writes.items())
-    body = schedule_update_body({t: Decimal(exact_number(kw)) for t, kw in points})
+    exact, number = _memo(lambda kw: Decimal(exact_number(kw))), _memo(json_number)
+    body = schedule_update_body({t: exact(kw) for t, kw in points})
     block_id = va.wholesale_block_id or ""
     live = asset.wholesale.schedule
-    stamps = [isoformat_z(t) for t, _ in points]
+    stamps = [item["time"] for item in body["schedule"]]  # the periods of ``points``, in order
+    zero = Decimal(0)
     return Change(
         address=f"{manifest.name}/wholesale",
         kind=ChangeKind.SCHEDULE,
         action=Action.UPDATE,
         asset=manifest.name,
         virtual_asset=va.id,
-        before={
-            stamp: json_number(live.get(t, Decimal(0)))
-            for stamp, t in zip(stamps, (t for t, _ in points), strict=True)
-        },
-        after={stamp: json_number(kw) for stamp, (_, kw) in zip(stamps, points, strict=True)},
+        before={stamp: number(live.get(t, zero)) for stamp, (t, _) in zip(stamps, points, strict=True)},
+        after={stamp: number(kw) for stamp, (_, kw) in zip(stamps, points, strict=True)},
         request=Request(
             SCHEDULE_UPDATE_METHOD, va_path(organisation, va.id, "blocks", segment(block_id)), body
         ),
         deadline=editable_until(points[0][0], va.dispatch_gate_closure_seconds),  # the earliest period's
         phase=1,
     )
+
+
+def _memo(convert: Callable[[Decimal], T]) -> Callable[[Decimal], T]:
+    """``convert`` computed once per value: a schedule repeats a few powers over many periods
+    (equal Decimals, like 1000 and 1.0E+3, convert alike in json_number and exact_number)."""
+    seen: dict[Decimal, T] = {}
+
+    def converted(value: Decimal) -> T:
+        if value not in seen:
+            seen[value] = convert(value)
+        return seen[value]
+
+    return converted
 
 
 # --- bids --------------------------------------------------------------------------------------
