@@ -124,9 +124,13 @@ def wholesale_capacity_after(
     """Available (charge, discharge) kW of the wholesale block once the plan's bids are in (D16):
     the live available capacity, less what the plan's bids take, plus what they return."""
     before, after = capacity_bids(committed_now), capacity_bids(committed_after)
+    covered = frozenset().union(*(bid.periods for bid in before + after))
+    none = commitments_at(asset.va.start, [])  # what a period that no bid covers has committed
     capacity: dict[datetime, tuple[Decimal, Decimal]] = {}
     for period, point in asset.wholesale.power_capacity.items():
-        was, will = commitments_at(period, before), commitments_at(period, after)
+        was, will = none, none
+        if period in covered:
+            was, will = commitments_at(period, before), commitments_at(period, after)
         capacity[period] = (
             max(Decimal(0), point.charge - (will.charge - was.charge)),
             max(Decimal(0), point.discharge - (will.discharge - was.discharge)),

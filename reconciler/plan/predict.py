@@ -22,7 +22,7 @@ from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation
-from reconciler.rules.soe import Efficiencies, SocBounds, state_of_charge
+from reconciler.rules.soe import Efficiencies, SocBounds, state_of_charge_float
 from reconciler.rules.units import json_number
 
 HALF = Fraction(50)
@@ -71,7 +71,7 @@ def project(
     ]
     boundaries = [*times, va.end] if times else []
     soc = [
-        (t, float(state_of_charge(e, capacity.get(t, default_capacity))))
+        (t, state_of_charge_float(e, capacity.get(t, default_capacity)))
         for t, e in zip(boundaries, simulation.energies, strict=False)
     ]
     end_capacity = capacity.get(times[-1], default_capacity) if times else default_capacity

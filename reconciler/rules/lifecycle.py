@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from reconciler.market import delivery_day
+from reconciler.market import day_bounds, delivery_day
 from reconciler.rules.soe import HUNDRED, Efficiencies, energy_delta, state_of_charge
 from reconciler.rules.units import Number
 
@@ -72,14 +72,34 @@ def daily_available_energy_discharges(
     capacity, so emptying the whole available capacity once is one AED whatever the efficiency;
     a day's AEDs are their sum. Quarters with no available capacity count nothing.
     """
-    totals: dict[date, Fraction] = {}
+    # Each distinct (power, capacity) is worked out once and counted per day: the sums are exact,
+    # so adding count × AED equals adding the AED count times.
+    counts: dict[date, dict[tuple[Number, Number], int]] = {}
+    day, bounds = date.min, None  # the local day of the period before, and its [start, end)
     for time, power, capacity in schedule:
-        day = delivery_day(time)
-        totals.setdefault(day, Fraction(0))
-        discharged = -energy_delta(power, efficiencies) if Fraction(power) > 0 else Fraction(0)
-        if discharged and Fraction(capacity) > 0:
-            totals[day] += discharged / Fraction(capacity)
+        if bounds is None or not bounds[0] <= time < bounds[1]:
+            day = delivery_day(time)
+            bounds = day_bounds(day)
+        per_day = counts.setdefault(day, {})
+        per_day[(power, capacity)] = per_day.get((power, capacity), 0) + 1
+    aeds: dict[tuple[Number, Number], Fraction] = {}
+    totals: dict[date, Fraction] = {}
+    for day, per_day in counts.items():
+        totals[day] = Fraction(0)
+        for (power, capacity), count in per_day.items():
+            if (power, capacity) not in aeds:
+                aeds[(power, capacity)] = _aed(power, capacity, efficiencies)
+            if aeds[(power, capacity)]:
+                totals[day] += aeds[(power, capacity)] * count
     return totals
+
+
+def _aed(power: Number, capacity: Number, efficiencies: Efficiencies) -> Fraction:
+    """D11: the available energy discharges of one quarter at ``power`` (0 when charging or idle)."""
+    discharged = -energy_delta(power, efficiencies) if Fraction(power) > 0 else Fraction(0)
+    if discharged and Fraction(capacity) > 0:
+        return discharged / Fraction(capacity)
+    return Fraction(0)
 
 
 def days_over_cycle_limit(aeds: dict[date, Fraction], daily_limit: Number) -> list[date]:

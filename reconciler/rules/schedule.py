@@ -15,7 +15,15 @@ from fractions import Fraction
 from reconciler.market import PERIOD, PERIOD_HOURS, gate_closure, is_quarter_hour, isoformat_z
 from reconciler.market.calendar import revalidation_moment
 from reconciler.rules.bids import RuleViolation
-from reconciler.rules.soe import Efficiencies, SocBounds, advance_energy, quantize_energy, state_of_charge
+from reconciler.rules.soe import (
+    QUANTA_PER_KWH,
+    Efficiencies,
+    QuantizedSteps,
+    SocBounds,
+    advance_energy,
+    quantize_energy,
+    state_of_charge,
+)
 from reconciler.rules.units import Number
 
 # A corrected power is rounded to 1 mW before it is truncated to a whole kW, so the 1 µWh quantum of
@@ -125,20 +133,44 @@ def simulate_revalidation(
     energies = [energy]
     powers: list[Decimal] = []
     corrections: list[Correction] = []
+    steps = QuantizedSteps(efficiencies)
+    quanta = int(energy * QUANTA_PER_KWH)  # exact: the energy is quantized
+    limits: dict[Decimal, tuple[Fraction, Fraction]] = {}  # E_min, E_max per available capacity
     for index, period in enumerate(periods):
         if index and period.time != periods[index - 1].time + PERIOD:
             raise ValueError(f"periods are not consecutive at {isoformat_z(period.time)}")
         power = period.power
         if revalidation_moment(period.time) > now:
-            limits = bounds.energy_limits(period.available_energy_capacity)
-            corrected = revalidate_power(energy, power, limits, efficiencies)
-            if corrected != power:
-                corrections.append(Correction(period.time, power, corrected))
-            power = corrected
+            capacity = period.available_energy_capacity
+            if capacity not in limits:
+                limits[capacity] = bounds.energy_limits(capacity)
+            if _leaves_bounds(quanta, steps.delta(power), power, limits[capacity]):
+                corrected = revalidate_power(energy, power, limits[capacity], efficiencies)
+                if corrected != power:
+                    corrections.append(Correction(period.time, power, corrected))
+                power = corrected
+            else:
+                power = as_decimal(power)  # what revalidate_power returns for a power it keeps
         powers.append(power)
-        energy = advance_energy(energy, power, efficiencies)
+        quanta = steps.advance(quanta, power)
+        energy = Fraction(quanta, QUANTA_PER_KWH)
         energies.append(energy)
     return Simulation(powers, energies, corrections)
+
+
+def _leaves_bounds(
+    quanta: int, delta: tuple[int, int], power: Decimal, limits: tuple[Fraction, Fraction]
+) -> bool:
+    """Whether :func:`revalidate_power` corrects ``power``: charging ends above E_max, or
+    discharging below E_min (E0 + ΔE of D6, compared exactly in quanta)."""
+    if not power:
+        return False
+    numerator, denominator = delta
+    limit = limits[1] if power < 0 else limits[0]
+    # E0 + ΔE = (quanta·denominator + numerator) / (denominator·QUANTA_PER_KWH) kWh, against the limit
+    end = (quanta * denominator + numerator) * limit.denominator
+    bound = limit.numerator * denominator * QUANTA_PER_KWH
+    return end > bound if power < 0 else end < bound
 
 
 @dataclass(frozen=True)
