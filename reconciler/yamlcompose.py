@@ -110,6 +110,7 @@ def _compose(parser: _EventsParser, max_depth: int) -> Node:
     anchors: dict[str, Node] = {}
     stack: list[CollectionNode] = []
     keys: list[Node | None] = []  # per open mapping: a key waiting for its value
+    resolved: dict[tuple[str, Any], str] = {}  # a plain scalar's tag depends on its text alone
     while True:
         event: Any = parser.get_event()
         kind = type(event)
@@ -121,7 +122,10 @@ def _compose(parser: _EventsParser, max_depth: int) -> Node:
         elif kind is ScalarEvent:
             tag = event.tag
             if tag is None or tag == "!":
-                tag = _resolve(parser, ScalarNode, event.value, event.implicit)
+                key = (event.value, event.implicit)
+                tag = resolved.get(key) or resolved.setdefault(
+                    key, _resolve(parser, ScalarNode, event.value, event.implicit)
+                )
             if not event.value and not event.style and (stack or tag != _NULL):
                 raise _GiveUp  # an empty value: the two parsers place it differently
             node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)

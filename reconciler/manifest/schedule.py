@@ -24,7 +24,6 @@ from reconciler.manifest.values import (
     GridTimeReader,
     ValueProblem,
     local_text,
-    parse_grid_time,
     to_kw,
 )
 from reconciler.market import periods_between
@@ -40,6 +39,7 @@ class ScheduleBuilder:
     def __init__(self, ctx: DocumentContext, tz: ZoneInfo) -> None:
         self.ctx = ctx
         self.tz = tz
+        self.parse_time = GridTimeReader(tz)
         self.points: dict[datetime, Decimal] = {}
         self.sources: dict[datetime, SourceRef] = {}
 
@@ -116,20 +116,21 @@ def _expand_entry(
 ) -> None:
     if not ctx.clean(path) or not isinstance(entry, dict):
         return  # the structure check already said what is wrong with it
-    periods = expand_times(ctx, entry, path, builder.tz)
+    periods = expand_times(ctx, entry, path, builder.parse_time)
     if periods is not None:
         builder.claim(periods, to_kw(entry["power"], unit), ctx.ref(path), path)
 
 
 def expand_times(
-    ctx: DocumentContext, entry: dict[str, Any], path: FieldPath, tz: ZoneInfo
+    ctx: DocumentContext, entry: dict[str, Any], path: FieldPath, parse_time: GridTimeReader
 ) -> list[datetime] | None:
     """The UTC periods an entry covers: ``[at]`` or every quarter-hour in ``[from, to)``."""
+    tz = parse_time.tz
     if "at" in entry:
-        start = _time(ctx, entry["at"], (*path, "at"), tz)
+        start = _time(ctx, entry["at"], (*path, "at"), parse_time)
         return None if start is None else [start]
-    start = _time(ctx, entry["from"], (*path, "from"), tz)
-    end = _time(ctx, entry["to"], (*path, "to"), tz)
+    start = _time(ctx, entry["from"], (*path, "from"), parse_time)
+    end = _time(ctx, entry["to"], (*path, "to"), parse_time)
     if start is None or end is None:
         return None
     if end <= start:
@@ -153,9 +154,9 @@ def expand_times(
     return list(periods_between(start, end))
 
 
-def _time(ctx: DocumentContext, text: str, path: FieldPath, tz: ZoneInfo) -> datetime | None:
+def _time(ctx: DocumentContext, text: str, path: FieldPath, parse_time: GridTimeReader) -> datetime | None:
     try:
-        return parse_grid_time(text, tz)
+        return parse_time(text)
     except ValueProblem as problem:
         ctx.error(problem.code, problem.message, path, expected=problem.expected, found=problem.found)
         return None
@@ -234,7 +235,7 @@ def _rows(
 ) -> Iterator[tuple[datetime, Decimal, SourceRef]]:
     rows = csv.reader(text.splitlines())
     order: dict[str, int] | None = None
-    parse_time = GridTimeReader(tz)
+    parse_time = GridTimeReader(tz)  # CSV rows are read before the builder exists
     powers: dict[str, tuple[Decimal | None, str]] = {}  # power text -> (kW, or why it is not usable)
     for cells in rows:
         line = rows.line_num

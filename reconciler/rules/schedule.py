@@ -136,11 +136,13 @@ def simulate_revalidation(
     steps = QuantizedSteps(efficiencies)
     quanta = int(energy * QUANTA_PER_KWH)  # exact: the energy is quantized
     limits: dict[Decimal, tuple[Fraction, Fraction]] = {}  # E_min, E_max per available capacity
+    ahead = False  # once a period's re-validation is still ahead, so is every later one's
     for index, period in enumerate(periods):
         if index and period.time != periods[index - 1].time + PERIOD:
             raise ValueError(f"periods are not consecutive at {isoformat_z(period.time)}")
         power = period.power
-        if revalidation_moment(period.time) > now:
+        ahead = ahead or revalidation_moment(period.time) > now
+        if ahead:
             capacity = period.available_energy_capacity
             if capacity not in limits:
                 limits[capacity] = bounds.energy_limits(capacity)
