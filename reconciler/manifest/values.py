@@ -134,6 +134,7 @@ def parse_grid_time(text: str, tz: ZoneInfo) -> datetime:
 _HOURS = {f"{hour:02d}": timedelta(hours=hour) for hour in range(24)}
 _QUARTERS = {f"{minute:02d}": timedelta(minutes=minute) for minute in (0, 15, 30, 45)}
 _LAST_QUARTER = timedelta(hours=23, minutes=45)
+_CLOCK = {f"{h}:{m}": hours + minutes for h, hours in _HOURS.items() for m, minutes in _QUARTERS.items()}
 
 
 class GridTimeReader:
@@ -150,13 +151,11 @@ class GridTimeReader:
         self.days: dict[str, datetime | None] = {}
 
     def __call__(self, text: str) -> datetime:
-        if len(text) == 16 and text[13] == ":":
-            hours, minutes = _HOURS.get(text[11:13]), _QUARTERS.get(text[14:])
-            if hours is not None and minutes is not None:
-                day = text[:11]
-                start = self.days[day] if day in self.days else self._day(day)
-                if start is not None:
-                    return start + hours + minutes
+        if len(text) == 16 and (clock := _CLOCK.get(text[11:])) is not None:
+            day = text[:11]
+            start = self.days[day] if day in self.days else self._day(day)
+            if start is not None:
+                return start + clock
         return parse_grid_time(text, self.tz)
 
     def _day(self, day: str) -> datetime | None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 MARKET_TZ = ZoneInfo("Europe/Berlin")
@@ -41,7 +42,13 @@ def to_utc(moment: datetime) -> datetime:
 
 def isoformat_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` suffix, as the platform writes times."""
-    return to_utc(moment).isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
+    return _utc_text(to_utc(moment))
+
+
+@lru_cache(maxsize=2**14)  # plans and request bodies write the same periods again and again
+def _utc_text(utc: datetime) -> str:
+    # Only UTC instants are remembered: equal local datetimes of one zone can differ in fold.
+    return utc.isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
 
 
 def parse_instant(text: str) -> datetime:
