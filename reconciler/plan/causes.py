@@ -110,7 +110,14 @@ def explain_period(
                 "AVAILABLE_BELOW_RATED",
                 f"only {json_number(limit)} kW are available",
             )
-    return Cause.OUT_OF_BAND, "", "nothing on the platform explains it: it was changed outside reconciler"
+    return _OUT_OF_BAND
+
+
+_OUT_OF_BAND = (
+    Cause.OUT_OF_BAND,
+    "",
+    "nothing on the platform explains it: it was changed outside reconciler",
+)
 
 
 def adjustments_by_period(asset: LiveAsset) -> dict[datetime, Adjustment]:
@@ -142,12 +149,24 @@ def schedule_differences(
     ``(period, desired, live, (cause, reason, detail))`` in time order."""
     adjustments = adjustments_by_period(asset)
     schedule = asset.wholesale.schedule
+    # explain_period finds a platform cause only where an adjustment was made or the capacity
+    # is below rated: elsewhere the answer is out_of_band, without asking.
+    derated = {
+        period
+        for period, c in asset.wholesale.power_capacity.items()
+        if c.charge < c.rated_charge or c.discharge < c.rated_discharge
+    }
     zero = Decimal(0)
     found = []
     for period, desired in sorted(schedule_scope(manifest, asset, now).items()):
         live = schedule.get(period, zero)
         if live != desired:  # Decimal equality is numeric: 2000 == 2000.0
-            found.append((period, desired, live, explain_period(period, desired, live, asset, adjustments)))
+            why = (
+                explain_period(period, desired, live, asset, adjustments)
+                if period in adjustments or period in derated
+                else _OUT_OF_BAND
+            )
+            found.append((period, desired, live, why))
     return found
 
 
