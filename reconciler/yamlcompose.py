@@ -18,6 +18,7 @@ the very nodes, and the very error messages, that it always has. So does an empt
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 import yaml
@@ -42,9 +43,14 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 # Printable text without tab, BOM, NEL, LS and PS: anything else goes the pure-Python way.
-_UNUSUAL = re.compile(
-    "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+_UNUSUAL_ASCII = re.compile("[^\n\r\x20-\x7e]")
+
+
+@cache
+def _unusual() -> re.Pattern[str]:  # compiling this class takes ~8 ms: only once a text needs it
+    return re.compile(
+        "[^\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    )
 
 
 class ManifestResolver(Resolver):
@@ -87,7 +93,7 @@ class _GiveUp(Exception):
 def compose_documents(text: str, max_depth: int) -> list[Node] | None:
     """The root node of every document of ``text``, as :class:`PythonLoader` composes them;
     ``None`` when :class:`PythonLoader` must read it instead."""
-    if _UNUSUAL.search(text):
+    if (_UNUSUAL_ASCII if text.isascii() else _unusual()).search(text):
         return None
     parser = _EventsParser(text)
     try:
