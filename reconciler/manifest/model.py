@@ -6,7 +6,7 @@ Everything here is already checked and expanded; where a value came from is kept
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +28,31 @@ class SourceRef:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
+
+
+class LineSources(Mapping[datetime, SourceRef]):
+    """Where each period of a CSV schedule was set, kept as its row's line: the
+    :class:`SourceRef` is built when asked for (one per row costs more than reading the row)."""
+
+    def __init__(self, file: str, path: str) -> None:
+        self.file = file
+        self.path = path
+        self.lines: dict[datetime, int] = {}
+
+    def at(self, line: int) -> SourceRef:
+        return SourceRef(self.file, line, 1, self.path)
+
+    def __getitem__(self, period: datetime) -> SourceRef:
+        return self.at(self.lines[period])
+
+    def __contains__(self, period: object) -> bool:
+        return period in self.lines
+
+    def __iter__(self) -> Iterator[datetime]:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
 
 
 class ScheduleMode(StrEnum):

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.model import DesiredSchedule, ScheduleMode, SourceRef
+from reconciler.manifest.model import DesiredSchedule, LineSources, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
     GridTimeReader,
     ValueProblem,
@@ -42,6 +42,7 @@ class ScheduleBuilder:
         self.parse_time = GridTimeReader(tz)
         self.points: dict[datetime, Decimal] = {}
         self.sources: dict[datetime, SourceRef] = {}
+        self.csv_sources: LineSources | None = None  # a CSV schedule's, instead of ``sources``
 
     def claim(
         self, periods: Iterable[datetime], power_kw: Decimal, source: SourceRef, path: FieldPath
@@ -55,38 +56,47 @@ class ScheduleBuilder:
             self.points[period] = power_kw
             self.sources[period] = source
         for earlier, periods_again in clashes.items():
-            count = len(periods_again)
-            first = local_text(periods_again[0], self.tz)
-            what = f"the period {first}" if count == 1 else f"{count} periods from {first}"
-            self.ctx.error(
-                DUPLICATE_PERIOD,
-                f"{what} already set by {earlier.path} at {earlier}",
-                path,
-                expected="each period set by one entry only",
-                found=f"{what} set again",
-                at=source,
-                address=self.ctx.address("wholesale"),
-            )
+            self._clash(earlier, periods_again, source, path)
 
-    def claim_each(self, rows: Iterable[tuple[datetime, Decimal, SourceRef]], path: FieldPath) -> None:
-        """:meth:`claim` of one period per row, in order (a CSV schedule)."""
-        points, sources = self.points, self.sources
-        for period, power_kw, source in rows:
-            if period in sources:
-                self.claim([period], power_kw, source, path)
+    def _clash(
+        self, earlier: SourceRef, periods_again: list[datetime], source: SourceRef, path: FieldPath
+    ) -> None:
+        count = len(periods_again)
+        first = local_text(periods_again[0], self.tz)
+        what = f"the period {first}" if count == 1 else f"{count} periods from {first}"
+        self.ctx.error(
+            DUPLICATE_PERIOD,
+            f"{what} already set by {earlier.path} at {earlier}",
+            path,
+            expected="each period set by one entry only",
+            found=f"{what} set again",
+            at=source,
+            address=self.ctx.address("wholesale"),
+        )
+
+    def claim_lines(
+        self, rows: Iterable[tuple[datetime, Decimal, int]], sources: LineSources, path: FieldPath
+    ) -> None:
+        """:meth:`claim` of one period per CSV row, in order, keeping each row's line."""
+        self.csv_sources = sources
+        points, lines = self.points, sources.lines
+        for period, power_kw, line in rows:
+            if period in lines:
+                self._clash(sources[period], [period], sources.at(line), path)
             else:
                 points[period] = power_kw
-                sources[period] = source
+                lines[period] = line
 
     def result(self, mode: ScheduleMode, unit: str) -> DesiredSchedule:
+        sources = self.sources if self.csv_sources is None else self.csv_sources
         order = sorted(self.points)
         if order == list(self.points):  # claimed in time order already (a CSV, usually)
-            return DesiredSchedule(mode=mode, unit=unit, points=self.points, sources=self.sources)
+            return DesiredSchedule(mode=mode, unit=unit, points=self.points, sources=sources)
         return DesiredSchedule(
             mode=mode,
             unit=unit,
             points={period: self.points[period] for period in order},
-            sources={period: self.sources[period] for period in order},
+            sources={period: sources[period] for period in order},
         )
 
 
@@ -107,7 +117,8 @@ def expand_wholesale(
             _expand_entry(ctx, builder, entry, (*schedule_path, index), unit)
     elif isinstance(schedule, dict) and ctx.clean(schedule_path):
         csv_path = (*schedule_path, "csv")
-        builder.claim_each(read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz), csv_path)
+        rows, sources = read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz)
+        builder.claim_lines(rows, sources, csv_path)
     return builder.result(mode, str(unit))
 
 
@@ -198,10 +209,12 @@ class _CsvReader:
 
 def read_csv_schedule(
     ctx: DocumentContext, relative: str, field: FieldPath, unit: str, tz: ZoneInfo
-) -> list[tuple[datetime, Decimal, SourceRef]]:
-    """``(UTC period, kW, source)`` per good row; bad rows become diagnostics."""
+) -> tuple[list[tuple[datetime, Decimal, int]], LineSources]:
+    """``(UTC period, kW, line)`` per good row, and the rows' sources (the CSV file and the
+    field); bad rows become diagnostics."""
     path = ctx.directory / relative
     display = str(path)
+    sources = LineSources(display, format_path(field))
     if not path.is_file():
         ctx.error(
             "csv-missing",
@@ -210,29 +223,27 @@ def read_csv_schedule(
             expected="a CSV file path relative to the manifest",
             found=relative,
         )
-        return []
+        return [], sources
     text, problem = read_text(path, display)
     if text is None:
         if problem is not None:
             ctx.add(field, problem)
-        return []
+        return [], sources
     reader = _CsvReader(ctx, display, field)
-    rows: list[tuple[datetime, Decimal, SourceRef]] = []
+    rows: list[tuple[datetime, Decimal, int]] = []
     try:
         for row in _rows(reader, text, unit, tz):
             rows.append(row)
     except _TooManyErrors:
-        return []
+        return [], sources
     except csv.Error as exc:  # e.g. a NUL byte or an endless quoted cell
         ctx.error(
             "csv-row", f"{display} is not readable as CSV: {exc}", field, expected="CSV text", found=str(exc)
         )
-    return rows
+    return rows, sources
 
 
-def _rows(
-    reader: _CsvReader, text: str, unit: str, tz: ZoneInfo
-) -> Iterator[tuple[datetime, Decimal, SourceRef]]:
+def _rows(reader: _CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tuple[datetime, Decimal, int]]:
     rows = csv.reader(text.splitlines())
     order: dict[str, int] | None = None
     parse_time = GridTimeReader(tz)  # CSV rows are read before the builder exists
@@ -273,7 +284,7 @@ def _rows(
                 "power",
             )
             continue
-        yield period, power, SourceRef(reader.display, line, 1, reader.field_text)  # reader.at(line)
+        yield period, power, line
 
 
 def _power(text: str, unit: str) -> tuple[Decimal | None, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.manifest import load_manifests
+from reconciler.manifest import SourceRef, load_manifests
 from reconciler.manifest.values import GridTimeReader, ValueProblem, parse_grid_time
 
 # Berlin's DST, half-hour (Lord Howe) and 45-minute (Chatham, Kathmandu) offsets, Morocco's
@@ -91,3 +91,24 @@ def test_csv_powers_read_once_per_text_still_report_each_bad_row(tmp_path: Path)
         ("csv-value", 3, "x"),
         ("csv-value", 5, "x"),
     ]
+
+
+def test_csv_sources_are_each_rows_file_line_and_field(tmp_path: Path) -> None:
+    rows = ["time,power", "2026-11-24T10:15,1", "", "2026-11-24T10:00,2", "2026-11-24T10:30,3"]
+    (tmp_path / "s.csv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VirtualAsset\nmetadata: {name: m}\n"
+        "spec:\n  virtualAsset: 7c1e0d4e-0000-4000-8000-000000000001\n"
+        "  wholesale: {schedule: {csv: s.csv}}\n"
+    )
+    [manifest] = load_manifests([tmp_path]).manifests
+    assert manifest.wholesale is not None
+    csv_file, field = str(tmp_path / "s.csv"), "spec.wholesale.schedule.csv"
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    expected = {
+        start + k * timedelta(minutes=15): SourceRef(csv_file, line, 1, field)
+        for k, line in ((0, 4), (1, 2), (2, 5))
+    }
+    assert dict(manifest.wholesale.sources) == expected
+    assert list(manifest.wholesale.sources) == sorted(expected)  # in time order, as points
+    assert manifest.wholesale.sources == expected and len(manifest.wholesale.sources) == 3
