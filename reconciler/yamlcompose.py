@@ -22,7 +22,6 @@ from functools import cache
 from typing import Any
 
 import yaml
-from yaml._yaml import CParser
 from yaml.composer import Composer
 from yaml.events import (
     AliasEvent,
@@ -75,12 +74,17 @@ class PythonLoader(Reader, Scanner, Parser, Composer, ManifestResolver):
         ManifestResolver.__init__(self)
 
 
-class _EventsParser(CParser, ManifestResolver):
-    """libyaml's parser, used for its events only."""
+LIBYAML = bool(yaml.__with_libyaml__)  # False for a PyYAML built without it: all texts go the slow way
 
-    def __init__(self, text: str) -> None:
-        CParser.__init__(self, text)
-        ManifestResolver.__init__(self)
+if LIBYAML:
+    from yaml._yaml import CParser
+
+    class _EventsParser(CParser, ManifestResolver):
+        """libyaml's parser, used for its events only."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            ManifestResolver.__init__(self)
 
 
 _NULL = "tag:yaml.org,2002:null"
@@ -93,7 +97,7 @@ class _GiveUp(Exception):
 def compose_documents(text: str, max_depth: int) -> list[Node] | None:
     """The root node of every document of ``text``, as :class:`PythonLoader` composes them;
     ``None`` when :class:`PythonLoader` must read it instead."""
-    if (_UNUSUAL_ASCII if text.isascii() else _unusual()).search(text):
+    if not LIBYAML or (_UNUSUAL_ASCII if text.isascii() else _unusual()).search(text):
         return None
     parser = _EventsParser(text)
     try:

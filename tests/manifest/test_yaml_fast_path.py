@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +107,16 @@ def test_the_fast_path_reads_plain_manifests() -> None:
 )
 def test_the_fast_path_leaves_unusual_texts_to_the_pure_python_reader(text: str) -> None:
     assert compose_documents(text, MAX_DEPTH) is None
+
+
+def test_without_libyaml_every_text_is_read_by_the_pure_python_loader() -> None:
+    # PyYAML built without libyaml (no yaml._yaml): validate reads and checks the examples alike
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    script = (
+        "import sys; sys.modules['yaml._yaml'] = None\n"
+        "import yaml; assert not yaml.__with_libyaml__\n"
+        "from reconciler.cli import main; main(['validate', sys.argv[1]])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(examples)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "3 manifests, 0 errors" in done.stdout
