@@ -116,7 +116,7 @@ def explain_period(
 _OUT_OF_BAND = (
     Cause.OUT_OF_BAND,
     "",
-    "nothing on the platform explains it: it was changed outside reconciler",
+    "nothing on the platform explains it: it was changed outside reconciler, or never applied",
 )
 
 
@@ -253,7 +253,7 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
                 live_kw,
                 Cause.OUT_OF_BAND,
                 "",
-                f"the live bid differs from the manifest ({what}): it was changed outside reconciler",
+                f"the live bid differs from the manifest ({what}): it was changed outside reconciler, or never applied",
             )
         )
     for code, live in sorted(asset.bids.items()):

@@ -19,14 +19,14 @@ MEANING = {
     "(you are compensated); it nominates the live value.",
     Cause.AUCTION_RESULT: "The auction accepted less than offered; for FCR and aFRR capacity products the rest "
     "went back to the wholesale block and can be traded there.",
-    Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler. `reconciler "
-    "apply` reverts them where still editable.",
+    Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler, or the "
+    "manifests were never applied. `reconciler apply` writes the manifests' values where still editable.",
 }
 TITLES = {
     Cause.REVALIDATION: "Re-validation corrections",
     Cause.UNAVAILABILITY: "Unavailability clipping",
     Cause.AUCTION_RESULT: "Auction results",
-    Cause.OUT_OF_BAND: "Changed outside reconciler",
+    Cause.OUT_OF_BAND: "Changed outside reconciler, or not applied",
 }
 
 

@@ -177,7 +177,7 @@ def test_out_of_band_write_is_reported_and_reverted(
             "live": -1250,
             "cause": "out_of_band",
             "reason": "",
-            "detail": "nothing on the platform explains it: it was changed outside reconciler",
+            "detail": "nothing on the platform explains it: it was changed outside reconciler, or never applied",
         }
     ]
     text = run(capsys, "drift", str(project))
