@@ -7,7 +7,7 @@ periods) and live bids nobody declared come back as diagnostics, never as writes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -78,39 +78,30 @@ def schedule_change(
         return None
     va = asset.va
     points = sorted(diff.writes.items())
-    exact, number = _memo(lambda kw: Decimal(exact_number(kw))), _memo(json_number)
-    body = schedule_update_body({t: exact(kw) for t, kw in points})
-    block_id = va.wholesale_block_id or ""
-    live = asset.wholesale.schedule
-    stamps = [item["time"] for item in body["schedule"]]  # the periods of ``points``, in order
     zero = Decimal(0)
+    live = asset.wholesale.schedule
+    before = [live.get(t, zero) for t, _ in points]
+    # A schedule repeats a few powers over many periods: convert each distinct one once (equal
+    # Decimals, like 1000 and 1.0E+3, convert alike in json_number and exact_number).
+    exact = {kw: Decimal(exact_number(kw)) for kw in set(diff.writes.values())}
+    number = {kw: json_number(kw) for kw in {*exact, *before}}
+    body = schedule_update_body({t: exact[kw] for t, kw in points})
+    block_id = va.wholesale_block_id or ""
+    stamps = [item["time"] for item in body["schedule"]]  # the periods of ``points``, in order
     return Change(
         address=f"{manifest.name}/wholesale",
         kind=ChangeKind.SCHEDULE,
         action=Action.UPDATE,
         asset=manifest.name,
         virtual_asset=va.id,
-        before={stamp: number(live.get(t, zero)) for stamp, (t, _) in zip(stamps, points, strict=True)},
-        after={stamp: number(kw) for stamp, (_, kw) in zip(stamps, points, strict=True)},
+        before={stamp: number[kw] for stamp, kw in zip(stamps, before, strict=True)},
+        after={stamp: number[kw] for stamp, (_, kw) in zip(stamps, points, strict=True)},
         request=Request(
             SCHEDULE_UPDATE_METHOD, va_path(organisation, va.id, "blocks", segment(block_id)), body
         ),
         deadline=editable_until(points[0][0], va.dispatch_gate_closure_seconds),  # the earliest period's
         phase=1,
     )
-
-
-def _memo(convert: Callable[[Decimal], T]) -> Callable[[Decimal], T]:
-    """``convert`` computed once per value: a schedule repeats a few powers over many periods
-    (equal Decimals, like 1000 and 1.0E+3, convert alike in json_number and exact_number)."""
-    seen: dict[Decimal, T] = {}
-
-    def converted(value: Decimal) -> T:
-        if value not in seen:
-            seen[value] = convert(value)
-        return seen[value]
-
-    return converted
 
 
 # --- bids --------------------------------------------------------------------------------------
