@@ -9,7 +9,9 @@ copied under the other IDs: the reads are not what is measured). Then, with no I
 - the whole planner (``make_plan``: the diff plus capacity checks and the SoC projection), for
   comparison.
 
-CPU seconds come from ``time.process_time``, peak memory from ``tracemalloc`` (a second pass).
+CPU seconds come from ``time.process_time`` (validate and diff: the best of three runs in one
+process, and the first run's sum, which also pays one-time costs such as compiling patterns and
+loading the schema), peak memory from ``tracemalloc`` (a further pass).
 Target: validate + diff under 1 s of CPU.
 
     python benchmarks/local_work.py
@@ -25,6 +27,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,6 +45,7 @@ from reconciler.sandbox import running_sandbox
 
 ASSETS, DAYS = 35, 30
 TARGET_CPU_S = 1.0
+RUNS = 3  # validate + diff are timed RUNS times in one process; the best is reported (as timeit does)
 T = TypeVar("T")
 
 
@@ -126,11 +130,17 @@ def diff_all(loaded: LoadResult, live: LiveState, now: datetime) -> int:
 
 def run(style: str, live: LiveState, now: datetime, root: Path) -> dict[str, Any]:
     folder = write_manifests(root / style, style)
-    loaded, validate_s = cpu(lambda: load_manifests([folder]))
-    if not loaded.ok:
-        raise SystemExit("\n".join(d.render() for d in loaded.diagnostics[:10]))
+    first_validate = first_diff = 0.0
+    validate_s = diff_s = float("inf")
+    for attempt in range(RUNS):
+        loaded, took = cpu(lambda: load_manifests([folder]))
+        if not loaded.ok:
+            raise SystemExit("\n".join(d.render() for d in loaded.diagnostics[:10]))
+        writes, diffed = cpu(partial(diff_all, loaded, live, now))
+        if attempt == 0:
+            first_validate, first_diff = took, diffed
+        validate_s, diff_s = min(validate_s, took), min(diff_s, diffed)
     periods = sum(len(m.wholesale.points) for m in loaded.manifests if m.wholesale)
-    writes, diff_s = cpu(lambda: diff_all(loaded, live, now))
     target = TargetInfo("bench", "http://127.0.0.1", ORG)
     plan, plan_s = cpu(lambda: make_plan(loaded.manifests, live, now, target))
     assert isinstance(plan, Plan)
@@ -141,6 +151,7 @@ def run(style: str, live: LiveState, now: datetime, root: Path) -> dict[str, Any
         "writes": writes,
         "validate_s": validate_s,
         "diff_s": diff_s,
+        "first_s": first_validate + first_diff,
         "make_plan_s": plan_s,
         "peak_mb": memory,
     }
@@ -159,14 +170,15 @@ def main() -> None:
     print(
         f"local work, {ASSETS} assets x {DAYS} days; {machine()}; {stamp()}; now {now.astimezone(MARKET_TZ):%Y-%m-%d %H:%M %Z}"
     )
+    print(f"validate and diff: best of {RUNS} runs; 'first' is the first run's sum (one-time costs included)")
     print(
-        f"{'manifests':>9} {'periods':>8} {'writes':>7} | {'validate':>8} {'diff':>6} {'sum':>6} | {'make_plan':>9} | {'peak MB':>7}"
+        f"{'manifests':>9} {'periods':>8} {'writes':>7} | {'validate':>8} {'diff':>6} {'sum':>6} {'first':>6} | {'make_plan':>9} | {'peak MB':>7}"
     )
     for r in rows:
         total = r["validate_s"] + r["diff_s"]
         print(
             f"{r['style']:>9} {r['periods']:>8} {r['writes']:>7} | {r['validate_s']:7.2f}s {r['diff_s']:5.2f}s "
-            f"{total:5.2f}s | {r['make_plan_s']:8.2f}s | {r['peak_mb']:7.0f}"
+            f"{total:5.2f}s {r['first_s']:5.2f}s | {r['make_plan_s']:8.2f}s | {r['peak_mb']:7.0f}"
         )
         verdict = "meets" if total < TARGET_CPU_S else "MISSES"
         print(
