@@ -128,6 +128,18 @@ def _read_file(run: _Run, path: Path, *, explicit: bool) -> bool:
     if not explicit and _not_a_manifest(documents, problems):
         run.skipped.append(display)
         return False
+    if not documents and not problems:  # named, but empty or only comments: never "no changes"
+        problems.append(
+            Diagnostic(
+                Severity.ERROR,
+                "no-manifests",
+                f"{display}: the file holds no YAML document",
+                file=display,
+                line=1,
+                expected=f"at least one document with kind: {KIND}",
+                found="an empty file" if not (text or "").strip() else "only comments",
+            )
+        )
     run.manifest_files.add(identity)
     run.files.append(display)
     run.diagnostics.extend(problems)

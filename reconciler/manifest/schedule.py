@@ -240,6 +240,17 @@ def read_csv_schedule(
         ctx.error(
             "csv-row", f"{display} is not readable as CSV: {exc}", field, expected="CSV text", found=str(exc)
         )
+        return rows, sources
+    if not rows and not reader.errors:
+        # An empty export must not read as "no periods": with mode exact it would idle the battery.
+        ctx.error(
+            "csv-empty",
+            f"{display} holds no schedule rows",
+            field,
+            expected="a header time,power and one row per quarter-hour",
+            found="an empty file" if not text.strip() else "no rows after the header",
+            at=reader.at(1),
+        )
     return rows, sources
 
 

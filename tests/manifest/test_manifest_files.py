@@ -63,6 +63,16 @@ def test_csv_missing_or_with_a_wrong_header(write: WriteFile) -> None:
     assert (header.line, header.expected, header.found) == (1, "time,power", "when,kw")
 
 
+def test_an_empty_csv_is_an_error_never_an_empty_schedule(write: WriteFile) -> None:
+    # with mode exact an empty schedule would set every period to 0 kW: a failed export must not
+    for text, found in (("", "an empty file"), ("time,power\n\n", "no rows after the header")):
+        csv_path = write("schedules/plan.csv", text)
+        result = load_manifests([write("m.yaml", manifest_text(CSV_SPEC))])
+        error = only(result, "csv-empty")
+        assert (error.file, error.line, error.found) == (str(csv_path), 1, found)
+        assert not result.manifests and not result.ok
+
+
 def test_directories_are_read_recursively_skipping_what_is_not_a_manifest(
     write: WriteFile, tmp_path: Path
 ) -> None:
@@ -112,6 +122,16 @@ def test_missing_path_and_empty_directory_are_errors(tmp_path: Path) -> None:
         ("path-not-found", str(tmp_path / "nope.yaml")),
     ]
     assert not result.ok
+
+
+def test_a_named_file_without_documents_is_an_error(write: WriteFile) -> None:
+    # plan must never say "no changes" because the file it was given was emptied by mistake
+    for text, found in (("", "an empty file"), ("# munich-1: to do\n---\n", "only comments")):
+        path = write("m.yaml", text)
+        result = load_manifests([path])
+        error = only(result, "no-manifests")
+        assert (error.file, error.line, error.found) == (str(path), 1, found)
+        assert not result.ok
 
 
 def test_every_problem_of_every_file_in_one_run(write: WriteFile, tmp_path: Path) -> None:
