@@ -19,7 +19,8 @@ from enum import StrEnum
 from functools import partial
 
 from reconciler.errors import ReconcilerError
-from reconciler.market import Market, isoformat_z, parse_instant, parse_product_date_code
+from reconciler.market import Market, parse_instant, parse_product_date_code
+from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError, TransportError
@@ -73,7 +74,7 @@ def check_saved_plan(
         )
     if plan.expires_at is not None and now > plan.expires_at:
         raise StalePlanError(
-            f"this plan expired at {isoformat_z(plan.expires_at)} (now {isoformat_z(now)}): a deadline it "
+            f"this plan expired at {local(plan.expires_at)} (now {local(now)}): a deadline it "
             "depends on has passed; make a new plan. Nothing was written"
         )
     va_ids = sorted({key.split("/", 1)[0] for key in plan.fingerprints})
@@ -171,7 +172,7 @@ def _holds_no_capacity(change: Change) -> bool:
 
 
 def _missed(change: Change) -> Outcome:
-    return Outcome(change, Status.MISSED, f"its deadline {isoformat_z(change.deadline)} passed; not written")
+    return Outcome(change, Status.MISSED, f"its deadline {local(change.deadline)} passed; not written")
 
 
 def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
@@ -183,7 +184,7 @@ def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
         return Outcome(
             change,
             Status.MISSED,
-            f"its deadline {isoformat_z(change.deadline)} passed while retrying; not written",
+            f"its deadline {local(change.deadline)} passed while retrying; not written",
         )
     except APIError as exc:
         return Outcome(change, Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")

@@ -10,7 +10,7 @@ validate cannot know whether the bid is a change; the planner decides.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import BidSection, DesiredBid
 from reconciler.manifest.values import ValueProblem, local_text, parse_day, show_number, to_kw
 from reconciler.market import (
+    DEADLINE_MARGIN,
     MARKET_TZ,
     ProductDateCode,
     ProductError,
@@ -29,7 +30,6 @@ from reconciler.market import (
 from reconciler.rules.bids import accepted_capacity, check_bid_prices, check_offered_capacity
 from reconciler.yamlsource import FieldPath
 
-DEADLINE_MARGIN = timedelta(minutes=30)
 _PRICE_FIELDS = ("capacityPrice", "energyPrice")
 
 

@@ -28,6 +28,7 @@ from reconciler.market.calendar import (
     to_utc,
 )
 from reconciler.market.deadlines import (
+    DEADLINE_MARGIN,
     DEFAULT_MARKET_TIMES,
     MarketTimes,
     bid_deadline,
@@ -49,6 +50,7 @@ from reconciler.market.products import (
 )
 
 __all__ = [
+    "DEADLINE_MARGIN",
     "DEFAULT_MARKET_TIMES",
     "MARKET_TZ",
     "PERIOD",

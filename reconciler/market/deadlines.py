@@ -26,6 +26,7 @@ class MarketTimes:
 
 
 DEFAULT_MARKET_TIMES = MarketTimes()
+DEADLINE_MARGIN = timedelta(minutes=30)  # closer than this to a bid deadline, validate and plan warn
 
 
 def _on_day_before(day: date, at: time, tz: ZoneInfo) -> datetime:

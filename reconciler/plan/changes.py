@@ -17,17 +17,18 @@ from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
+    DEADLINE_MARGIN,
     Market,
     PeriodState,
     ProductDateCode,
     bid_deadline,
     bid_opening,
     editable_until,
-    isoformat_z,
     parse_product_date_code,
     period_state,
 )
 from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, drift_entry, same_bid, schedule_differences
+from reconciler.plan.fmt import local
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.platform.wire.bids import bids_body, product_bids_path
@@ -228,15 +229,18 @@ def _deadline_problem(manifest: Manifest, change: Change, now: datetime) -> Diag
     source = _bid_source(manifest, code)
     opening = bid_opening(code)
     if now > change.deadline:
-        message = (
-            f"bidding for {code} closed at {isoformat_z(change.deadline)}; this {change.action} can't be made"
-        )
+        message = f"bidding for {code} closed at {local(change.deadline)}; this {change.action} can't be made"
         return located(Severity.ERROR, "bid-deadline-passed", message, source, change.address)
     if now < opening:
-        message = (
-            f"bidding for {code} opens at {isoformat_z(opening)}; this {change.action} can't be made yet"
-        )
+        message = f"bidding for {code} opens at {local(opening)}; this {change.action} can't be made yet"
         return located(Severity.ERROR, "bid-not-open", message, source, change.address)
+    if change.deadline - now <= DEADLINE_MARGIN:
+        left = int((change.deadline - now).total_seconds())
+        message = (
+            f"bidding for {code} closes at {local(change.deadline)}, in {left // 60} min {left % 60:02d} s: "
+            f"apply this {change.action} before then"
+        )
+        return located(Severity.WARNING, "bid-deadline-near", message, source, change.address)
     return None
 
 

@@ -38,8 +38,10 @@ def direction(kw: float | int | Decimal) -> str:
 
 
 def local(moment: datetime, tz: ZoneInfo = MARKET_TZ, with_date: bool = True) -> str:
+    """``2026-11-23 07:30 CET`` (seconds only when there are some: ``06:54:30``)."""
     t = moment.astimezone(tz)
-    return t.strftime("%Y-%m-%d %H:%M %Z" if with_date else "%H:%M %Z")
+    clock = "%H:%M:%S" if t.second else "%H:%M"
+    return t.strftime(f"%Y-%m-%d {clock} %Z" if with_date else f"{clock} %Z")
 
 
 @dataclass(frozen=True)

@@ -138,8 +138,20 @@ def test_changed_bid_after_deadline_is_an_error(
     project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
     result = run(capsys, "plan", str(project))
     assert result.exit_code == 1
-    assert "bidding for 2026-11-24_NEGPOS_08_12 closed at 2026-11-23T06:30:00Z" in result.out
+    assert "bidding for 2026-11-24_NEGPOS_08_12 closed at 2026-11-23 07:30 CET" in result.out
     assert "munich.yaml" in result.out  # points at the manifest
+
+
+def test_a_bid_close_to_its_deadline_is_planned_with_a_warning(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    assert "bid-deadline-near" not in run(capsys, "plan", str(project)).out  # 06:55: 35 minutes left
+    sandbox.set_clock("2026-11-23T07:27:00+01:00")
+    result = run(capsys, "plan", str(project))
+    assert result.exit_code == 0, result.out + result.err
+    assert "warning[bid-deadline-near]" in result.out
+    assert "bidding for 2026-11-24_NEGPOS_08_12 closes at 2026-11-23 07:30 CET, in 3 min 00 s" in result.out
 
 
 def test_frozen_period_difference_is_reported_not_written(
