@@ -24,6 +24,7 @@ import httpx
 from reconciler import __version__
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import (
+    APIError,
     DeadlineExceeded,
     InsecureURLError,
     TransportError,
@@ -149,6 +150,7 @@ class Session:
             follow_redirects=False,
         )
         self._token = credentials.token
+        self._refused_login: APIError | None = None  # credentials the platform refused: not sent again
         self._auth_lock = threading.Lock()
         self._count_lock = threading.Lock()
         self._request_count = 0
@@ -208,10 +210,20 @@ class Session:
             return self._token
 
     def _login(self) -> str:
+        """Called under the auth lock. Once the platform refuses the credentials (4xx), every later
+        caller gets the same error without a request: parallel reads must not hammer the login
+        with a wrong password (an account lockout on a real platform)."""
+        if (refused := self._refused_login) is not None:
+            raise api_error(refused.status, refused.method, refused.path, refused.message)
         username, password = self.credentials.username, self.credentials.password
         assert username is not None and password is not None
         response = self._send("POST", AUTH_PATH, body=login_body(username, password))
-        token = parse_token(self._result("POST", AUTH_PATH, response))
+        try:
+            token = parse_token(self._result("POST", AUTH_PATH, response))
+        except APIError as error:
+            if error.status < 500:
+                self._refused_login = error
+            raise
         register_secret(token.access_token)
         log.debug("logged in as %s; token valid for %d s", username, token.expires_in)
         return token.access_token

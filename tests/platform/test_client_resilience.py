@@ -79,6 +79,20 @@ def test_wrong_password_is_an_auth_error_without_retry(
     assert len(logged(sandbox)) == 1
 
 
+def test_refused_credentials_are_sent_once_however_many_reads_run_in_parallel(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    # a wrong password must not become one login per asset: a real platform may lock the account
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, credentials=Credentials(username=USER, password="pw-wrong-5e2b"))
+    reads = [lambda: client.get_virtual_asset(VA_ID)] * 8
+    with pytest.raises(AuthError, match="invalid username or password"):
+        client.gather(reads)
+    with pytest.raises(AuthError):
+        client.list_virtual_assets()
+    assert len(logged(sandbox, "POST", "/authenticate")) == 1
+
+
 @pytest.mark.parametrize("status", [503, 500, 429])
 def test_gets_are_retried_on_5xx_and_429_up_to_max_attempts(
     make_sandbox: MakeSandbox, make_client: MakeClient, status: int
