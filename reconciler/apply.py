@@ -3,7 +3,8 @@
 It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
 then schedules, then what takes capacity; by deadline within each phase) and different assets in
 parallel, each write retried by the client within its own deadline. A failure stops the later
-writes of the same asset (they may depend on it) but not other assets'. Afterwards it re-reads what it wrote and reports any difference.
+writes of the same asset that may depend on the capacity it would have freed, never other
+assets'. Afterwards it re-reads what it wrote and reports any difference.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def apply_changes(
 ) -> ApplyReport:
     """Write in :func:`write_order`: each asset's writes one after another, different assets in
     parallel (at most the client's ``parallelism``; the most urgent assets start first). A write
-    that fails stops only the later writes of the same asset that may depend on its capacity (a
-    higher phase); aFRR energy bids hold no capacity. Outcomes come back in write order."""
+    that fails stops only the later writes of the same asset that may depend on the capacity it
+    would have freed (:func:`may_need`); aFRR energy bids hold no capacity. Outcomes come back in write order."""
     ordered = write_order(changes)
     chains: dict[str, list[Change]] = {}  # per asset; insertion order is urgency order
     for change in ordered:
@@ -140,20 +141,22 @@ class _Run:
 
     def chain(self, changes: Sequence[Change]) -> list[Outcome]:
         """One asset's writes, in order."""
-        blocked_after: int | None = None  # the phase of its first failed capacity write
+        failed: list[Change] = []  # its capacity writes that did not apply
         outcomes: list[Outcome] = []
         for change in changes:
             if self.stop.is_set():
                 break
-            if blocked_after is not None and change.phase > blocked_after:
+            needed = next((f for f in failed if f.phase < change.phase and may_need(change, f)), None)
+            if needed is not None:
                 outcome = Outcome(
-                    change, Status.NOT_ATTEMPTED, "an earlier write of this asset it depends on failed"
+                    change,
+                    Status.NOT_ATTEMPTED,
+                    f"it may need capacity that {needed.address} would have freed, and that write failed",
                 )
             else:
                 outcome = self._write(change)
-                failed = outcome.status is not Status.APPLIED and not _holds_no_capacity(change)
-                if failed and blocked_after is None:
-                    blocked_after = change.phase
+                if outcome.status is not Status.APPLIED and not _holds_no_capacity(change):
+                    failed.append(change)
             outcomes.append(outcome)
             if self.on_progress:
                 with self._report_lock:
@@ -163,6 +166,23 @@ class _Run:
     def _write(self, change: Change) -> Outcome:
         left = self.clock.seconds_left(change.deadline)
         return _write(change, self.client, time.monotonic() + left) if left >= 0 else _missed(change)
+
+
+def may_need(later: Change, failed: Change) -> bool:
+    """Whether ``later`` (a higher phase of the same asset) may have counted on capacity that
+    ``failed`` would have freed. A schedule write frees wholesale capacity for a bid only where
+    it lowers a period's charge or discharge inside the bid's product window; one that only adds
+    power there took room away, so the bid fits the unchanged schedule too (the platform checks
+    it anyway). Anything else is assumed to depend."""
+    if failed.kind is not ChangeKind.SCHEDULE or later.kind is ChangeKind.SCHEDULE:
+        return True
+    start, end = parse_product_date_code(later.address.rsplit("/", 1)[1]).window()
+    for stamp, after in failed.after.items():
+        if start <= parse_instant(stamp) < end:
+            before, now = Decimal(str(failed.before.get(stamp, 0))), Decimal(str(after))
+            if before and (abs(now) < abs(before) or (now < 0) != (before < 0)):
+                return True
+    return False
 
 
 def _holds_no_capacity(change: Change) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.apply import Status, apply_changes
+from reconciler.apply import Status, apply_changes, may_need
 from reconciler.plan.model import Action, Change, ChangeKind, Request, write_order
 from reconciler.platform.client import Credentials, PlatformClient
 from reconciler.platform.session import RetryPolicy
@@ -110,6 +110,52 @@ def test_platform_rejection_is_reported_with_its_message_and_stops_that_asset(sa
     assert by_status[f"{BERLIN}/wholesale" + str(other.after)].status is Status.APPLIED
     assert not report.ok
     assert sorted(r["path"].rsplit("/", 3)[1] for r in writes(sandbox.requests())) == sorted([MUNICH, BERLIN])
+
+
+def _fcr_change(va: str, code: str, kw: int, deadline: datetime) -> Change:
+    body = [{"offeredCapacity": kw, "capacityPrice": 100}]
+    return Change(
+        address=f"{va}/fcr/{code}",
+        kind=ChangeKind.FCR_BID,
+        action=Action.CREATE,
+        asset=va,
+        virtual_asset=va,
+        before=[],
+        after=body,
+        request=Request("PUT", f"/organisations/{ORG}/virtual-assets/{va}/ancillary/fcr/bids/{code}", body),
+        deadline=deadline,
+        phase=2,
+    )
+
+
+def test_a_failed_schedule_write_stops_only_the_bids_that_needed_what_it_freed() -> None:
+    deadline = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+    in_window, elsewhere = "2026-11-24_NEGPOS_08_12", "2026-11-24_NEGPOS_16_20"  # 09:00Z is 10:00 CET
+    adds = _schedule_change(MUNICH, "m", -1000, deadline)  # 0 -> -1000 kW: takes room, frees none
+    frees = replace(adds, before={"2026-11-24T09:00:00Z": -3000})  # -3000 -> -1000 kW: frees 2000 kW
+    flips = replace(adds, before={"2026-11-24T09:00:00Z": 500})  # discharge -> charge: frees discharge
+    assert not may_need(_fcr_change(MUNICH, in_window, 1000, deadline), adds)
+    assert may_need(_fcr_change(MUNICH, in_window, 1000, deadline), frees)
+    assert may_need(_fcr_change(MUNICH, in_window, 1000, deadline), flips)
+    assert not may_need(_fcr_change(MUNICH, elsewhere, 1000, deadline), frees)  # outside its window
+    assert may_need(replace(adds, phase=2), frees)  # a later schedule write: assumed to depend
+
+
+def test_fcr_bids_are_still_placed_when_a_schedule_write_they_do_not_need_fails(sandbox: Any) -> None:
+    # at 07:25 a refused schedule must not cost the FCR auction when the bids fit without it
+    credentials = Credentials(username="demo", password="demo-password")
+    with PlatformClient(sandbox.url, ORG, credentials) as client:
+        block = client.get_virtual_asset(MUNICH).wholesale_block_id
+        assert block
+        deadline = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
+        refused = _schedule_change(MUNICH, block, -9000, deadline)  # beyond munich-1's 5000 kW
+        bid = _fcr_change(MUNICH, "2026-11-24_NEGPOS_08_12", 2000, deadline)
+        report = apply_changes([refused, bid], client, sandbox.now)
+    assert [o.status for o in report.outcomes] == [Status.FAILED, Status.APPLIED], report.outcomes
+    assert [r["path"].rsplit("/", 1)[1] for r in writes(sandbox.requests())] == [
+        block,
+        "2026-11-24_NEGPOS_08_12",
+    ]
 
 
 def test_missed_deadline_is_not_written(sandbox: Any) -> None:
