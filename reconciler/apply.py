@@ -82,10 +82,17 @@ def check_saved_plan(
     current = read_fingerprints(client, va_ids, on_read)
     changed = sorted(key for key, value in plan.fingerprints.items() if current.get(key) != value)
     if changed:
+        names = {change.virtual_asset: change.asset for change in plan.changes}
+
+        def named(key: str) -> str:  # "munich-1/afrr/2026-11-24" rather than the asset's UUID
+            va_id, _, what = key.partition("/")
+            return f"{names.get(va_id, va_id)}/{what}"
+
         raise StalePlanError(
             "live state changed since this plan was made, so it is stale: "
-            + ", ".join(changed)
-            + ". Make a new plan. Nothing was written"
+            + ", ".join(named(key) for key in changed)
+            + ". If this plan was applied already, that is the change (`reconciler plan` shows what is"
+            " left); otherwise someone else wrote. Make a new plan. Nothing was written"
         )
 
 
