@@ -48,7 +48,7 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 )
 @verbosity_options(verbose_help="Also list every file read, and every file a directory scan skipped.")
 def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str, verbosity: Verbosity) -> int:
-    """Check manifests offline: schema, times, units, products, prices (deadlines with --now).
+    """Check manifests offline: schema, times, units, prices; deadlines with --now.
 
     PATH is a manifest file or a directory, read recursively. Exit 0 when every manifest is valid,
     1 when not. Nothing is written and no platform is contacted. With --quiet only errors and
