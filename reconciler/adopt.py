@@ -373,6 +373,9 @@ def read_file(file: str) -> str:
 def write_files(texts: Mapping[str, str]) -> None:
     """Write every file or none: each to a temporary file beside it, then ``os.replace`` them all."""
     staged: list[tuple[str, str]] = []
+    for file in texts:
+        if not Path(file).parent.is_dir():
+            raise ReconcilerError(f"cannot write {file}: the folder {Path(file).parent} does not exist")
     try:
         for file, text in texts.items():
             target = Path(file)
@@ -385,7 +388,8 @@ def write_files(texts: Mapping[str, str]) -> None:
         for temporary, file in staged:
             os.replace(temporary, file)
     except OSError as exc:
-        raise ReconcilerError(f"cannot write {exc.filename or 'the files'}: {exc.strerror or exc}") from None
+        failed = next((file for temporary, file in staged if temporary == exc.filename), exc.filename)
+        raise ReconcilerError(f"cannot write {failed or 'the files'}: {exc.strerror or exc}") from None
     finally:
         for temporary, _ in staged:
             if os.path.exists(temporary):

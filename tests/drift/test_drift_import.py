@@ -140,6 +140,17 @@ def test_import_of_an_unknown_asset_is_a_clear_error(
     assert not (project / "x.yaml").exists()
 
 
+def test_import_into_a_missing_folder_names_the_folder(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "desk" / "munich-1.yaml"
+    args = ("--api-url", sandbox.url, "--organisation", ORG)
+    result = run(capsys, "import", "--virtual-asset", MUNICH, "--out", str(out), *args)
+    assert result.exit_code == 1
+    assert f"cannot write {out}: the folder {out.parent} does not exist" in result.err
+    assert ".tmp" not in result.err and not out.parent.exists()
+
+
 def test_schema_reference_is_relative_to_where_the_manifest_is_written(tmp_path: Path) -> None:
     assert schema_reference(EXAMPLES / "portfolio") == "../../schemas/manifest.schema.json"
     assert schema_reference(tmp_path) is None
