@@ -36,7 +36,8 @@ def import_manifest(
     \b
     The schedule is the active one (after platform corrections), compressed into ranges in
     local Europe/Berlin time with mode: exact; bids are those of the asset's delivery days.
-    The target comes from reconciler.yaml beside --out (or in the working directory).
+    The target comes from reconciler.yaml beside --out or in a folder above it (without
+    --out: in the working directory), or from --target, --api-url or --config.
     Example:
       reconciler import --virtual-asset 7c1e0d4e-0000-4000-8000-000000000001 --out munich-1.yaml
     """
