@@ -80,15 +80,19 @@ def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation
 
     before = committed_now(asset)
     changed_codes = [_code(c) for c in bids.changes]
-    part.diagnostics += check_ancillary_capacity(manifest, asset, bids.final, changed_codes)
-    capacity = wholesale_capacity_after(asset, before, bids.final)
+    refused = check_ancillary_capacity(manifest, asset, bids.final, changed_codes)
+    part.diagnostics += refused.values()
+    # a bid that does not fit will be refused: it moves no capacity out of the wholesale block
+    committed = {code: kw for code, kw in bids.final.items() if code not in refused}
+    committed.update({code: before[code] for code in refused if code in before})
+    capacity = wholesale_capacity_after(asset, before, committed)
     affected = set(schedule.writes) | {t for code in changed_codes for t in code.periods() if t in capacity}
     part.diagnostics += check_wholesale_capacity(
         manifest, asset, schedule.final, capacity, {t for t in affected if t >= now}
     )
 
     projection = project(manifest, asset, schedule.final, now)
-    part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, bids.final)
+    part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, committed)
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
     part.drift += list(schedule.drift) + [

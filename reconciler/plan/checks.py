@@ -197,9 +197,10 @@ def check_ancillary_capacity(
     asset: LiveAsset,
     committed_after: Mapping[ProductDateCode, int],
     changed: Iterable[ProductDateCode],
-) -> list[Diagnostic]:
-    """D15 for every changed bid, counting the bids that stay live and the other planned ones."""
-    found: list[Diagnostic] = []
+) -> dict[ProductDateCode, Diagnostic]:
+    """D15 for every changed bid, counting the bids that stay live and the other planned ones:
+    the error of each bid that does not fit."""
+    found: dict[ProductDateCode, Diagnostic] = {}
     desired = {bid.code: bid for s in (manifest.fcr, manifest.afrr) if s for bid in s.bids}
     for code in changed:
         bid = desired.get(code)
@@ -210,9 +211,9 @@ def check_ancillary_capacity(
         market = capacity_market(code)
         if market is None:  # aFRR energy: within the direction's aFRR availability in its quarter
             category = (
-                "afrrCapacityPosAvailable"
+                Category.AFRR_POS_AVAILABLE
                 if code.product.direction is Direction.POS
-                else "afrrCapacityNegAvailable"
+                else Category.AFRR_NEG_AVAILABLE
             )
             period = code.window()[0]
             remaining = asset.operational.get(category, {}).get(period, Decimal(0))
@@ -221,16 +222,14 @@ def check_ancillary_capacity(
             rows = [(_availability(asset, t), commitments_at(t, others)) for t in code.periods()]
             remaining = remaining_for_window(market, rows)
         if kw > remaining:
-            found.append(
-                located(
-                    Severity.ERROR,
-                    "ancillary-capacity",
-                    f"{json_number(remaining)} kW remain for {code.market} {code.product.name} on "
-                    f"{code.day.isoformat()}; the manifest offers {kw} kW",
-                    bid.source,
-                    f"{manifest.name}/{key}/{code}",
-                    expected=f"≤ {json_number(remaining)} kW",
-                    found=f"{kw} kW",
-                )
+            found[code] = located(
+                Severity.ERROR,
+                "ancillary-capacity",
+                f"{json_number(remaining)} kW remain for {code.market} {code.product.name} on "
+                f"{code.day.isoformat()}; the manifest offers {kw} kW",
+                bid.source,
+                f"{manifest.name}/{key}/{code}",
+                expected=f"≤ {json_number(remaining)} kW",
+                found=f"{kw} kW",
             )
     return found

@@ -208,6 +208,27 @@ def test_fcr_room_counts_live_afrr_bids(
     assert "3000 kW remain for FCR NEGPOS_08_12 on 2026-11-24" in result.out
 
 
+def test_a_bid_that_does_not_fit_is_one_error_and_takes_no_wholesale_capacity(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MW typed as kW: the bid is refused, so the schedule in its window must not be blamed for it
+    body = """\
+    wholesale:
+      mode: partial
+      schedule: [{at: "2026-11-24T09:00", power: -2000}]
+    fcr:
+      unit: MW
+      bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 2000, capacityPrice: 100}]
+    """
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+    result = run(capsys, "plan", str(project), "--format", "json")
+    assert result.exit_code == 1
+    errors = [d for d in result.json()["diagnostics"] if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["ancillary-capacity"], errors
+    assert "the manifest offers 2000000 kW" in errors[0]["message"]
+    assert not [p for p in result.json()["predictions"] if p["reason"] == "capacity_move"]
+
+
 def test_schedule_is_written_before_the_bid_that_needs_its_capacity(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
