@@ -26,6 +26,11 @@ def fmt_power(kw: float | int | Decimal) -> str:
     return f"{_number(value)} kW"
 
 
+def fmt_kw(kw: float | int | Decimal) -> str:
+    """``−1 250 kW``: exact kW, thousands grouped, as traders read nominations."""
+    return f"{Decimal(str(kw)).normalize():,f}".replace(",", " ").replace("-", MINUS) + " kW"
+
+
 def fmt_energy(kwh: float | int | Decimal) -> str:
     value = Decimal(str(kwh))
     if value != 0 and abs(value) >= 1000:

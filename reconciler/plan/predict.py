@@ -17,7 +17,7 @@ from reconciler.diagnostics import Diagnostic, Severity, located
 from reconciler.live import LiveAsset
 from reconciler.manifest import Manifest
 from reconciler.market import Market, ProductDateCode, day_start, delivery_day, periods_between
-from reconciler.plan.fmt import fmt_energy, local
+from reconciler.plan.fmt import fmt_energy, fmt_kw, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
@@ -65,7 +65,7 @@ def project(
             requested=json_number(c.requested),
             predicted=json_number(c.corrected),
             reason=PredictionReason.REVALIDATION,
-            detail=f"the state of charge would leave its bounds; the platform nominates {json_number(c.corrected)} kW",
+            detail=f"the state of charge would leave its bounds; the platform nominates {fmt_kw(c.corrected)}",
         )
         for c in simulation.corrections
     ]

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from reconciler.market import PERIOD, Market, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry
-from reconciler.plan.fmt import MINUS, local
+from reconciler.plan.fmt import fmt_kw, local
 
 MEANING = {
     Cause.REVALIDATION: "The platform cut these periods at re-validation (7 minutes before delivery) to keep the "
@@ -28,11 +28,6 @@ TITLES = {
     Cause.AUCTION_RESULT: "Auction results",
     Cause.OUT_OF_BAND: "Changed outside reconciler, or not applied",
 }
-
-
-def fmt_kw(kw: float | int | Decimal) -> str:
-    """``−1 250 kW``: exact kW, thousands grouped, as traders read nominations."""
-    return f"{Decimal(str(kw)).normalize():,f}".replace(",", " ").replace("-", MINUS) + " kW"
 
 
 @dataclass(frozen=True)
