@@ -81,10 +81,15 @@ def as_text(result: LoadResult, verbosity: Verbosity = Verbosity.NORMAL) -> str:
 
 
 def summary(result: LoadResult) -> str:
-    """``2 manifests, 1 error, 0 warnings`` (notes only when there are some)."""
+    """``3 manifests, 0 errors, 0 warnings``; with errors ``1 valid manifest in 2 files, 3 errors,
+    0 warnings`` (a manifest with an error is not counted); notes only when there are some."""
+    errors = result.count(Severity.ERROR)
+    manifests = _plural(len(result.manifests), "valid manifest" if errors else "manifest")
+    if errors:
+        manifests += f" in {_plural(len(result.files), 'file')}"
     counts = [
-        _plural(len(result.manifests), "manifest"),
-        _plural(result.count(Severity.ERROR), "error"),
+        manifests,
+        _plural(errors, "error"),
         _plural(result.count(Severity.WARNING), "warning"),
     ]
     notes = result.count(Severity.NOTE)

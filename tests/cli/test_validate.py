@@ -62,7 +62,7 @@ def test_errors_name_file_line_column_field_expected_and_found(
         f"{bad}:12:14: error[time-off-grid] (spec.wholesale.schedule[0].at): 2026-11-24T10:05 is not the "
         "start of a quarter-hour",
         "    expected the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds), found 2026-11-24T10:05",
-        "0 manifests, 2 errors, 0 warnings",
+        "0 valid manifests in 1 file, 2 errors, 0 warnings",
     ]
 
 
