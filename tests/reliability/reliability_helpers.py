@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any
 
 from reconciler.sandbox import RunningSandbox
 from tests.plan.helpers import ORG
+from tests.processes import reconciler_argv
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PORTFOLIO_WRITES = 13  # what `plan` of the example portfolio shows against the example fixture
@@ -48,7 +48,7 @@ def credentials_env() -> dict[str, str]:
 def spawn(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     """``python -m reconciler ARGS`` in its own process, talking HTTP to a sandbox of this process."""
     return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *args],
+        reconciler_argv(*args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

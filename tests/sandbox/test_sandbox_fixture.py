@@ -15,6 +15,7 @@ import pytest
 
 from reconciler.sandbox import FixtureError, load_fixture
 from reconciler.sandbox.fixture import fixture_schema
+from tests.processes import reconciler_argv
 
 GOOD = """\
 now: "2026-11-23T06:55:00+01:00"
@@ -159,16 +160,7 @@ def test_cli_rejects_a_bad_fixture_with_exit_1(tmp_path: Path) -> None:
 
 def test_cli_serves_until_interrupted_and_never_prints_passwords(example_fixture_path: Path) -> None:
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "reconciler",
-            "sandbox",
-            "--fixture",
-            str(example_fixture_path),
-            "--port",
-            "0",
-        ],
+        reconciler_argv("sandbox", "--fixture", str(example_fixture_path), "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

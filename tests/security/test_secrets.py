@@ -12,7 +12,6 @@ import functools
 import gc
 import signal
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from reconciler.platform import RetryPolicy
 from reconciler.sandbox import FixtureError, RunningSandbox, load_fixture
 from reconciler.sandbox.state import SandboxState
 from tests.plan.helpers import MUNICH, Result, run
+from tests.processes import reconciler_argv
 from tests.reliability.reliability_helpers import portfolio_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -141,7 +141,7 @@ def test_no_command_format_or_verbosity_prints_a_secret(
 def test_the_sandbox_command_prints_no_password_even_when_the_fixture_is_wrong(tmp_path: Path) -> None:
     fixture = fixture_with_secret(tmp_path)
     served = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "--fixture", str(fixture), "--port", "0"],
+        reconciler_argv("sandbox", "--fixture", str(fixture), "--port", "0"),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
