@@ -105,7 +105,8 @@ def apply_changes(
     """Write in :func:`write_order`: each asset's writes one after another, different assets in
     parallel (at most the client's ``parallelism``; the most urgent assets start first). A write
     that fails stops only the later writes of the same asset that may depend on the capacity it
-    would have freed (:func:`may_need`); aFRR energy bids hold no capacity. Outcomes come back in write order."""
+    would have freed (:func:`may_need`); aFRR energy bids hold no capacity. Outcomes come back
+    in write order."""
     ordered = write_order(changes)
     chains: dict[str, list[Change]] = {}  # per asset; insertion order is urgency order
     for change in ordered:
