@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 from decimal import Decimal
@@ -15,7 +14,7 @@ import pytest
 
 from reconciler.sandbox import FixtureError, load_fixture
 from reconciler.sandbox.fixture import fixture_schema
-from tests.processes import reconciler_argv
+from tests.processes import serve_sandbox_then_interrupt
 
 GOOD = """\
 now: "2026-11-23T06:55:00+01:00"
@@ -159,20 +158,11 @@ def test_cli_rejects_a_bad_fixture_with_exit_1(tmp_path: Path) -> None:
 
 
 def test_cli_serves_until_interrupted_and_never_prints_passwords(example_fixture_path: Path) -> None:
-    process = subprocess.Popen(
-        reconciler_argv("sandbox", "--fixture", str(example_fixture_path), "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = [process.stdout.readline() for _ in range(3)]
+    def serving(banner: list[str]) -> None:
         url = banner[0].split()[3]
         assert url.startswith("http://127.0.0.1:")
         assert "organisation org-demo: users demo; munich-1, berlin-2, hamburg-3" in banner[1]
         assert httpx.get(url + "/_sandbox/clock").json() == {"now": "2026-11-23T05:55:00Z"}
-    finally:
-        process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=10)
+
+    banner, output = serve_sandbox_then_interrupt(example_fixture_path, serving)
     assert "demo-password" not in "".join(banner) + output

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import signal
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from reconciler.platform import RetryPolicy
 from reconciler.sandbox import FixtureError, RunningSandbox, load_fixture
 from reconciler.sandbox.state import SandboxState
 from tests.plan.helpers import MUNICH, Result, run
-from tests.processes import reconciler_argv
+from tests.processes import serve_sandbox_then_interrupt
 from tests.reliability.reliability_helpers import portfolio_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -140,18 +138,8 @@ def test_no_command_format_or_verbosity_prints_a_secret(
 
 def test_the_sandbox_command_prints_no_password_even_when_the_fixture_is_wrong(tmp_path: Path) -> None:
     fixture = fixture_with_secret(tmp_path)
-    served = subprocess.Popen(
-        reconciler_argv("sandbox", "--fixture", str(fixture), "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert served.stdout is not None
-        banner = "".join(served.stdout.readline() for _ in range(3))
-    finally:
-        served.send_signal(signal.SIGINT)
-        rest, _ = served.communicate(timeout=10)
+    lines, rest = serve_sandbox_then_interrupt(fixture)
+    banner = "".join(lines)
     assert "users demo" in banner and PASSWORD not in banner + rest
 
     # passwords that YAML reads as numbers, or that are not text at all: refused, never echoed
