@@ -33,14 +33,14 @@ from typing import Any, TypeVar
 
 from fleet import ORG, PASSWORD, USER, asset_id, asset_name, machine, stamp, write_fixture
 
-from reconciler.live import LiveAsset, LiveState
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import MARKET_TZ
 from reconciler.plan.build import make_plan
 from reconciler.plan.changes import diff_bids, diff_schedule, schedule_change
 from reconciler.plan.model import Plan, TargetInfo
 from reconciler.platform import Credentials, PlatformClient
-from reconciler.reading import read_live
+from reconciler.platform.live import LiveAsset, LiveState
+from reconciler.platform.reading import read_live
 from reconciler.sandbox import running_sandbox
 
 ASSETS, DAYS = 35, 30

@@ -19,13 +19,13 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
 from reconciler.market import Market, parse_instant, parse_product_date_code
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError, TransportError
-from reconciler.reading import ReadProgress, read_fingerprints
+from reconciler.platform.reading import ReadProgress, read_fingerprints
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 

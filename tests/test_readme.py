@@ -24,10 +24,10 @@ import click
 import pytest
 
 from reconciler.cli import COMMANDS, LazyGroup, cli
-from reconciler.schemas import load_schema
+from reconciler.core.schemas import load_schema
 from scripts.manifest_reference import BEGIN, END, render_reference, replace_section
 from tests.gitops.workflows import EXAMPLE_WORKFLOWS, load_workflow, only_job
-from tests.plan.helpers import run
+from tests.support.harness import run
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.config import find_config, load_config, resolve_target
-from reconciler.errors import ReconcilerError, UsageError
+from reconciler.core.errors import ReconcilerError, UsageError
 from reconciler.platform import CredentialsError, InsecureURLError
+from reconciler.project.config import find_config, load_config, resolve_target
+from reconciler.project.targets import confirm_protected, connect
 from reconciler.sandbox import RunningSandbox
-from reconciler.targets import confirm_protected, connect
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -79,7 +79,7 @@ def cli() -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the command, map every outcome to an exit code."""
-    from reconciler.errors import ReconcilerError
+    from reconciler.core.errors import ReconcilerError
 
     try:
         result: Any = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)

@@ -20,13 +20,13 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Reporter, Verbosity, progress
-from reconciler.config import resolve_target
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
 from reconciler.plan.model import Change
 from reconciler.plan.planfile import read_plan
 from reconciler.platform.client import PlatformClient
-from reconciler.targets import confirm_protected, connect
-from reconciler.workflow import InvalidManifests, plan_session, target_info
+from reconciler.project.config import resolve_target
+from reconciler.project.targets import confirm_protected, connect
+from reconciler.project.workflow import InvalidManifests, plan_session, target_info
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from reconciler.adopt import Adoption, adopt
 from reconciler.cli.options import (
     PlatformOptions,
     color_option,
@@ -19,11 +18,12 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import print_manifest_errors
 from reconciler.cli.progress import Verbosity, progress
-from reconciler.drift import drift_json, find_drift
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
+from reconciler.drift.adopt import Adoption, adopt
+from reconciler.drift.find import drift_json, find_drift
 from reconciler.plan.fmt import local
-from reconciler.plan.render_drift import render_drift_markdown, render_drift_text
-from reconciler.workflow import InvalidManifests, read_session_live
+from reconciler.project.workflow import InvalidManifests, read_session_live
+from reconciler.render.drift import render_drift_markdown, render_drift_text
 
 
 @click.command("drift")

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import click
 
-from reconciler.adopt import write_files
 from reconciler.cli.options import PlatformOptions, platform_options
-from reconciler.config import resolve_target
-from reconciler.diagnostics import has_errors
-from reconciler.errors import ReconcilerError, UsageError
-from reconciler.importer import render_manifest, schema_reference
+from reconciler.core.diagnostics import has_errors
+from reconciler.core.errors import ReconcilerError, UsageError
+from reconciler.drift.adopt import write_files
+from reconciler.drift.importer import render_manifest, schema_reference
 from reconciler.manifest import read_manifest_text
 from reconciler.plan.fmt import local
-from reconciler.reading import read_live
-from reconciler.targets import connect
+from reconciler.platform.reading import read_live
+from reconciler.project.config import resolve_target
+from reconciler.project.targets import connect
 
 
 @click.command("import")

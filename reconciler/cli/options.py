@@ -16,7 +16,7 @@ import click
 from reconciler.cli.progress import Verbosity, client_log
 
 if TYPE_CHECKING:
-    from reconciler.workflow import Session
+    from reconciler.project.workflow import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,8 +67,8 @@ def platform_options(command: F) -> F:
 
 
 def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> AbstractContextManager[Session]:
-    """:func:`reconciler.workflow.open_session` with a command's platform options."""
-    from reconciler.workflow import open_session  # connects to platforms: only when a command does
+    """:func:`reconciler.project.workflow.open_session` with a command's platform options."""
+    from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
 
     return open_session(
         paths,

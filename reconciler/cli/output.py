@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import click
 
-from reconciler.diagnostics import sort_key
+from reconciler.core.diagnostics import sort_key
 from reconciler.manifest import LoadResult
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import dumps
-from reconciler.plan.render_markdown import render_markdown
-from reconciler.plan.render_text import render_text
+from reconciler.render.markdown import render_markdown
+from reconciler.render.text import render_text
 
 
 def emit_plan(plan: Plan, output_format: str, color: bool) -> None:

@@ -18,7 +18,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.plan.planfile import write_plan
-from reconciler.workflow import InvalidManifests, plan_session
+from reconciler.project.workflow import InvalidManifests, plan_session
 
 
 @click.command("plan")

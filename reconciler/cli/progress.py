@@ -21,7 +21,7 @@ import click
 if TYPE_CHECKING:  # rich is imported only when a bar is drawn: --help and pipes stay fast
     from rich.progress import Progress, TaskID
 
-    from reconciler.reading import ReadProgress
+    from reconciler.platform.reading import ReadProgress
 
 
 class Verbosity(IntEnum):
@@ -54,7 +54,7 @@ class Reporter:
 
     @property
     def on_read(self) -> ReadProgress | None:
-        """A callback for :func:`reconciler.live.read_live`, or None when nothing is drawn."""
+        """A callback for :func:`reconciler.platform.live.read_live`, or None when nothing is drawn."""
         return self._reads if self._progress is not None else None
 
     def _reads(self, done: int, total: int) -> None:
@@ -106,7 +106,7 @@ def client_log(verbosity: Verbosity) -> Iterator[None]:
     if verbosity is not Verbosity.VERBOSE:
         yield
         return
-    from reconciler.platform.redaction import LOGGER_NAME, RedactingFilter
+    from reconciler.core.redaction import LOGGER_NAME, RedactingFilter
 
     logger = logging.getLogger(LOGGER_NAME)
     handler = logging.StreamHandler(sys.stderr)  # the stderr of this run (tests replace it)

@@ -11,7 +11,7 @@ import click
 
 from reconciler.cli.options import verbosity_options
 from reconciler.cli.progress import Verbosity
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import parse_instant
 

@@ -21,6 +21,7 @@ Diagnostic codes (stable, for scripts and tests):
   ``bid-deadline-near`` (warnings, only with ``now``)
 """
 
+from reconciler.core.yamlsource import YamlDocument, load_yaml_documents, parse_yaml_text
 from reconciler.manifest.loader import load_manifests, read_manifest_text
 from reconciler.manifest.model import (
     BidSection,
@@ -31,7 +32,6 @@ from reconciler.manifest.model import (
     ScheduleMode,
     SourceRef,
 )
-from reconciler.yamlsource import YamlDocument, load_yaml_documents, parse_yaml_text
 
 __all__ = [
     "BidSection",

@@ -14,7 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
+from reconciler.core.yamlsource import FieldPath
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import BidSection, DesiredBid
 from reconciler.manifest.values import ValueProblem, local_text, parse_day, show_number, to_kw
@@ -28,7 +29,6 @@ from reconciler.market import (
     product_date_code,
 )
 from reconciler.rules.bids import accepted_capacity, check_bid_prices, check_offered_capacity
-from reconciler.yamlsource import FieldPath
 
 _PRICE_FIELDS = ("capacityPrice", "energyPrice")
 

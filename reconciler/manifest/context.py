@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from reconciler.diagnostics import Diagnostic, Severity, has_errors
+from reconciler.core.diagnostics import Diagnostic, Severity, has_errors
+from reconciler.core.yamlsource import FieldPath, YamlDocument, format_path
 from reconciler.manifest.model import SourceRef
 from reconciler.market import MARKET_TZ
-from reconciler.yamlsource import FieldPath, YamlDocument, format_path
 
 
 @dataclass

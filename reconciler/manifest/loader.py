@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reconciler.diagnostics import Diagnostic, Severity, sort_key
+from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
+from reconciler.core.yamlsource import YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
 from reconciler.market import MARKET_TZ, to_utc
-from reconciler.yamlsource import YamlDocument, parse_yaml_text, read_text
 
 KIND = "VirtualAsset"
 API_PREFIX = "reconciler/"

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from reconciler.diagnostics import Diagnostic, has_errors
+from reconciler.core.diagnostics import Diagnostic, has_errors
 from reconciler.market import Market, ProductDateCode
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from reconciler.core.yamlsource import FieldPath, format_path, number_problem, parse_decimal, read_text
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import DesiredSchedule, LineSources, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
@@ -27,7 +28,6 @@ from reconciler.manifest.values import (
     to_kw,
 )
 from reconciler.market import periods_between
-from reconciler.yamlsource import FieldPath, format_path, number_problem, parse_decimal, read_text
 
 MAX_RANGE = timedelta(days=366)  # a virtual asset lives days; a longer range is a typo in the year
 DUPLICATE_PERIOD = "schedule-duplicate-period"

@@ -17,11 +17,11 @@ from typing import Any, NamedTuple
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
+from reconciler.core.schemas import load_schema
+from reconciler.core.yamlsource import FieldPath, format_path
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.values import describe
-from reconciler.schemas import load_schema
-from reconciler.yamlsource import FieldPath, format_path
 
 MANIFEST_SCHEMA = "manifest.schema.json"
 

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconciler.diagnostics import Diagnostic, Severity, located
-from reconciler.live import LiveAsset, LiveState
+from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
 from reconciler.market import ProductDateCode, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
@@ -21,6 +20,7 @@ from reconciler.plan.checks import (
 )
 from reconciler.plan.model import Change, ChangeKind, Plan, Prediction, TargetInfo, write_order
 from reconciler.plan.predict import bid_predictions, project
+from reconciler.platform.live import LiveAsset, LiveState
 
 
 @dataclass

@@ -21,9 +21,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from reconciler.live import LiveAsset
 from reconciler.manifest import DesiredBid, Manifest, ScheduleMode
 from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant, periods_between
+from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Adjustment, Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number

@@ -13,8 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from reconciler.diagnostics import Diagnostic, Severity, located
-from reconciler.live import LiveAsset
+from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
     DEADLINE_MARGIN,
@@ -30,6 +29,7 @@ from reconciler.market import (
 from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, drift_entry, same_bid, schedule_differences
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.platform.wire.bids import bids_body, product_bids_path
 from reconciler.platform.wire.paths import segment, va_path

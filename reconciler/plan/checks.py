@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from reconciler.diagnostics import Diagnostic, Severity, located
-from reconciler.live import LiveAsset
+from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest, SourceRef
 from reconciler.market import (
     PERIOD,
@@ -25,6 +24,7 @@ from reconciler.market import (
 )
 from reconciler.plan.changes import ScheduleDiff
 from reconciler.plan.fmt import fmt_power, local, time_runs
+from reconciler.platform.live import LiveAsset
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.capacity import (
     AncillaryAvailability,

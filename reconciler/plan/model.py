@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from reconciler.diagnostics import Diagnostic, Severity
+from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 

@@ -13,8 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from reconciler.diagnostics import Diagnostic, Severity
-from reconciler.errors import ReconcilerError
+from reconciler.core.diagnostics import Diagnostic, Severity
+from reconciler.core.errors import ReconcilerError
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
@@ -92,7 +92,7 @@ def write_plan(plan: Plan, path: Path) -> None:
 
 
 def read_plan(path: Path) -> Plan:
-    from reconciler.schemas import load_schema
+    from reconciler.core.schemas import load_schema
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)

@@ -13,12 +13,12 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from reconciler.diagnostics import Diagnostic, Severity, located
-from reconciler.live import LiveAsset
+from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
 from reconciler.market import Market, ProductDateCode, day_start, delivery_day, periods_between
 from reconciler.plan.fmt import fmt_energy, fmt_kw, local
 from reconciler.plan.model import Prediction, PredictionReason
+from reconciler.platform.live import LiveAsset
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from reconciler.core.redaction import MASK, register_secret
 from reconciler.platform.errors import CredentialsError
-from reconciler.platform.redaction import MASK, register_secret
 
 USERNAME_VAR = "LAYR_USERNAME"
 PASSWORD_VAR = "LAYR_PASSWORD"

@@ -2,7 +2,7 @@
 
 ::
 
-    ReconcilerError                      (reconciler.errors: the CLI prints the message, exit 1)
+    ReconcilerError                      (reconciler.core.errors: the CLI prints the message, exit 1)
     └── PlatformError                    .message: the text (the platform's own, where it sent one)
           ├── TransportError             connection refused/reset, timeout: after every retry
           │     └── DeadlineExceeded     the caller's deadline ran out while retrying
@@ -18,14 +18,14 @@
 
 ``APIError.message`` is the platform's ``"<category> error: <description>"`` text verbatim
 (DECISIONS.md D3); ``str()`` adds the request that got it. Every message passes through
-:func:`reconciler.platform.redaction.redact`, so a password or token can never reach the user
+:func:`reconciler.core.redaction.redact`, so a password or token can never reach the user
 even if a platform echoed one back.
 """
 
 from __future__ import annotations
 
-from reconciler.errors import ReconcilerError
-from reconciler.platform.redaction import redact
+from reconciler.core.errors import ReconcilerError
+from reconciler.core.redaction import redact
 
 
 class PlatformError(ReconcilerError):

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from reconciler import __version__
+from reconciler.core.redaction import install_log_redaction, register_secret
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import (
     APIError,
@@ -32,7 +33,6 @@ from reconciler.platform.errors import (
     api_error,
 )
 from reconciler.platform.jsonio import dumps, loads
-from reconciler.platform.redaction import install_log_redaction, register_secret
 from reconciler.platform.wire.auth import AUTH_PATH, bearer, login_body, parse_token
 from reconciler.platform.wire.errors import error_message
 

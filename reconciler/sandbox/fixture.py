@@ -17,7 +17,9 @@ from typing import Any
 
 import jsonschema
 
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
+from reconciler.core.yamlsource import FieldPath as ValuePath
+from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, is_secret, load_single, read_file
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
     MarketTimes,
@@ -27,8 +29,6 @@ from reconciler.market import (
     parse_instant,
     parse_product_date_code,
 )
-from reconciler.yamlsource import FieldPath as ValuePath
-from reconciler.yamlsource import FileTooLargeError, YamlSourceError, is_secret, load_single, read_file
 
 SCHEMA_NAME = "sandbox-fixture.schema.json"
 DEFAULT_TOKEN_EXPIRES_IN = 3600  # D5: seconds of sandbox time

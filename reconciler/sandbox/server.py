@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.faults import SilenceInjectedResets

@@ -8,7 +8,7 @@ import click
 import pytest
 
 from reconciler.cli import COMMANDS, LazyGroup, cli
-from tests.plan.helpers import run
+from tests.support.harness import run
 
 
 def examples(help_text: str) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tests.plan.helpers import MUNICH, manifest
+from tests.support.harness import MUNICH, manifest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.adopt import AdoptError, plan_adoption
+from reconciler.drift.adopt import AdoptError, plan_adoption
 from reconciler.manifest import Manifest, read_manifest_text
 from reconciler.market import parse_instant, quarter_hours
 from reconciler.plan.causes import Cause

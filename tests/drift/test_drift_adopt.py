@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.drift.drift_helpers import MUNICH_SCHEDULE, REVALIDATED_AT
-from tests.plan.helpers import HAMBURG, manifest, run, write_project
+from tests.support.harness import HAMBURG, manifest, run, write_project
 
 
 def clip_midday(sandbox: Any, charge_power: Any) -> None:

@@ -11,7 +11,7 @@ import pytest
 from reconciler.market import parse_product_date_code
 from reconciler.platform.client import Credentials, PlatformClient
 from reconciler.platform.models import Bid
-from tests.plan.helpers import MUNICH, ORG, manifest, run, write_project
+from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 
 FCR = "fcr:\n  bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 2000, capacityPrice: 95.5}]\n"
 

@@ -19,7 +19,7 @@ from tests.drift.drift_helpers import (
     by_cause,
     example_fixture,
 )
-from tests.plan.helpers import MUNICH, ORG, manifest, run, write_project, writes
+from tests.support.harness import MUNICH, ORG, manifest, run, write_project, writes
 
 BIDS_BODY = """\
     fcr:

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from reconciler.importer import compress, flow_entry, schema_reference
+from reconciler.drift.importer import compress, flow_entry, schema_reference
 from reconciler.market import MARKET_TZ, quarter_hours
 from tests.conftest import MakeSandbox
 from tests.drift.drift_helpers import EXAMPLES
-from tests.plan.helpers import BERLIN, HAMBURG, MUNICH, ORG, run, write_project
 from tests.platform.client_helpers import asset_spec
+from tests.support.harness import BERLIN, HAMBURG, MUNICH, ORG, run, write_project
 
 REPO = EXAMPLES.parent
 AUTUMN_VA = "7c1e0d4e-0000-4000-8000-00000000a025"

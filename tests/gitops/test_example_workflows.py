@@ -17,12 +17,12 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.plan.render_markdown import MARKER
+from reconciler.core.schemas import load_schema
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.schemas import load_schema
+from reconciler.render.markdown import MARKER
 from tests.gitops.workflows import INSTALL_STEP, ROOT, Runner, load_workflow, only_job, triggers
-from tests.plan.helpers import MUNICH, ORG, run, writes
+from tests.support.harness import MUNICH, ORG, run, writes
 
 USER, PASSWORD = "demo", "demo-password"  # the example fixture's user, as repository secrets
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.plan.helpers import run
+from tests.support.harness import run
 
 ROOT = Path(__file__).resolve().parents[2]
 

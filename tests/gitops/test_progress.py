@@ -25,8 +25,8 @@ from reconciler.cli.progress import Reporter, Verbosity
 from reconciler.plan.model import Action, Change, ChangeKind, Request
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.reading import read_live
-from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project
+from reconciler.platform.reading import read_live
+from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project
 
 ROOT = Path(__file__).resolve().parents[2]
 COLOUR = re.compile(rb"\x1b\[[0-9;]*(3[0-9]|9[0-7])m")  # an SGR sequence that sets a foreground colour

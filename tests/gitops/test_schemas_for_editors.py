@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
-from reconciler.schemas import load_schema
+from reconciler.core.schemas import load_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.plan.render_markdown import MARKER
+from reconciler.render.markdown import MARKER
 from tests.gitops.workflows import load_workflow, only_job
 
 HARNESS = r"""

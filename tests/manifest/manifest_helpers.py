@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from reconciler.diagnostics import Diagnostic
+from reconciler.core.diagnostics import Diagnostic
 from reconciler.manifest import LoadResult
 
 ASSET_1 = "7c1e0d4e-0000-4000-8000-000000000001"

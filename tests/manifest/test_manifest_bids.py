@@ -9,7 +9,7 @@ from pathlib import Path
 
 from manifest_helpers import codes, manifest_text, only
 
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import MARKET_TZ, Market
 

@@ -9,8 +9,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from manifest_helpers import codes, manifest_text, only
 
+from reconciler.core.schemas import load_schema, schema_path
 from reconciler.manifest import LoadResult, load_manifests
-from reconciler.schemas import load_schema, schema_path
 
 
 def _properties(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.yamlsource import Position, YamlDocument
 from reconciler.manifest import schema_check
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.schema_check import check_structure, manifest_validator, plainly_valid_entry
-from reconciler.yamlsource import Position, YamlDocument
 
 times = st.one_of(
     st.sampled_from(

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import yamlsource
-from reconciler.yamlcompose import compose_documents
-from reconciler.yamlsource import MAX_DEPTH, parse_yaml_text
+from reconciler.core import yamlsource
+from reconciler.core.yamlcompose import compose_documents
+from reconciler.core.yamlsource import MAX_DEPTH, parse_yaml_text
 
 LINES = [
     "apiVersion: reconciler/v1",

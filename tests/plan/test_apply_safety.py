@@ -19,8 +19,8 @@ from reconciler.apply import Status, apply_changes, may_need
 from reconciler.plan.model import Action, Change, ChangeKind, Request, write_order
 from reconciler.platform.client import Credentials, PlatformClient
 from reconciler.platform.session import RetryPolicy
-from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
 from tests.reliability.reliability_helpers import portfolio_project
+from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
 
 BODY = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -1000}]}\n"
 

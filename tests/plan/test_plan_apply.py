@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from reconciler.schemas import load_schema
-from tests.plan.helpers import MUNICH, manifest, run, write_project, writes
+from reconciler.core.schemas import load_schema
+from tests.support.harness import MUNICH, manifest, run, write_project, writes
 
 SCHEDULE_AND_BID = manifest(
     "munich-1",

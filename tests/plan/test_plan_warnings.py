@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.plan.helpers import MUNICH, manifest, run, write_project
+from tests.support.harness import MUNICH, manifest, run, write_project
 
 
 @pytest.fixture(autouse=True)

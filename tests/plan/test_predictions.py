@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from reconciler.sandbox import running_sandbox
-from tests.plan.helpers import MUNICH, manifest, run, write_project
+from tests.support.harness import MUNICH, manifest, run, write_project
 
 FIXTURE = """\
 now: "2026-11-23T06:55:00+01:00"

@@ -6,7 +6,7 @@ from datetime import date
 
 from reconciler.market import isoformat_z, quarter_hours
 from reconciler.plan.model import Action, Change, ChangeKind, Plan, Request, TargetInfo
-from reconciler.plan.render_markdown import BUDGET, MARKER, render_markdown
+from reconciler.render.markdown import BUDGET, MARKER, render_markdown
 
 DAY = date(2026, 11, 24)
 

@@ -9,6 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from reconciler.core.redaction import install_log_redaction
 from reconciler.platform import (
     Credentials,
     CredentialsError,
@@ -23,7 +24,6 @@ from reconciler.platform.errors import (
     api_error,
 )
 from reconciler.platform.jsonio import dumps, fingerprint, loads
-from reconciler.platform.redaction import install_log_redaction
 from reconciler.platform.session import RetryPolicy, retry_after_seconds, should_retry_status
 from reconciler.platform.wire.schedule import schedule_update_body
 

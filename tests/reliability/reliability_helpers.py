@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import ORG
 from tests.processes import reconciler_argv
+from tests.support.harness import ORG
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PORTFOLIO_WRITES = 13  # what `plan` of the example portfolio shows against the example fixture

@@ -16,7 +16,6 @@ import pytest
 from reconciler.market import parse_instant, parse_product_date_code
 from reconciler.platform import Credentials, PlatformClient
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import BERLIN, MUNICH, ORG, manifest, run, write_project
 from tests.reliability.reliability_helpers import (
     PASSWORD,
     PORTFOLIO_WRITES,
@@ -28,6 +27,7 @@ from tests.reliability.reliability_helpers import (
     wait_for,
     write_units,
 )
+from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project
 
 
 def project(root: Path, url: str, kw: int, fcr_mw: int, price: int) -> Path:

@@ -21,7 +21,6 @@ from reconciler.apply import Status, apply_changes
 from reconciler.plan.model import Change
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import ORG, run
 from tests.reliability.reliability_helpers import (
     PASSWORD,
     PORTFOLIO_WRITES,
@@ -34,6 +33,7 @@ from tests.reliability.reliability_helpers import (
     values_per_unit,
     write_units,
 )
+from tests.support.harness import ORG, run
 
 # A run stops (exit 1) when its login (a POST: never retried) or a read fails five times in a row,
 # about half of them here; over 24 seeds no more than 10 runs were needed.

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import run
 from tests.reliability.reliability_helpers import (
     PORTFOLIO_WRITES,
     applied_count,
@@ -20,6 +19,7 @@ from tests.reliability.reliability_helpers import (
     units_written_twice,
     wait_for,
 )
+from tests.support.harness import run
 
 LATENCY_MS = 200
 

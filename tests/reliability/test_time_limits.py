@@ -16,7 +16,6 @@ from reconciler.market import parse_instant
 from reconciler.plan.model import Change
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import MUNICH, ORG, manifest, run, write_project
 from tests.reliability.reliability_helpers import (
     EXAMPLES,
     PASSWORD,
@@ -29,6 +28,7 @@ from tests.reliability.reliability_helpers import (
     ticking_clock,
     units_written_twice,
 )
+from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 
 AUTH = "/auth/public/authenticate"
 MakeSandbox = Callable[[Any], RunningSandbox]

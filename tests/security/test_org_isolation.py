@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from reconciler.sandbox import RunningSandbox
-from tests.plan.helpers import ORG, manifest, run, write_project
+from tests.support.harness import ORG, manifest, run, write_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OTHER_ORG, OTHER_USER, OTHER_PASSWORD = "org-rival", "rival", "rival-password-0042"

@@ -20,9 +20,9 @@ import pytest
 from reconciler.platform import RetryPolicy
 from reconciler.sandbox import FixtureError, RunningSandbox, load_fixture
 from reconciler.sandbox.state import SandboxState
-from tests.plan.helpers import MUNICH, Result, run
 from tests.processes import serve_sandbox_then_interrupt
 from tests.reliability.reliability_helpers import portfolio_project
+from tests.support.harness import MUNICH, Result, run
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 USER = "demo"

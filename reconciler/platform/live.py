@@ -1,6 +1,6 @@
 """Live state as the planner and drift see it: what the platform says now, per virtual asset.
 
-Plain data (read by :mod:`reconciler.reading`); the diff, checks and predictions are pure
+Plain data (read by :mod:`reconciler.platform.reading`); the diff, checks and predictions are pure
 functions of it.
 """
 

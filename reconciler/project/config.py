@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 import jsonschema
 
-from reconciler.errors import UsageError
+from reconciler.core.errors import UsageError
+from reconciler.core.schemas import load_schema
+from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 from reconciler.platform.session import is_loopback_host
-from reconciler.schemas import load_schema
-from reconciler.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 
 CONFIG_NAME = "reconciler.yaml"
 SCHEMA_NAME = "config.schema.json"

@@ -1,4 +1,4 @@
-"""YAML nodes from libyaml's C parser, for :mod:`reconciler.yamlsource` (a fast path).
+"""YAML nodes from libyaml's C parser, for :mod:`reconciler.core.yamlsource` (a fast path).
 
 PyYAML's pure-Python scanner and parser cost most of the time of reading a long manifest;
 libyaml's (``yaml.cyaml.CParser``) produce the same events several times faster. Only its

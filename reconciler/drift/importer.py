@@ -1,6 +1,6 @@
 """``reconciler import``: the live state of one virtual asset as a manifest that matches it.
 
-Pure: :func:`render_manifest` turns a :class:`~reconciler.live.LiveAsset` into manifest text.
+Pure: :func:`render_manifest` turns a :class:`~reconciler.platform.live.LiveAsset` into manifest text.
 The schedule is the block's *active* values (after any platform correction, D2), non-zero runs
 compressed into ``{from, to}`` ranges (``{at}`` for a single quarter-hour) in local time, with
 ``mode: exact`` so the periods left out mean 0 kW. Bids are what was offered (the bids GET, not
@@ -20,8 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from reconciler.errors import ReconcilerError
-from reconciler.live import LiveAsset
+from reconciler.core.errors import ReconcilerError
 from reconciler.manifest.values import local_text, show_number
 from reconciler.market import (
     MARKET_TZ,
@@ -32,6 +31,7 @@ from reconciler.market import (
     resolve_local,
     to_utc,
 )
+from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Bid
 from reconciler.rules.units import KW_PER_MW
 

@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.config import resolve_target
-from reconciler.diagnostics import Diagnostic, Severity
-from reconciler.errors import ReconcilerError
-from reconciler.live import LiveState
+from reconciler.core.diagnostics import Diagnostic, Severity
+from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Plan, TargetInfo
-from reconciler.reading import ReadProgress, read_live
-from reconciler.targets import Connection, connect
+from reconciler.platform.live import LiveState
+from reconciler.platform.reading import ReadProgress, read_live
+from reconciler.project.config import resolve_target
+from reconciler.project.targets import Connection, connect
 
 
 class InvalidManifests(ReconcilerError):

@@ -33,14 +33,21 @@ from zoneinfo import ZoneInfo
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.diagnostics import Diagnostic, has_errors
-from reconciler.errors import ReconcilerError
-from reconciler.importer import ScheduleRange, compress, entry_fields, flow_entry, manifest_time, power_text
-from reconciler.live import LiveState
+from reconciler.core.diagnostics import Diagnostic, has_errors
+from reconciler.core.errors import ReconcilerError
+from reconciler.drift.importer import (
+    ScheduleRange,
+    compress,
+    entry_fields,
+    flow_entry,
+    manifest_time,
+    power_text,
+)
 from reconciler.manifest import Manifest, SourceRef, read_manifest_text
 from reconciler.market import PERIOD
 from reconciler.plan.causes import PLATFORM_CAUSES, Cause, DriftEntry
 from reconciler.plan.fmt import fmt_power, local
+from reconciler.platform.live import LiveState
 from reconciler.rules.units import normalize
 
 _ITEM_INDEX = re.compile(r"^spec\.wholesale\.schedule\[(\d+)\]$")

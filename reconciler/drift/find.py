@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from reconciler.live import LiveState
 from reconciler.manifest import Manifest
 from reconciler.market import isoformat_z
 from reconciler.plan.causes import DriftEntry, bid_drift, schedule_drift
+from reconciler.platform.live import LiveState
 
 FORMAT_VERSION = "1"
 

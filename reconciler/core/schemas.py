@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import ReconcilerError
+from reconciler.core.errors import ReconcilerError
 
-_REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+_REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def schema_path(name: str) -> Path:

@@ -21,12 +21,12 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from reconciler.errors import ReconcilerError
-from reconciler.live import LiveAsset, LiveState, delivery_days
+from reconciler.core.errors import ReconcilerError
 from reconciler.market import Market, isoformat_z
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError
 from reconciler.platform.jsonio import fingerprint
+from reconciler.platform.live import LiveAsset, LiveState, delivery_days
 from reconciler.platform.models import Block, ProductBids, VirtualAsset
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY
 

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import httpx
 
-from reconciler.config import EMULATOR_PROBE_PATH, Target, display_path
-from reconciler.errors import ReconcilerError, UsageError
+from reconciler.core.errors import ReconcilerError, UsageError
 from reconciler.market import MARKET_TZ, parse_instant
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import TransportError, UnexpectedResponseError
 from reconciler.platform.session import check_base_url
+from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
 from reconciler.sandbox.fixture import load_fixture
 
 

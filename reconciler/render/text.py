@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
 from reconciler.market import isoformat_z
 from reconciler.plan.fmt import MINUS, direction, fmt_energy, fmt_power, local, runs
 from reconciler.plan.model import Action, Change, ChangeKind, Plan, PredictionReason
-from reconciler.plan.render_drift import render_drift_text
+from reconciler.render.drift import render_drift_text
 
 SYMBOLS = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.DELETE: ("-", "red")}
 

@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.diagnostics import Diagnostic, Severity
-from reconciler.yamlcompose import PythonLoader, compose_documents
+from reconciler.core.diagnostics import Diagnostic, Severity
+from reconciler.core.yamlcompose import PythonLoader, compose_documents
 
 FieldPath = tuple[str | int, ...]
 
@@ -232,7 +232,7 @@ def parse_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diag
     """Every non-empty document of ``text``; problems that stop reading become diagnostics.
 
     Documents before a syntax error are kept; nothing here raises for bad input. libyaml
-    composes the nodes when it safely can (:mod:`reconciler.yamlcompose`); otherwise, and for
+    composes the nodes when it safely can (:mod:`reconciler.core.yamlcompose`); otherwise, and for
     every text with an error, PyYAML's pure-Python loader does, and words the errors.
     """
     documents: list[YamlDocument] = []

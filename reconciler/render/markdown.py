@@ -13,12 +13,12 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
-from reconciler.diagnostics import Severity
+from reconciler.core.diagnostics import Severity
 from reconciler.market import MARKET_TZ, parse_instant
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, ChangeKind, Plan, PredictionReason
-from reconciler.plan.render_drift import render_drift_markdown
-from reconciler.plan.render_text import change_lines, summary_line, target_line
+from reconciler.render.drift import render_drift_markdown
+from reconciler.render.text import change_lines, summary_line, target_line
 
 BUDGET = 60_000
 MARKER = "<!-- reconciler-plan -->"  # lets a workflow find and update its own sticky comment

@@ -1,0 +1,1 @@
+"""What every layer shares: the error root, diagnostics, secret redaction, JSON Schemas, YAML with marks."""

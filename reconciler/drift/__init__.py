@@ -1,0 +1,1 @@
+"""Drift: what differs between manifests and live state and why; ``--adopt``; ``import``."""

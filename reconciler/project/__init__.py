@@ -1,0 +1,1 @@
+"""A project: its ``reconciler.yaml``, the target a command talks to, and the steps commands share."""

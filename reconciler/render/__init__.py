@@ -1,0 +1,1 @@
+"""Renderings of plans and drift for people: text for terminals, markdown for pull requests."""
