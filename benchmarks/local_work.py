@@ -41,7 +41,7 @@ from reconciler.plan.model import Plan, TargetInfo
 from reconciler.platform import Credentials, PlatformClient
 from reconciler.platform.live import LiveAsset, LiveState
 from reconciler.platform.reading import read_live
-from reconciler.sandbox import running_sandbox
+from reconciler.sandbox.server import running_sandbox
 
 ASSETS, DAYS = 35, 30
 TARGET_CPU_S = 1.0

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.sandbox import RunningSandbox, running_sandbox
+from reconciler.sandbox.server import RunningSandbox, running_sandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

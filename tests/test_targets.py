@@ -14,7 +14,7 @@ from reconciler.core.errors import ReconcilerError, UsageError
 from reconciler.platform import CredentialsError, InsecureURLError
 from reconciler.project.config import find_config, load_config, resolve_target
 from reconciler.project.targets import confirm_protected, connect
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -39,7 +39,7 @@ def sandbox(fixture_path: Path, port: int, host: str) -> int:
     Example:
       reconciler sandbox --fixture examples/sandbox-fixture.yaml --port 8321
     """
-    from reconciler.sandbox import load_fixture
+    from reconciler.sandbox.fixture import load_fixture
     from reconciler.sandbox.server import listen, serve
 
     fixture = load_fixture(fixture_path)

@@ -25,7 +25,6 @@ from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import TransportError, UnexpectedResponseError
 from reconciler.platform.session import check_base_url
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
-from reconciler.sandbox.fixture import load_fixture
 
 
 @dataclass
@@ -45,19 +44,10 @@ def local_clock_text(moment: datetime) -> str:
 
 def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
     """The first user of ``organisation`` in a sandbox fixture: what the embedded target logs in as."""
-    loaded = load_fixture(fixture)
-    for org in loaded.organisations:
-        if org.id == organisation:
-            if not org.users:
-                raise UsageError(
-                    f"{display_path(fixture)}: organisation {organisation!r} has no user to log in as"
-                )
-            user = org.users[0]
-            return Credentials(username=user.username, password=user.password)
-    known = ", ".join(org.id for org in loaded.organisations) or "none"
-    raise UsageError(
-        f"{display_path(fixture)}: no organisation {organisation!r} in the fixture (it has: {known})"
-    )
+    from reconciler.sandbox.embedded import first_user  # the emulator: import only when needed
+
+    username, password = first_user(fixture, organisation, display_path(fixture))
+    return Credentials(username=username, password=password)
 
 
 def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
@@ -107,7 +97,7 @@ def connect(
 
 @contextmanager
 def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
-    from reconciler.sandbox import running_sandbox  # starts a server: import only when needed
+    from reconciler.sandbox.embedded import running_sandbox  # starts a server: import only when needed
 
     if target.fixture is None:
         raise UsageError(f"embedded target {target.name!r} ({target.source}) names no fixture")

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reconciler.sandbox import running_sandbox
+from reconciler.sandbox.server import running_sandbox
 from tests.support.harness import MUNICH, manifest, run, write_project
 
 FIXTURE = """\

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reconciler.platform import PlatformClient, RetryPolicy
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 ORG = "org-test"
 USER = "tester"

@@ -10,7 +10,7 @@ import pytest
 from client_helpers import FAST_RETRY, ORG, PASSWORD, USER, MakeClient
 
 from reconciler.platform import Credentials, PlatformClient
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from client_helpers import VA_ID, MakeClient, asset_spec, fixture
 from reconciler.market import quarter_hours
 from reconciler.platform import Credentials, NotFoundError
 from reconciler.platform.models import PowerCapacity
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 

@@ -25,7 +25,7 @@ from reconciler.platform import (
     ServerError,
     TransportError,
 )
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 INJECTED = "error on the platform error: injected fault (sandbox fault plan)"

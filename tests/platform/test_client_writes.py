@@ -17,7 +17,7 @@ from client_helpers import VA_ID, MakeClient, asset_spec, fixture, logged
 from reconciler.market import Market, product_date_code
 from reconciler.platform import InvalidOperationError, PlatformClient
 from reconciler.platform.models import Bid
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 DAY = date(2026, 5, 30)

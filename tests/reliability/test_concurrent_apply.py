@@ -15,7 +15,7 @@ import pytest
 
 from reconciler.market import parse_instant, parse_product_date_code
 from reconciler.platform import Credentials, PlatformClient
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
     PASSWORD,
     PORTFOLIO_WRITES,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
     PORTFOLIO_WRITES,
     applied_count,

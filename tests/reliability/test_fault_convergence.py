@@ -20,7 +20,7 @@ import pytest
 from reconciler.apply import Status, apply_changes
 from reconciler.plan.model import Change
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
     PASSWORD,
     PORTFOLIO_WRITES,

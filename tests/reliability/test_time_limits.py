@@ -15,7 +15,7 @@ from reconciler.apply import Status, apply_changes
 from reconciler.market import parse_instant
 from reconciler.plan.model import Change
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
     EXAMPLES,
     PASSWORD,

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 MakeSandbox = Callable[[dict[str, Any] | Path | str], RunningSandbox]
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 FCR = "/ancillary/fcr/bids"
 AFRR = "/ancillary/afrr/bids"

@@ -9,7 +9,8 @@ import httpx
 import pytest
 from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
-from reconciler.sandbox import create_app, load_fixture
+from reconciler.sandbox.app import create_app
+from reconciler.sandbox.fixture import load_fixture
 
 
 def _statuses(api: Api, count: int) -> list[int]:

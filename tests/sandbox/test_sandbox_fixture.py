@@ -12,8 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.sandbox import FixtureError, load_fixture
-from reconciler.sandbox.fixture import fixture_schema
+from reconciler.sandbox.fixture import FixtureError, fixture_schema, load_fixture
 from tests.processes import serve_sandbox_then_interrupt
 
 GOOD = """\

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 MUNICH = "7c1e0d4e-0000-4000-8000-000000000001"
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 
 DAY = ("2026-11-24T00:00:00Z", "2026-11-24T23:45:00Z")
 

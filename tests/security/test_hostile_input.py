@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from reconciler.cli import main
 from reconciler.manifest import load_manifests
-from reconciler.sandbox import Fixture, FixtureError, load_fixture
+from reconciler.sandbox.fixture import Fixture, FixtureError, load_fixture
 
 EXAMPLE_FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "sandbox-fixture.yaml"
 MANIFEST_HEAD = "apiVersion: reconciler/v1\nkind: VirtualAsset\nmetadata:\n  name: x\nspec:\n"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 import yaml
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox
 from tests.support.harness import ORG, manifest, run, write_project
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from reconciler.platform import RetryPolicy
-from reconciler.sandbox import FixtureError, RunningSandbox, load_fixture
+from reconciler.sandbox.fixture import FixtureError, load_fixture
+from reconciler.sandbox.server import RunningSandbox
 from reconciler.sandbox.state import SandboxState
 from tests.processes import serve_sandbox_then_interrupt
 from tests.reliability.reliability_helpers import portfolio_project
