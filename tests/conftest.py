@@ -57,3 +57,13 @@ def make_sandbox(tmp_path: Path) -> Iterator[MakeSandbox]:
             return stack.enter_context(running_sandbox(fixture))
 
         yield make
+
+
+SLOW_FOLDERS = ("reliability", "gitops")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Scenario folders (faults, kills, workflows run as CI runs them) are ``slow`` as a whole."""
+    for item in items:
+        if any(part in SLOW_FOLDERS for part in item.path.parent.relative_to(Path(__file__).parent).parts):
+            item.add_marker(pytest.mark.slow)

@@ -62,6 +62,7 @@ def _adjustments(url: str) -> list[dict[str, Any]]:
 # at the lower bound from the start: the first discharge is cut to 0
 @example(eta_c="0.85", eta_d="0.85", initial=100, schedule=[0] * 11 + [100])
 # charging into the upper bound with the docs' kind of numbers
+@pytest.mark.slow
 @example(eta_c="1", eta_d="1", initial=850, schedule=[-2000] * 12)
 @given(eta_c=efficiency, eta_d=efficiency, initial=st.integers(100, 900), schedule=powers)
 def test_predicted_cuts_equal_sandbox_adjustments(

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,6 +106,7 @@ def schedules(draw: st.DrawFn) -> list[PeriodInput]:
     upper=st.integers(50, 100),
     revalidated=st.integers(-2, 130),
 )
+@pytest.mark.slow
 def test_simulation_equals_the_plain_rules(
     start: Number,
     periods: list[PeriodInput],

@@ -74,6 +74,7 @@ class Transcript:
                 assert secret not in text, f"a secret leaked into:\n{text[:2000]}"
 
 
+@pytest.mark.slow
 def test_no_command_format_or_verbosity_prints_a_secret(
     make_sandbox: MakeSandbox,
     tmp_path: Path,
