@@ -13,6 +13,7 @@ from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, check_
 from reconciler.cli.options import (
     PlatformOptions,
     color_option,
+    only_option,
     platform_options,
     platform_session,
     use_color,
@@ -21,12 +22,14 @@ from reconciler.cli.options import (
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Reporter, Verbosity, progress
 from reconciler.core.errors import ReconcilerError
-from reconciler.plan.model import Change
-from reconciler.plan.planfile import read_plan
+from reconciler.plan.model import Change, Plan
+from reconciler.plan.planfile import read_plan, short_digest
+from reconciler.plan.selection import Selection
 from reconciler.platform.client import PlatformClient
 from reconciler.project.config import resolve_target
 from reconciler.project.targets import confirm_protected, connect
 from reconciler.project.workflow import InvalidManifests, plan_session, target_info
+from reconciler.render.text import not_planned_lines
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 
@@ -40,39 +43,48 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
 @click.option(
     "--auto-approve", is_flag=True, help="Apply without asking (required on a protected target in CI)."
 )
+@only_option
 @color_option
 @verbosity_options()
 @platform_options
 def apply(
     paths: tuple[Path, ...],
     auto_approve: bool,
+    selection: Selection,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
     """Make the writes of a saved plan exactly, or plan and apply manifests.
 
-    A plan file is refused when it was made for another target, has expired, or any live object
-    it read has changed since. Without --auto-approve it asks first.
+    A plan file is refused whole, before any request, when its content does not match its
+    digest, a recorded request is not the one its change gives, it was made for another target,
+    has expired, or any live object it read has changed since. Objects a plan could not plan
+    (errors) are not written; everything else is, and the exit code is then 1. Manifests are
+    planned, shown and, without --auto-approve, confirmed first.
 
     \b
     Examples:
       reconciler apply plan.json
       reconciler apply examples/ --auto-approve
+      reconciler apply examples/ --only 'munich-1/fcr/*' --auto-approve
     """
     color = use_color(no_color)
     if _is_plan_file(paths):
+        if not selection.everything:
+            raise click.UsageError(
+                "--only selects what to plan; a saved plan is applied as it was planned (its selection "
+                "is recorded in it): make the plan with --only instead"
+            )
         return _apply_saved(paths[0], auto_approve, color, verbosity, platform)
     try:
-        with platform_session(paths, platform) as session:
+        with platform_session(paths, platform, selection) as session:
             with progress(verbosity, color, "Reading live state") as reporter:
                 result, _ = plan_session(session, reporter.on_read)
-            emit_plan(result, "text", color)
-            if result.has_errors:
-                return 1
+            if verbosity is not Verbosity.QUIET:
+                emit_plan(result, "text", color)
             if not result.changes:
-                click.echo("Nothing to apply.")
-                return 0
+                return _finish(None, result, color, verbosity)
             connection = session.connection
             confirm_protected(connection.target, auto_approve, _prompt)
             if not connection.target.protected and not auto_approve:
@@ -83,15 +95,13 @@ def apply(
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    return _finish(report, color, verbosity)
+    return _finish(report, result, color, verbosity)
 
 
 def _apply_saved(
     path: Path, auto_approve: bool, color: bool, verbosity: Verbosity, platform: PlatformOptions
 ) -> int:
     saved = read_plan(path)
-    if saved.has_errors:
-        raise ReconcilerError(f"{path}: this plan has errors and can't be applied; fix them and plan again")
     target = resolve_target(
         [path.parent],
         config=platform.config or _recorded_config(saved.target.config),
@@ -106,13 +116,16 @@ def _apply_saved(
                 saved, connection.client, target_info(connection), connection.now(), reporter.on_read
             )
         if not saved.changes:
-            click.echo("The plan has no changes; nothing to apply.")
-            return 0
+            return _finish(None, saved, color, verbosity)
         confirm_protected(target, auto_approve, _prompt)
         if verbosity is not Verbosity.QUIET:
-            click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
+            selected = f", selection {' '.join(saved.selection)}" if saved.selection else ""
+            click.echo(
+                f"Applying plan {short_digest(saved.digest)} ({len(saved.changes)} change(s){selected}) "
+                f"from {path} to {connection.description}."
+            )
         report = _write(saved.changes, connection.client, connection.now, color, verbosity)
-    return _finish(report, color, verbosity)
+    return _finish(report, saved, color, verbosity)
 
 
 def _recorded_config(config: str | None) -> Path | None:
@@ -165,16 +178,29 @@ def outcome_printer(reporter: Reporter, color: bool, verbosity: Verbosity) -> Ca
     return show
 
 
-def _finish(report: ApplyReport, color: bool, verbosity: Verbosity) -> int:
-    counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
-    click.echo(
-        f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
-        f"{counts[Status.MISSED]} missed, {counts[Status.NOT_ATTEMPTED]} not attempted."
-    )
-    for mismatch in report.mismatches:
-        click.echo(f"  re-read differs: {mismatch}", err=True)
-    if report.ok:
-        if verbosity is not Verbosity.QUIET:
+def _finish(report: ApplyReport | None, plan: Plan, color: bool, verbosity: Verbosity) -> int:
+    """The summary: what was written, what the re-read found, and what the plan held back."""
+    if report is None:
+        click.echo("Nothing to apply.")
+        ok = True
+    else:
+        counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
+        click.echo(
+            f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
+            f"{counts[Status.MISSED]} missed, {counts[Status.NOT_ATTEMPTED]} not attempted."
+        )
+        for mismatch in report.mismatches:
+            click.echo(f"  re-read differs: {mismatch}", err=True)
+        ok = report.ok
+        if ok and verbosity is not Verbosity.QUIET:
             click.echo("Re-read matches what was written.")
-        return 0
-    return 1
+    held = not_planned_lines(plan)
+    if held:
+        count = len(plan.not_planned)
+        heading = (
+            f"Held back, not written: {count} object{'s' if count != 1 else ''} with errors in the plan:"
+        )
+        click.echo(click.style(heading, fg="red") if color else heading)
+        for line in held[1:]:
+            click.echo(line)
+    return 0 if ok and not held else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ from reconciler.cli.options import (
     PlatformOptions,
     color_option,
     format_option,
+    only_option,
     platform_options,
     platform_session,
     use_color,
@@ -18,10 +20,12 @@ from reconciler.cli.options import (
 )
 from reconciler.cli.output import print_manifest_errors
 from reconciler.cli.progress import Verbosity, progress
+from reconciler.core.diagnostics import Diagnostic, sort_key
 from reconciler.core.errors import ReconcilerError
 from reconciler.drift.adopt import Adoption, adopt
 from reconciler.drift.find import drift_json, find_drift
 from reconciler.plan.fmt import local
+from reconciler.plan.selection import Selection
 from reconciler.project.workflow import InvalidManifests, read_session_live
 from reconciler.render.drift import render_drift_markdown, render_drift_text
 
@@ -40,6 +44,7 @@ from reconciler.render.drift import render_drift_markdown, render_drift_text
     is_flag=True,
     help="Write live values into the manifests where re-validation or an unavailability changed them.",
 )
+@only_option
 @color_option
 @verbosity_options()
 @platform_options
@@ -48,6 +53,7 @@ def drift(
     output_format: str,
     detailed_exitcode: bool,
     adopt_live: bool,
+    selection: Selection,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
@@ -55,8 +61,10 @@ def drift(
     """Report every difference between the manifests and live state, and its cause.
 
     \b
-    Causes: revalidation, unavailability, auction_result, out_of_band.
+    Causes: revalidation, unavailability, auction_result, out_of_band. Each difference carries its
+    period's state (editable, soft_locked, frozen) and whether apply could still write it.
     Exit codes: 0 ok, 1 error; with --detailed-exitcode 0 no drift, 2 drift (as plan does).
+    A manifest with errors is reported and left out (exit 1); the others are compared.
     --adopt rewrites only the affected schedule entries (comments and layout stay), checks the
     result with the manifest loader first, and prints each change with its file and line.
     Examples:
@@ -65,7 +73,7 @@ def drift(
     """
     try:
         with (
-            platform_session(paths, platform) as session,
+            platform_session(paths, platform, selection) as session,
             progress(verbosity, use_color(no_color), "Reading live state") as reporter,
         ):
             now = session.connection.now()
@@ -79,16 +87,37 @@ def drift(
         unknown = [m for m in session.manifests if m.virtual_asset in live.missing]
         where = "; ".join(f"{m.source}: {m.name} names virtual asset {m.virtual_asset}" for m in unknown)
         raise ReconcilerError(f"virtual asset not found in organisation {target['organisation']}: {where}")
-    entries = find_drift(session.manifests, live, now)
+    entries = find_drift(session.manifests, live, now, selection)
     if output_format == "json":
-        click.echo(json.dumps(drift_json(entries, target, now), indent=2))
+        click.echo(json.dumps(drift_json(entries, target, now, selection), indent=2))
     else:
         header = f"Drift against {description} at {local(now)}."
+        if not selection.everything:
+            header += f" Selection in effect ({selection.describe()}): other objects were not compared."
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
-        click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
+        if not body and session.held:
+            body = ["No drift in the manifests that could be compared (the others have errors, below)."]
+        elif not body:
+            what = (
+                "live state matches the manifests" if selection.everything else "the selected objects match"
+            )
+            body = [f"No drift: {what}."]
+        click.echo("\n".join([header, "", *body]))
+    if session.held:
+        _print_held(session.held)
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
+    if any(d.is_error for d in session.held):
+        return 1
     return 2 if entries and detailed_exitcode else 0
+
+
+def _print_held(held: Sequence[Diagnostic]) -> None:
+    """Manifests with errors: not compared, named, and the run fails."""
+    for diagnostic in sorted(held, key=sort_key):
+        click.echo(diagnostic.render(), err=True)
+    names = sorted({d.address for d in held if d.is_error and d.address})
+    click.echo(f"Not compared (manifest errors): {', '.join(names)}.", err=True)
 
 
 def print_adoption(adoption: Adoption, *, to_stderr: bool) -> None:

@@ -16,6 +16,7 @@ import click
 from reconciler.cli.progress import Verbosity, client_log
 
 if TYPE_CHECKING:
+    from reconciler.plan.selection import Selection
     from reconciler.project.workflow import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -66,8 +67,11 @@ def platform_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> AbstractContextManager[Session]:
+def platform_session(
+    paths: Sequence[Path], platform: PlatformOptions, selection: Selection | None = None
+) -> AbstractContextManager[Session]:
     """:func:`reconciler.project.workflow.open_session` with a command's platform options."""
+    from reconciler.plan.selection import Selection
     from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
 
     return open_session(
@@ -77,7 +81,30 @@ def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> Abstra
         organisation=platform.organisation,
         config=platform.config,
         parallelism=platform.parallelism,
+        selection=selection or Selection(),
     )
+
+
+def only_option(command: F) -> F:
+    """``--only PATTERN`` (repeatable): the command gets ``selection``, a :class:`Selection`."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Selection:
+        from reconciler.plan.selection import Selection
+
+        for pattern in value:
+            if not pattern.strip("/"):
+                raise click.BadParameter("an empty pattern selects nothing; give an address such as munich-1")
+        return Selection(tuple(value))
+
+    return click.option(
+        "--only",
+        "selection",
+        metavar="PATTERN",
+        multiple=True,
+        callback=check,
+        help="Only objects whose address matches (repeatable, shell-style, * within one /-segment): "
+        "munich-1, munich-1/wholesale, munich-1/fcr/*, */afrr/2026-11-24_*.",
+    )(command)
 
 
 def color_option(command: F) -> F:

@@ -29,6 +29,7 @@ from reconciler.manifest.model import (
     DesiredSchedule,
     LoadResult,
     Manifest,
+    Rejected,
     ScheduleMode,
     SourceRef,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "DesiredSchedule",
     "LoadResult",
     "Manifest",
+    "Rejected",
     "ScheduleMode",
     "SourceRef",
     "YamlDocument",

@@ -25,7 +25,7 @@ from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
 from reconciler.core.yamlsource import YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.model import LoadResult, Manifest, SourceRef
+from reconciler.manifest.model import LoadResult, Manifest, Rejected, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
 from reconciler.market import MARKET_TZ, to_utc
@@ -46,6 +46,7 @@ class _Run:
     manifest_files: set[Path] = field(default_factory=set)
     names: dict[str, SourceRef] = field(default_factory=dict)
     assets: dict[str, SourceRef] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> LoadResult:
@@ -85,6 +86,7 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
         diagnostics=tuple(sorted(run.diagnostics, key=sort_key)),
         files=tuple(run.files),
         skipped=tuple(run.skipped),
+        rejected=tuple(run.rejected),
     )
 
 
@@ -173,6 +175,17 @@ def _read_document(run: _Run, document: YamlDocument) -> None:
     run.diagnostics.extend(ctx.diagnostics)
     if manifest is not None and not ctx.has_errors:
         run.manifests.append(manifest)
+    elif ctx.has_errors:
+        run.rejected.append(_rejected(ctx))
+
+
+def _rejected(ctx: DocumentContext) -> Rejected:
+    value = ctx.document.value
+    spec = value.get("spec") if isinstance(value, dict) else None
+    va = spec.get("virtualAsset") if isinstance(spec, dict) else None
+    clean = isinstance(va, str) and ctx.clean(("spec", "virtualAsset"))
+    where = SourceRef(ctx.file, ctx.document.start.line, ctx.document.start.column)
+    return Rejected(ctx.name, va if clean else None, where, tuple(ctx.diagnostics))
 
 
 def _expand(ctx: DocumentContext) -> Manifest | None:
@@ -202,7 +215,16 @@ def _expand(ctx: DocumentContext) -> Manifest | None:
         fcr=fcr,
         afrr=afrr,
         source=SourceRef(ctx.file, ctx.document.start.line, ctx.document.start.column),
+        fields={".".join(path): ctx.ref(path) for path in _LOCATED_FIELDS if path in ctx.document.values},
     )
+
+
+# Fields that later findings (against live state) point at: plan and drift name their line.
+_LOCATED_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("spec", "virtualAsset"),
+    ("spec", "organisation"),
+    ("spec", "wholesale", "mode"),
+)
 
 
 def _timezone(ctx: DocumentContext, spec: dict[str, Any]) -> ZoneInfo:

@@ -178,6 +178,8 @@ def test_out_of_band_write_is_reported_and_reverted(
             "cause": "out_of_band",
             "reason": "",
             "detail": "nothing on the platform explains it: it was changed outside reconciler, or never applied",
+            "period_state": "editable",
+            "writable": True,  # apply writes the manifest's value back
         }
     ]
     text = run(capsys, "drift", str(project))
