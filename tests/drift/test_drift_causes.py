@@ -240,3 +240,45 @@ def test_available_below_rated_explains_a_clipped_value_without_adjustment(
     ]
     plan = run(capsys, "plan", str(project), "--format", "json")
     assert plan.json()["changes"] == []  # writing −4 MW back would only be refused
+
+
+def test_a_revalidated_period_is_soft_locked_and_not_writable(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    # 08:39 CET: 08:45 was re-validated at 08:38 and closes at 08:39:30 (330 s); 08:15, 08:30 closed
+    sandbox.set_clock("2026-11-23T08:39:00+01:00")
+    _, drift = drift_json(capsys, project)
+    assert [(e["time"], e["cause"], e["period_state"], e["writable"]) for e in drift] == [
+        ("2026-11-23T07:15:00Z", "revalidation", "frozen", False),
+        ("2026-11-23T07:30:00Z", "revalidation", "frozen", False),
+        ("2026-11-23T07:45:00Z", "revalidation", "soft_locked", False),
+    ]
+    text = run(capsys, "drift", str(project)).out
+    assert "reconciler apply" not in text
+
+
+def test_drift_text_offers_apply_only_where_it_can_still_write() -> None:
+    from datetime import UTC, datetime
+
+    from reconciler.market import PeriodState
+    from reconciler.plan.causes import Cause, DriftEntry
+    from reconciler.render.drift import render_drift_text
+
+    def entry(hour: int, state: PeriodState) -> DriftEntry:
+        at = datetime(2026, 11, 23, hour, tzinfo=UTC)
+        writable = state is PeriodState.EDITABLE
+        return DriftEntry("m/wholesale", "m", at, -1000, 0, Cause.OUT_OF_BAND, "", "x", state, writable)
+
+    lines = render_drift_text(
+        [entry(6, PeriodState.FROZEN), entry(8, PeriodState.SOFT_LOCKED), entry(10, PeriodState.EDITABLE)]
+    )
+    frozen, soft, editable = (
+        next(line for line in lines if f" {h}:00 CET:" in line) for h in ("07", "09", "11")
+    )
+    assert "apply" not in frozen and "frozen since its gate closure" in frozen
+    assert (
+        "unless" not in soft and "soft-locked since its re-validation, so apply no longer writes it" in soft
+    )
+    assert "unless `reconciler apply` writes −1 000 kW back before gate closure" in editable
