@@ -29,6 +29,7 @@ from reconciler.market import (
     bid_deadline,
     isoformat_z,
     parse_instant,
+    parse_product_date_code,
     period_state,
     periods_between,
 )
@@ -73,6 +74,7 @@ class DriftEntry:
     detail: str
     state: PeriodState
     writable: bool
+    product: ProductDateCode | None = None  # the bid product; None for a schedule period
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +87,7 @@ class DriftEntry:
             "detail": self.detail,
             "period_state": state_name(self.state),
             "writable": self.writable,
+            "product": str(self.product) if self.product else None,
         }
 
     @classmethod
@@ -100,6 +103,7 @@ class DriftEntry:
             detail=data["detail"],
             state=PeriodState(data["period_state"].replace("_", "-")),
             writable=bool(data["writable"]),
+            product=parse_product_date_code(data["product"]) if data.get("product") else None,
         )
 
 
@@ -278,6 +282,7 @@ def _auction_drift(
         detail,
         bid_state(code, now),
         False,  # a result is final: no write changes it
+        code,
     )
 
 
@@ -310,6 +315,7 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
                 f"the live bid differs from the manifest ({what}): it was changed outside reconciler, or never applied",
                 bid_state(code, now),
                 bid_state(code, now) is PeriodState.EDITABLE,
+                code,
             )
         )
     for code, live in sorted(asset.bids.items()):
@@ -328,6 +334,7 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
                 "a live bid the manifest does not declare: it was placed outside reconciler",
                 bid_state(code, now),
                 bid_state(code, now) is PeriodState.EDITABLE and _prunes(manifest, code),
+                code,
             )
         )
     return entries

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from reconciler.market import PERIOD, Market, PeriodState, parse_product_date_code
+from reconciler.market import PERIOD, Market, PeriodState, ProductDateCode
 from reconciler.plan.causes import Cause, DriftEntry, state_name
 from reconciler.plan.fmt import fmt_kw, local
 
@@ -39,9 +39,13 @@ class DriftRun:
     live: int | float
     cause: Cause
     detail: str
-    is_schedule: bool
+    product: ProductDateCode | None  # None: a run of schedule periods
     state: PeriodState
     writable: bool
+
+    @property
+    def is_schedule(self) -> bool:
+        return self.product is None
 
     def describe(self) -> str:
         if not self.is_schedule:
@@ -68,7 +72,8 @@ class DriftRun:
         return f"{self.address} {when}: desired {fmt_kw(self.desired)}, live {fmt_kw(self.live)} — {self.detail}; {then}"
 
     def _describe_bid(self) -> str:
-        code = parse_product_date_code(self.address.rsplit("/", 1)[1])
+        code = self.product
+        assert code is not None
         head = f"{self.address}: offered {fmt_kw(self.desired)}"
         if self.cause is not Cause.AUCTION_RESULT:
             can = "`reconciler apply` can still write it" if self.writable else "apply will not write it"
@@ -87,7 +92,7 @@ class DriftRun:
 def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
     runs: list[DriftRun] = []
     for e in sorted(entries, key=lambda e: (e.address, e.time)):
-        schedule = e.address.endswith("/wholesale")
+        schedule = e.product is None
         last = runs[-1] if runs else None
         if (
             schedule
@@ -109,7 +114,7 @@ def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
                     e.live,
                     e.cause,
                     e.detail,
-                    schedule,
+                    e.product,
                     e.state,
                     e.writable,
                 )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reconciler.market import parse_instant
+from reconciler.market import PeriodState, parse_instant
+from reconciler.plan.causes import Cause, DriftEntry
 from reconciler.platform import Credentials, PlatformClient
+from reconciler.render.drift import render_drift_text
 from tests.conftest import MakeSandbox
 from tests.drift.drift_helpers import (
     MUNICH_SCHEDULE,
@@ -180,6 +183,7 @@ def test_out_of_band_write_is_reported_and_reverted(
             "detail": "nothing on the platform explains it: it was changed outside reconciler, or never applied",
             "period_state": "editable",
             "writable": True,  # apply writes the manifest's value back
+            "product": None,
         }
     ]
     text = run(capsys, "drift", str(project))
@@ -260,12 +264,6 @@ def test_a_revalidated_period_is_soft_locked_and_not_writable(
 
 
 def test_drift_text_offers_apply_only_where_it_can_still_write() -> None:
-    from datetime import UTC, datetime
-
-    from reconciler.market import PeriodState
-    from reconciler.plan.causes import Cause, DriftEntry
-    from reconciler.render.drift import render_drift_text
-
     def entry(hour: int, state: PeriodState) -> DriftEntry:
         at = datetime(2026, 11, 23, hour, tzinfo=UTC)
         writable = state is PeriodState.EDITABLE
