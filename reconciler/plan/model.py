@@ -78,6 +78,8 @@ class ScheduleChange:
         return schedule_address(self.asset)
 
     def to_json(self) -> dict[str, Any]:
+        # a schedule repeats a few powers over many periods: convert each distinct one once
+        number = {kw: json_number(kw) for kw in {*self.before.values(), *self.after.values()}}
         return {
             "address": self.address,
             "kind": str(self.kind),
@@ -85,8 +87,8 @@ class ScheduleChange:
             "asset": self.asset,
             "virtual_asset": self.virtual_asset,
             "block": self.block,
-            "before": {isoformat_z(t): json_number(kw) for t, kw in sorted(self.before.items())},
-            "after": {isoformat_z(t): json_number(kw) for t, kw in sorted(self.after.items())},
+            "before": {isoformat_z(t): number[kw] for t, kw in sorted(self.before.items())},
+            "after": {isoformat_z(t): number[kw] for t, kw in sorted(self.after.items())},
             "deadline": isoformat_z(self.deadline),
             "phase": self.phase,
         }

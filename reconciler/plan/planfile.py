@@ -4,7 +4,7 @@ A saved plan is applied exactly as reviewed or not at all, so reading one trusts
 be checked: the file must be under :data:`MAX_PLAN_FILE_BYTES` (checked before parsing), plain
 JSON without ``NaN``/``Infinity``, valid against ``schemas/plan.schema.json``, every recorded
 request and derived field equal to what its change gives (:mod:`reconciler.plan.recorded`), and
-its ``digest`` equal to the SHA-256 of its content. The digest's short form is printed in every
+its ``digest`` equal to the SHA-256 of its content (:func:`content_digest`). The digest's short form is printed in every
 rendering, so the plan reviewed in a pull request can be matched with the file apply is given.
 """
 
@@ -17,6 +17,7 @@ import stat
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.core.diagnostics import Diagnostic, Severity
@@ -76,26 +77,30 @@ def _decimal(value: object) -> int | float:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _canonical_number(value: object) -> str:
+def _digest(document: dict[str, Any], number: Callable[[object], object]) -> str:
+    content = {key: value for key, value in document.items() if key != "digest"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=number)
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_number(value: object) -> float:
+    # A number read back as Decimal was written as a float's shortest repr (2500.5, 50.0, 1e-05):
+    # the same float writes the same text again.
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value != value.to_integral_value() else str(int(value))
+        return float(value)
     raise TypeError(f"{type(value).__name__} in a plan")
 
 
 def content_digest(document: dict[str, Any]) -> str:
-    """SHA-256 of a plan document as read from JSON (numbers as ``Decimal``), without its
-    ``digest``: keys sorted, no spaces, numbers canonical (``2500.50`` is ``2500.5``)."""
-    content = {key: value for key, value in document.items() if key != "digest"}
-    text = json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_canonical_number
-    )
-    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of a plan document as read from its file (numbers as ``Decimal``), without its
+    ``digest``: keys sorted, no spaces, every number written as the file wrote it."""
+    return _digest(document, _read_number)
 
 
 def plan_digest(plan: Plan) -> str:
-    """The digest a saved plan records: of its JSON text read back, exactly as apply will."""
-    text = json.dumps(plan_to_json(plan, with_digest=False), ensure_ascii=False, default=_decimal)
-    return content_digest(json.loads(text, parse_float=Decimal))
+    """The digest a saved plan records: of the JSON its file holds, as :func:`content_digest`
+    computes it from the file."""
+    return _digest(plan_to_json(plan, with_digest=False), _decimal)
 
 
 def dumps(plan: Plan) -> str:

@@ -47,11 +47,11 @@ def schedule_request(
     organisation: str, va_id: str, block_id: str, points: Mapping[datetime, Decimal]
 ) -> Request:
     """D1: the changed periods of one wholesale block, powers as exact numbers."""
-    exact = {moment: Decimal(exact_number(kw)) for moment, kw in points.items()}
+    exact = {kw: Decimal(exact_number(kw)) for kw in set(points.values())}  # each distinct power once
     return Request(
         SCHEDULE_UPDATE_METHOD,
         va_path(organisation, va_id, "blocks", segment(block_id)),
-        schedule_update_body(exact),
+        schedule_update_body({moment: exact[kw] for moment, kw in points.items()}),
     )
 
 
