@@ -15,9 +15,9 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from reconciler.core.diagnostics import Diagnostic, Severity
