@@ -1,6 +1,7 @@
 """Apply: the only code that writes to a platform.
 
-It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
+Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`),
+never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
 then schedules, then what takes capacity; by deadline within each phase) and different assets in
 parallel, each write retried by the client within its own deadline. A failure stops the later
 writes of the same asset that may depend on the capacity it would have freed, never other
