@@ -24,9 +24,8 @@ from reconciler.market import (
     parse_product_date_code,
 )
 from reconciler.plan.model import BidChange, Change, ScheduleChange
-from reconciler.plan.requests import request_for
+from reconciler.plan.requests import Request, request_for
 from reconciler.platform.models import Bid
-from reconciler.platform.wire.writes import Request
 
 
 class RecordedPlanError(ReconcilerError):
