@@ -34,8 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "drift": {"plan"} | BELOW_PLAN,
     "apply": {"plan"} | BELOW_PLAN,
     "project": {"plan"} | BELOW_PLAN,
+    # watch sits beside project and drift: it reads through project's connection and drift's find
+    "watch": {"project", "drift", "plan"} | BELOW_PLAN,
     "sandbox": {"rules", "market", "core"},
-    "cli": {"project", "apply", "drift", "render", "plan", "sandbox"} | BELOW_PLAN,
+    "cli": {"project", "apply", "drift", "render", "watch", "plan", "sandbox"} | BELOW_PLAN,
 }
 # Edges allowed only inside a function (lazy), so the emulator loads only when it runs.
 LAZY_ONLY = {("project", "reconciler.sandbox.embedded")}
