@@ -21,6 +21,7 @@ from reconciler.core.diagnostics import sort_key
 from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import Manifest, load_manifests
 from reconciler.plan.build import make_plan
+from reconciler.plan.fmt import local
 from reconciler.plan.model import TargetInfo
 from reconciler.platform.errors import PlatformError
 from reconciler.platform.reading import read_live
@@ -153,11 +154,19 @@ class Watcher:
     def run(self, stop: threading.Event) -> None:
         due = 0.0  # time.monotonic() of the next cycle by the interval (or the backoff)
         wake: datetime | None = None  # target time of the next moment that can change live state
+        first = True
         while not stop.is_set():
             if time.monotonic() >= due or self._passed(wake):
                 cycle = self.cycle()
                 wake = cycle.next_wake if cycle.ok else None
                 due = time.monotonic() + (self.interval if cycle.ok else self.backoff())
+                if first and cycle.ok:
+                    first = False
+                    after = f"next at {local(wake)}" if wake else "no moment ahead"
+                    self.outputs.log(
+                        f"first reading done: {len(cycle.events)} event(s); wakes at each moment ({after}) "
+                        f"and every {self.interval:g} s"
+                    )
             stop.wait(self._pause(due, wake))
 
     def _passed(self, wake: datetime | None) -> bool:

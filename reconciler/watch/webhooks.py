@@ -13,6 +13,7 @@ redaction layer, and messages name a webhook by number and host only.
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import threading
 import time
@@ -24,7 +25,6 @@ import httpx
 
 from reconciler import __version__
 from reconciler.core.redaction import redact, register_secret
-from reconciler.platform.jsonio import dumps
 from reconciler.watch.events import Event
 
 QUEUE_SIZE = 1000
@@ -122,7 +122,7 @@ class Webhook:
                 self.on_failure(self.name, problem, event)
 
     def _deliver(self, event: Event) -> str | None:
-        content = dumps(webhook_body(event)).encode()
+        content = json.dumps(webhook_body(event), ensure_ascii=False).encode()
         problem = "not sent"
         for attempt in range(1, ATTEMPTS + 1):
             try:

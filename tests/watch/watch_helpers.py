@@ -3,6 +3,7 @@ sandbox fixture, manifests that trigger it, and a ``reconciler watch`` subproces
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import queue
@@ -23,8 +24,8 @@ from tests.support.harness import MUNICH, manifest
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 # The docs' example: E0 19 000 kWh, E_max 20 000 kWh, η 1, P −10 000 kW gives −4 000 kW (D7).
-# munich-1 is half-emptied... no: it holds 19 000 of 20 000 kWh and nothing is scheduled before
-# 10:00 CET, so the 10:00 period starts at 19 000 kWh and re-validation at 09:53 cuts it.
+# munich-1 holds 19 000 of 20 000 kWh and nothing is scheduled before 10:00 CET, so the 10:00
+# period starts at 19 000 kWh and its re-validation at 09:53 cuts it.
 DOCS_EXAMPLE_ASSET: dict[str, Any] = {
     "energyCapacity": 20000,
     "ratedChargePower": 10000,
@@ -158,3 +159,42 @@ def watching(project: Path, *args: str) -> Iterator[WatchProcess]:
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    server: ReceiverServer
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        failing = self.server.fail_next > 0
+        if failing:
+            self.server.fail_next -= 1
+        self.send_response(500 if failing else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        if not failing:
+            self.server.bodies.put(json.loads(body))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class ReceiverServer(http.server.ThreadingHTTPServer):
+    bodies: queue.Queue[dict[str, Any]]
+    fail_next: int
+
+
+@contextmanager
+def webhook_receiver(fail_next: int = 0) -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
+    """A chat webhook on loopback: ``(its URL, the JSON bodies it accepted)``; it answers 500 to
+    its first ``fail_next`` requests."""
+    server = ReceiverServer(("127.0.0.1", 0), _Receiver)
+    server.bodies = queue.Queue()
+    server.fail_next = fail_next
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hooks/T0KEN-SECRET", server.bodies
+    finally:
+        server.shutdown()
+        server.server_close()
