@@ -54,7 +54,7 @@ def watch(
     once: bool,
     platform: PlatformOptions,
 ) -> int:
-    """Watch live state and report each new correction, auction result and near deadline once.
+    """Report each new correction, auction result and near deadline once, always on.
 
     \b
     Wakes just after each moment that can change live state for the managed assets (each
@@ -66,7 +66,7 @@ def watch(
     Stops on SIGTERM or Ctrl-C with exit 0.
     Examples:
       reconciler watch examples/portfolio --webhook https://chat.example.com/hooks/T0KEN
-      reconciler watch examples/portfolio --once   # for cron: exit 2 when there is news
+      reconciler watch examples/portfolio --once
     """
     from reconciler.project.workflow import InvalidManifests
     from reconciler.watch.loop import Watcher

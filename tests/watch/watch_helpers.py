@@ -164,15 +164,19 @@ def watching(project: Path, *args: str) -> Iterator[WatchProcess]:
 class _Receiver(http.server.BaseHTTPRequestHandler):
     server: ReceiverServer
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        failing = self.server.fail_next > 0
-        if failing:
+        status = 200
+        if self.server.refuse > 0:
+            self.server.refuse -= 1
+            status = 404
+        elif self.server.fail_next > 0:
             self.server.fail_next -= 1
-        self.send_response(500 if failing else 200)
+            status = 500
+        self.send_response(status)
         self.send_header("Content-Length", "0")
         self.end_headers()
-        if not failing:
+        if status == 200:
             self.server.bodies.put(json.loads(body))
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -182,15 +186,19 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 class ReceiverServer(http.server.ThreadingHTTPServer):
     bodies: queue.Queue[dict[str, Any]]
     fail_next: int
+    refuse: int
 
 
 @contextmanager
-def webhook_receiver(fail_next: int = 0) -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
-    """A chat webhook on loopback: ``(its URL, the JSON bodies it accepted)``; it answers 500 to
-    its first ``fail_next`` requests."""
+def webhook_receiver(
+    fail_next: int = 0, refuse: int = 0
+) -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
+    """A chat webhook on loopback: ``(its URL, the JSON bodies it accepted)``; it answers 404 to
+    its first ``refuse`` requests, then 500 to the next ``fail_next``."""
     server = ReceiverServer(("127.0.0.1", 0), _Receiver)
     server.bodies = queue.Queue()
     server.fail_next = fail_next
+    server.refuse = refuse
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
