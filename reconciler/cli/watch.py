@@ -54,7 +54,7 @@ def watch(
     once: bool,
     platform: PlatformOptions,
 ) -> int:
-    """Report each new correction, auction result and near deadline once, always on.
+    """Always on: tell each new correction, auction result and near deadline once.
 
     \b
     Wakes just after each moment that can change live state for the managed assets (each
