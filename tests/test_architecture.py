@@ -116,7 +116,7 @@ def test_every_module_belongs_to_a_layer() -> None:
 WEB_SERVER = ("starlette", "uvicorn")
 
 
-@pytest.mark.parametrize("command", ["plan", "drift", "validate"])
+@pytest.mark.parametrize("command", ["plan", "drift", "validate", "status"])
 def test_commands_against_an_emulator_never_load_the_web_server(
     sandbox: RunningSandbox, tmp_path: Path, command: str
 ) -> None:
@@ -147,3 +147,24 @@ def test_commands_against_an_emulator_never_load_the_web_server(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
     assert report["loaded"] == []
+
+
+def test_top_level_help_loads_no_command_machinery() -> None:
+    """``reconciler --help`` lists every command without importing watch, its metrics server or
+    the emulator: it must stay fast."""
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from reconciler.cli import main
+        try:
+            main(["--help"])
+        except SystemExit:
+            pass
+        heavy = ("reconciler.watch", "prometheus_client", "reconciler.sandbox", "httpx")
+        print(json.dumps([m for m in sys.modules if m.startswith(heavy)]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [], done.stderr
