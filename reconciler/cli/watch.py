@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,7 +16,13 @@ from reconciler.cli.options import PlatformOptions, platform_options, platform_s
 from reconciler.cli.output import print_manifest_errors
 from reconciler.core.errors import ReconcilerError
 
-STOP_GRACE_S = 3.0  # a cycle in flight gets this long to finish after SIGTERM or Ctrl-C
+if TYPE_CHECKING:  # the watch machinery loads only when the command runs
+    from reconciler.watch.events import EventKind
+    from reconciler.watch.loop import Watcher
+    from reconciler.watch.metrics import WatchMetrics
+    from reconciler.watch.output import Outputs
+
+STOP_GRACE_S = 2.0  # a cycle in flight gets this long to finish after SIGTERM or Ctrl-C
 WEBHOOK_FLUSH_S = 1.0  # queued webhook deliveries get this long when watch stops
 ONCE_WEBHOOK_FLUSH_S = 20.0  # --once waits for its deliveries (retries included) up to this long
 
@@ -101,8 +107,10 @@ def watch(
                     cycle = watcher.cycle()
                     hooks.close(ONCE_WEBHOOK_FLUSH_S)
                     return once_exit_code(cycle.ok, outputs.emitted)
-                run_until_signal(watcher)
+                finished = run_until_signal(watcher)
                 hooks.close(WEBHOOK_FLUSH_S)
+                if not finished:
+                    abandon(outputs)
             finally:
                 if metrics is not None:
                     metrics.shutdown()
@@ -113,7 +121,7 @@ def watch(
     return 0
 
 
-def serve_metrics(metrics: Any, port: int) -> str:
+def serve_metrics(metrics: WatchMetrics, port: int) -> str:
     try:
         url: str = metrics.serve(port)
     except OSError as exc:
@@ -121,7 +129,7 @@ def serve_metrics(metrics: Any, port: int) -> str:
     return url
 
 
-def once_exit_code(ok: bool, emitted: list[Any]) -> int:
+def once_exit_code(ok: bool, emitted: list[EventKind]) -> int:
     from reconciler.watch.events import ERROR_KINDS
 
     if not ok or any(kind in ERROR_KINDS for kind in emitted):
@@ -129,12 +137,11 @@ def once_exit_code(ok: bool, emitted: list[Any]) -> int:
     return 2 if emitted else 0
 
 
-def run_until_signal(watcher: Any) -> None:
-    """Run the loop on a worker thread; SIGTERM or Ctrl-C stop it and return (exit 0).
+def run_until_signal(watcher: Watcher) -> bool:
+    """Run the loop on a worker thread until SIGTERM or Ctrl-C; whether the loop has ended.
 
     A read in flight may be retrying a slow platform for longer than a service manager waits:
-    after :data:`STOP_GRACE_S` the process ends without waiting for it (nothing is ever
-    written to the platform, so nothing is left half done).
+    it gets :data:`STOP_GRACE_S`, then :func:`abandon` ends the process without it.
     """
     stop = threading.Event()
     failure: list[BaseException] = []
@@ -161,8 +168,13 @@ def run_until_signal(watcher: Any) -> None:
             signal.signal(sig, handler)
     if failure:
         raise failure[0]
-    if worker.is_alive():
-        watcher.outputs.log("watch stopped (a read in flight was abandoned)")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
+    return not worker.is_alive()
+
+
+def abandon(outputs: Outputs) -> None:
+    """Exit 0 now, leaving a read in flight behind: watch never writes to the platform, so
+    nothing is left half done (a normal exit would wait for the client's worker threads)."""
+    outputs.log("watch stopped (a read in flight was abandoned)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
