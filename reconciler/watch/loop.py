@@ -94,11 +94,11 @@ class Watcher:
             self._failing.pop(asset, None)
 
         plan = make_plan(self.manifests, live, now, self.target)
-        seen = observe(self.manifests, live, now, plan)
-        new_periods = [p for p in seen.periods if p.key not in self._seen]
+        observation = observe(self.manifests, live, now, plan)
+        new_periods = [p for p in observation.periods if p.key not in self._seen]
         self._seen.update(p.key for p in new_periods)
         events += period_events(new_periods, now)
-        for event in seen.events:
+        for event in observation.events:
             if event.key not in self._seen:
                 self._seen.add(event.key)
                 events.append(event)
@@ -107,7 +107,7 @@ class Watcher:
         if metrics is not None:
             metrics.count_cycle(True)
             metrics.record_reads(read_ok, time.time())
-            metrics.record_state(seen.open_drift, seen.next_deadline)
+            metrics.record_state(observation.open_drift, observation.next_deadline)
         for event in events:
             self.outputs.emit(event)
         return Cycle(True, events, next_wake(self.manifests, live, now))
