@@ -26,6 +26,7 @@ from reconciler.rules.capacity import (
     commitments_at,
     wholesale_capacity,
 )
+from reconciler.rules.schedule import PeriodInput
 from reconciler.rules.soe import Efficiencies, SocBounds, advance_energy, project_energy, quantize_energy
 from reconciler.sandbox.fixture import AssetSpec
 
@@ -224,6 +225,17 @@ class AssetState:
         periods = list(self.periods(self.soe_time, until))
         energies = project_energy(self.soe, [active.get(p, ZERO) for p in periods], self.efficiencies)
         return dict(zip([self.soe_time, *(p + PERIOD for p in periods)], energies, strict=True))
+
+    def period_inputs(
+        self, start: datetime, end: datetime, schedule: Mapping[datetime, Decimal] | None = None
+    ) -> list[PeriodInput]:
+        """The periods in ``[start, end)`` as the re-validation rules take them: active (or a
+        tentative) power and available energy capacity."""
+        active = self.schedule if schedule is None else schedule
+        return [
+            PeriodInput(p, active.get(p, ZERO), self.available_energy_capacity(p))
+            for p in self.periods(start, end)
+        ]
 
     def projected_energy(
         self, moment: datetime, schedule: Mapping[datetime, Decimal] | None = None
