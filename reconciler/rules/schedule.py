@@ -15,6 +15,7 @@ from fractions import Fraction
 from reconciler.market import PERIOD, PERIOD_HOURS, gate_closure, is_quarter_hour, isoformat_z
 from reconciler.market.calendar import revalidation_moment
 from reconciler.rules.bids import RuleViolation
+from reconciler.rules.capacity import PowerLimits, power_over_limit
 from reconciler.rules.soe import (
     QUANTA_PER_KWH,
     Efficiencies,
@@ -194,14 +195,6 @@ def _leaves_bounds(
     return end > bound if power < 0 else end < bound
 
 
-@dataclass(frozen=True)
-class PowerCapacity:
-    """Available (or rated) wholesale power of one period in kW, both non-negative."""
-
-    charge: Decimal
-    discharge: Decimal
-
-
 def _timespan(start: datetime, end: datetime) -> str:
     return f"{isoformat_z(start)}/{isoformat_z(end)}"
 
@@ -219,7 +212,7 @@ def check_schedule_update(
     block_end: datetime,
     now: datetime,
     gate_closure_seconds: int,
-    available: Mapping[datetime, PowerCapacity],
+    available: Mapping[datetime, PowerLimits],
 ) -> RuleViolation | None:
     """D8: the first strict rule an update breaks (the platform rejects it whole, 400), or None.
 
@@ -273,11 +266,9 @@ def check_schedule_update(
                 f"period {isoformat_z(time)} at {isoformat_z(now)}",
             )
     for time, power in sorted(points):
-        capacity = available[time]
-        if power > capacity.discharge:
-            return _power_violation(time, power, "discharge", capacity.discharge)
-        if -power > capacity.charge:
-            return _power_violation(time, power, "charge", capacity.charge)
+        over = power_over_limit(power, available[time])
+        if over is not None:
+            return _power_violation(time, power, *over)
     return None
 
 
