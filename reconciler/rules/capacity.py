@@ -204,6 +204,10 @@ def bid_room(code: ProductDateCode, quarters: Sequence[WindowQuarter], rated: Po
     return BidRoom(kw, limit, period)
 
 
+def _kw(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
 def check_bid_room(code: ProductDateCode, offered: Decimal, room: BidRoom) -> RuleViolation | None:
     """A bid offering more than its room is refused (400); the message names what limits it."""
     if offered <= room.kw:
