@@ -214,7 +214,7 @@ def check_bid_room(code: ProductDateCode, offered: Decimal, room: BidRoom) -> Ru
         return None
     at = isoformat_z(room.period) if room.period is not None else ""
     if room.limit is RoomLimit.FCR_CAP:
-        what = f"the FCR cap of {room.kw} kW ({FCR_CAP_SHARE * 100:g} % of the wholesale block's rated power)"
+        what = f"the FCR cap of {_kw(room.kw)} kW ({_kw(FCR_CAP_SHARE * 100)} % of the wholesale block's rated power)"
     elif room.limit is RoomLimit.AFRR_ENERGY:
         what = f"the aFRR capacity available at {at} ({room.kw} kW)"
     else:
