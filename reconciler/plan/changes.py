@@ -34,7 +34,7 @@ from reconciler.platform.models import Bid, ProductBids
 from reconciler.platform.wire.bids import bids_body, product_bids_path
 from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
-from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.bids import accepted_capacity, check_bid_timing
 from reconciler.rules.units import exact_number, json_number
 
 T = TypeVar("T")
@@ -227,12 +227,14 @@ def _code_of(change: Change) -> ProductDateCode:
 def _deadline_problem(manifest: Manifest, change: Change, now: datetime) -> Diagnostic | None:
     code = _code_of(change)
     source = _bid_source(manifest, code)
-    opening = bid_opening(code)
-    if now > change.deadline:
+    refused = check_bid_timing(code, now)  # the sandbox's rule (D14)
+    if refused is not None and refused.code != "bid-not-open":
         message = f"bidding for {code} closed at {local(change.deadline)}; this {change.action} can't be made"
         return located(Severity.ERROR, "bid-deadline-passed", message, source, change.address)
-    if now < opening:
-        message = f"bidding for {code} opens at {local(opening)}; this {change.action} can't be made yet"
+    if refused is not None:
+        message = (
+            f"bidding for {code} opens at {local(bid_opening(code))}; this {change.action} can't be made yet"
+        )
         return located(Severity.ERROR, "bid-not-open", message, source, change.address)
     if change.deadline - now <= DEADLINE_MARGIN:
         left = int((change.deadline - now).total_seconds())
