@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.market import isoformat_z
+from reconciler.market import isoformat_z, market_times_to_json
 from reconciler.sandbox import schedules
 from reconciler.sandbox.events import advance_clock
 from reconciler.sandbox.faults import parse_fault_plan
@@ -47,7 +47,7 @@ def _is_loopback(host: str | None) -> bool:
 
 
 async def clock(request: Request) -> Response:
-    """GET → ``{"now"}``; POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
+    """GET → ``{"now", "marketTimes"}`` (the D14 times this sandbox uses); POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
     state = _state(request)
     if request.method == "POST":
         body = require_object(loads(await request.body()), "the request body")
@@ -68,7 +68,9 @@ async def clock(request: Request) -> Response:
         with state.lock:
             advance_clock(state, target)
     with state.lock:
-        return ExactJSONResponse({"now": isoformat_z(state.now)})
+        return ExactJSONResponse(
+            {"now": isoformat_z(state.now), "marketTimes": market_times_to_json(state.market_times)}
+        )
 
 
 async def unavailabilities(request: Request) -> Response:

@@ -252,7 +252,25 @@ SCHEMAS: dict[str, JSON] = {
         }
     ),
     # --- admin (DESIGN.md §6) ---------------------------------------------------------------
-    "Clock": obj({"now": TIME}),
+    "Clock": obj(
+        {
+            "now": TIME,
+            "marketTimes": {
+                **obj(
+                    {
+                        "openingDaysBefore": {"type": "integer"},
+                        "fcrDeadline": TEXT,
+                        "afrrCapacityDeadline": TEXT,
+                        "afrrEnergyDeadlineMinutes": {"type": "integer"},
+                        "fcrResults": TEXT,
+                        "afrrCapacityResults": TEXT,
+                        "afrrEnergyResultsMinutes": {"type": "integer"},
+                    }
+                ),
+                "description": "the D14 times (Europe/Berlin) this sandbox uses: a fixture's deadlines or the defaults",
+            },
+        }
+    ),
     "ClockMove": {
         "oneOf": [
             obj({"now": TIME}, closed=True),
