@@ -4,7 +4,7 @@ Every number here is an assumption about the platform named in D14, in this one 
 results at 08:20 (the docs' text; their example says 09:20), the aFRR capacity deadline (08:30)
 and the aFRR energy deadline (30 minutes before the quarter) are not documented times. A sandbox
 fixture may override each (its ``deadlines``, the keys of :data:`JSON_KEYS`); the sandbox serves
-the times it uses on ``GET /_sandbox/clock``, and an embedded or emulator target hands them to the
+the times it uses on ``GET /_sandbox/market-times``, and an embedded or emulator target hands them to the
 planner, so both sides use the same times.
 """
 

@@ -64,17 +64,26 @@ def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
     return parse_instant(str(_clock_answer(api_url, timeout)["now"]))
 
 
+EMULATOR_MARKET_TIMES_PATH = "/_sandbox/market-times"
+
+
 def emulator_market_times(api_url: str, *, timeout: float = 5.0) -> MarketTimes:
-    """The D14 times the emulator uses (``marketTimes`` of ``GET /_sandbox/clock``); the defaults
-    from an emulator that does not say."""
-    times = _clock_answer(api_url, timeout).get("marketTimes")
-    if not isinstance(times, dict):
-        return DEFAULT_MARKET_TIMES
+    """The D14 times the emulator uses (``GET /_sandbox/market-times``, its fixture's overrides
+    over the defaults); the defaults from an emulator that does not serve them."""
+    url = api_url.rstrip("/") + EMULATOR_MARKET_TIMES_PATH
     try:
-        return market_times_from_json(times)
+        response = httpx.get(url, timeout=timeout)
+        if response.status_code == 404:
+            return DEFAULT_MARKET_TIMES
+        response.raise_for_status()
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+        return market_times_from_json(answer)
+    except httpx.HTTPError as exc:
+        raise TransportError(f"cannot read the emulator's market times at {url}: {exc}") from None
     except (ValueError, TypeError):
-        url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
-        raise UnexpectedResponseError(f"{url} answered market times that are not HH:MM or minutes") from None
+        raise UnexpectedResponseError(f"{url} did not answer with market times (HH:MM and minutes)") from None
 
 
 def _clock_answer(api_url: str, timeout: float) -> dict[str, Any]:

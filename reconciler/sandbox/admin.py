@@ -47,7 +47,7 @@ def _is_loopback(host: str | None) -> bool:
 
 
 async def clock(request: Request) -> Response:
-    """GET → ``{"now", "marketTimes"}`` (the D14 times this sandbox uses); POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
+    """GET → ``{"now"}``; POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
     state = _state(request)
     if request.method == "POST":
         body = require_object(loads(await request.body()), "the request body")
@@ -68,9 +68,14 @@ async def clock(request: Request) -> Response:
         with state.lock:
             advance_clock(state, target)
     with state.lock:
-        return ExactJSONResponse(
-            {"now": isoformat_z(state.now), "marketTimes": market_times_to_json(state.market_times)}
-        )
+        return ExactJSONResponse({"now": isoformat_z(state.now)})
+
+
+async def market_times(request: Request) -> Response:
+    """The D14 times this sandbox uses (its fixture's ``deadlines`` over the defaults): what an
+    emulator target hands the planner."""
+    state = _state(request)
+    return ExactJSONResponse(market_times_to_json(state.market_times))
 
 
 async def unavailabilities(request: Request) -> Response:
@@ -106,6 +111,7 @@ def _admin(
 OPERATIONS = [
     _admin("GET", "/_sandbox/clock", clock, "Read the sandbox clock", "Clock"),
     _admin("POST", "/_sandbox/clock", clock, "Set or move the clock, running every event passed", "Clock", "ClockMove"),
+    _admin("GET", "/_sandbox/market-times", market_times, "The market times (D14) this sandbox uses", "MarketTimes"),
     _admin("POST", "/_sandbox/unavailabilities", unavailabilities, "Add an unavailability (D9)", "Clipped", "Unavailability"),
     _admin("POST", "/_sandbox/faults", faults, "Set ({} clears) the fault plan", "FaultState", "FaultPlan"),
     _admin("GET", "/_sandbox/requests", requests_log, "The request log (the last 10 000)", "RequestLog"),

@@ -252,25 +252,21 @@ SCHEMAS: dict[str, JSON] = {
         }
     ),
     # --- admin (DESIGN.md §6) ---------------------------------------------------------------
-    "Clock": obj(
-        {
-            "now": TIME,
-            "marketTimes": {
-                **obj(
-                    {
-                        "openingDaysBefore": {"type": "integer"},
-                        "fcrDeadline": TEXT,
-                        "afrrCapacityDeadline": TEXT,
-                        "afrrEnergyDeadlineMinutes": {"type": "integer"},
-                        "fcrResults": TEXT,
-                        "afrrCapacityResults": TEXT,
-                        "afrrEnergyResultsMinutes": {"type": "integer"},
-                    }
-                ),
-                "description": "the D14 times (Europe/Berlin) this sandbox uses: a fixture's deadlines or the defaults",
-            },
-        }
-    ),
+    "Clock": obj({"now": TIME}),
+    "MarketTimes": {
+        **obj(
+            {
+                "openingDaysBefore": {"type": "integer"},
+                "fcrDeadline": TEXT,
+                "afrrCapacityDeadline": TEXT,
+                "afrrEnergyDeadlineMinutes": {"type": "integer"},
+                "fcrResults": TEXT,
+                "afrrCapacityResults": TEXT,
+                "afrrEnergyResultsMinutes": {"type": "integer"},
+            }
+        ),
+        "description": "the D14 times (Europe/Berlin) this sandbox uses: a fixture's deadlines or the defaults",
+    },
     "ClockMove": {
         "oneOf": [
             obj({"now": TIME}, closed=True),

@@ -1,5 +1,5 @@
 """The planner uses the target's market times (D14): a sandbox fixture's overrides reach it through
-the emulator's clock (``marketTimes``), so plan and sandbox agree on when bidding closes."""
+``GET /_sandbox/market-times``, so plan and sandbox agree on when bidding closes."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def _plan(tmp_path: Path, capsys: pytest.CaptureFixture[str], deadlines: dict[st
     path = tmp_path / f"fixture-{len(deadlines)}.yaml"
     path.write_text(yaml.safe_dump(fixture, sort_keys=False))
     with running_sandbox(path) as sandbox:
-        clock = httpx.get(sandbox.url + "/_sandbox/clock").json()
-        assert market_times_from_json(clock["marketTimes"]) == sandbox.fixture.market_times
+        served = httpx.get(sandbox.url + "/_sandbox/market-times").json()
+        assert market_times_from_json(served) == sandbox.fixture.market_times
         project = write_project(
             tmp_path / f"p{len(deadlines)}", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, BID)}
         )
