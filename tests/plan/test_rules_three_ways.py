@@ -183,7 +183,7 @@ def reference_room(market: str, offered_kw: Decimal, spec: dict[str, int], place
         return False
     own = {"FCR": spec["fcr"], "AFRR_POS": spec["pos"], "AFRR_NEG": spec["neg"]}[market]
     total = min(spec["total_charge"], spec["total_discharge"]) - sum(placed.values())  # D15
-    room = min(own, total)
+    room: Fraction = Fraction(min(own, total))
     if market == "FCR":
         room = min(room, Fraction(4, 5) * min(spec["rated_charge"], spec["rated_discharge"]))  # D20
     return kept <= room

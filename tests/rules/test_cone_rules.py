@@ -24,10 +24,10 @@ def test_docs_example_1_the_cone_ends_where_the_correction_would_cut() -> None:
     # API.md §9 example 1: E0 19 000 kWh, E_max 20 000 kWh, η 1: 4 000 kW of charge fill the last
     # 1 000 kWh in a quarter-hour (1000 / 0.25); discharging may empty it down to E_min 0.
     cone_ = deliverable_power(19000, WIDE, (0, 20000), ONE)
-    assert (cone_.minimum, cone_.maximum) == (-4000, 20000)
+    assert (cone_.minimum, cone_.maximum) == (D(-4000), D(20000))
     assert revalidate_power(19000, -10000, (0, 20000), ONE) == cone_.minimum
     narrow = deliverable_power(19000, PowerLimits(D(3000), D(5000)), (0, 20000), ONE)
-    assert (narrow.minimum, narrow.maximum) == (-3000, 5000)  # the available power is tighter
+    assert (narrow.minimum, narrow.maximum) == (D(-3000), D(5000))  # the available power is tighter
 
 
 def test_efficiencies_and_whole_kw_rounding_inward() -> None:
@@ -35,7 +35,7 @@ def test_efficiencies_and_whole_kw_rounding_inward() -> None:
     # discharge to E_min 1000 from 1100: (1100 − 1000) · 0.95 / 0.25 = 380 kW
     # charge to E_max 2000 from 1100: (2000 − 1100) / (0.25 · 0.9) = 4000 kW
     cone_ = deliverable_power(1100, WIDE, (1000, 2000), eta)
-    assert (cone_.minimum, cone_.maximum) == (-4000, 380)
+    assert (cone_.minimum, cone_.maximum) == (D(-4000), D(380))
     # 100.3 kWh above E_min: 100.3 · 0.95 / 0.25 = 381.14 kW, so 381 whole kW
     assert deliverable_power(Fraction(11003, 10), WIDE, (1000, 2000), eta).maximum == 381
 
@@ -43,11 +43,11 @@ def test_efficiencies_and_whole_kw_rounding_inward() -> None:
 def test_outside_its_bounds_the_cone_excludes_zero() -> None:
     # 200 kWh below E_min 1000: the asset must charge at least 200 / 0.25 = 800 kW
     low = deliverable_power(800, WIDE, (1000, 2000), ONE)
-    assert (low.minimum, low.maximum) == (-4800, -800)
+    assert (low.minimum, low.maximum) == (D(-4800), D(-800))
     high = deliverable_power(2100, WIDE, (1000, 2000), ONE)  # must discharge at least 400 kW
-    assert (high.minimum, high.maximum) == (400, 4400)
+    assert (high.minimum, high.maximum) == (D(400), D(4400))
     stuck = deliverable_power(800, PowerLimits(D(500), D(500)), (1000, 2000), ONE)
-    assert (stuck.minimum, stuck.maximum) == (-500, -500)  # as close as the available power gets
+    assert (stuck.minimum, stuck.maximum) == (D(-500), D(-500))  # as close as the available power gets
 
 
 def test_the_next_two_quarter_hours_after_now() -> None:
@@ -69,10 +69,10 @@ def test_cone_projects_along_the_corrected_schedule_and_beyond_it_is_the_availab
     near = cone(1000, periods, available, ONE, SocBounds(), now)
     # 10:00 at −2000 kW: 1000 + 500 = 1500 kWh at 10:15 (not near: it has been re-validated)
     assert near[periods[1].time] == deliverable_power(1500, available[1], (0, 2000), ONE)
-    assert (near[periods[1].time].minimum, near[periods[1].time].maximum) == (-2000, 5000)
+    assert (near[periods[1].time].minimum, near[periods[1].time].maximum) == (D(-2000), D(5000))
     # 10:15 asks −4000 kW; its re-validation is ahead (10:08) and cuts it to −2000 kW, so 10:30
     # starts full: no more charging, 2000 kWh · 4 = 8000 kW of discharge, capped at 5000
-    assert (near[periods[2].time].minimum, near[periods[2].time].maximum) == (0, 5000)
+    assert (near[periods[2].time].minimum, near[periods[2].time].maximum) == (D(0), D(5000))
     assert set(near) == {periods[1].time, periods[2].time}
     assert deliverable_at(periods[3].time, near, PowerLimits(D(3000), D(1000))) == beyond_cone(
         PowerLimits(D(3000), D(1000))
@@ -80,10 +80,7 @@ def test_cone_projects_along_the_corrected_schedule_and_beyond_it_is_the_availab
     assert (
         beyond_cone(PowerLimits(D(3000), D(1000))).minimum,
         beyond_cone(PowerLimits(D(3000), D(1000))).maximum,
-    ) == (
-        -3000,
-        1000,
-    )
+    ) == (D(-3000), D(1000))
 
 
 energies = st.integers(0, 40_000).map(lambda q: Fraction(q, 4))

@@ -3,6 +3,7 @@ of D12: a bid placed through one flavour is read back through the other, both wa
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -99,7 +100,9 @@ def test_empty_bids_delete_and_replacing_keeps_one_bid_per_product(plain: Runnin
     ]
     assert parse(api.get(BIDS, **DAY)) == []
     assert parse(api.get("/ancillary/fcr/bids", deliveryDay="2026-11-24")) == []
-    assert set(api.capacity("WHOLESALE", DAY["start"], DAY["end"]).values()) == {(5000, 5000)}
+    assert set(api.capacity("WHOLESALE", DAY["start"], DAY["end"]).values()) == {
+        (Decimal(5000), Decimal(5000))
+    }
 
 
 def test_market_must_match_the_product_and_the_names_are_case_sensitive(plain: RunningSandbox) -> None:
