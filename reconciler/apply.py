@@ -21,7 +21,7 @@ from enum import StrEnum
 from functools import partial
 
 from reconciler.core.errors import ReconcilerError
-from reconciler.market import bid_deadline, editable_until, isoformat_z
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, bid_deadline, editable_until, isoformat_z
 from reconciler.plan.fmt import fmt_kw, local
 from reconciler.plan.model import BidChange, Change, Plan, ScheduleChange, TargetInfo, write_order
 from reconciler.plan.requests import Request, requests_for
@@ -73,9 +73,11 @@ def check_saved_plan(
     target: TargetInfo,
     now: datetime,
     on_read: ReadProgress | None = None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> None:
     """Refuse a plan for another target, one whose changes are not what live state and the market
-    calendar give (block, deadlines), one past its expiry, or one whose live objects changed."""
+    calendar give (block, deadlines; ``times`` the target's D14 times), one past its expiry, or
+    one whose live objects changed."""
     if not plan.target.same_target(target):
         made_for = plan.target
         raise StalePlanError(
@@ -83,7 +85,7 @@ def check_saved_plan(
             f"{made_for.organisation}), not {target.name!r} ({target.api_url}, organisation "
             f"{target.organisation}); nothing was written"
         )
-    deadlines = _rederived_deadlines(plan.changes, client)
+    deadlines = _rederived_deadlines(plan.changes, client, times)
     expires = min(deadlines, default=None)
     if expires is not None and now > expires:
         raise StalePlanError(
@@ -108,7 +110,9 @@ def check_saved_plan(
         )
 
 
-def _rederived_deadlines(changes: Sequence[Change], client: PlatformClient) -> list[datetime]:
+def _rederived_deadlines(
+    changes: Sequence[Change], client: PlatformClient, times: MarketTimes
+) -> list[datetime]:
     """Each change's deadline from live state and the market calendar, never from the plan: a
     schedule's from its earliest period and the asset's gate closure as read now, a bid's from
     the calendar (D14). A schedule change must write the asset's wholesale block as read now."""
@@ -124,7 +128,7 @@ def _rederived_deadlines(changes: Sequence[Change], client: PlatformClient) -> l
     deadlines: list[datetime] = []
     for change in changes:
         if isinstance(change, BidChange):
-            deadline = bid_deadline(change.product)
+            deadline = bid_deadline(change.product, times)
         else:
             va = vas[change.virtual_asset]
             if va is None:

@@ -90,7 +90,13 @@ def apply(
             if not connection.target.protected and not auto_approve:
                 _ask_yes_no(connection.description)
                 # someone may have written while the question waited: apply only what was shown
-                check_saved_plan(result, connection.client, target_info(connection), connection.now())
+                check_saved_plan(
+                    result,
+                    connection.client,
+                    target_info(connection),
+                    connection.now(),
+                    times=connection.market_times,
+                )
             report = _write(result.changes, connection.client, connection.now, color, verbosity)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
@@ -113,7 +119,12 @@ def _apply_saved(
     with connect(target, parallelism=platform.parallelism) as connection:
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
-                saved, connection.client, target_info(connection), connection.now(), reporter.on_read
+                saved,
+                connection.client,
+                target_info(connection),
+                connection.now(),
+                reporter.on_read,
+                connection.market_times,
             )
         if not saved.changes:
             return _finish(None, saved, color, verbosity)

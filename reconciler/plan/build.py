@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
-from reconciler.market import ProductDateCode
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
 from reconciler.plan.changes import (
     committed_after,
@@ -68,6 +68,7 @@ def make_plan(
     target: TargetInfo,
     extra: Iterable[Diagnostic] = (),
     selection: Selection = EVERYTHING,
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Plan:
     parts: list[AssetPlan] = []
     diagnostics = list(extra)
@@ -85,7 +86,7 @@ def make_plan(
             diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
         fingerprints.update(asset.fingerprints)
-        part = plan_asset(manifest, asset, now, selection)
+        part = plan_asset(manifest, asset, now, selection, market_times)
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
@@ -109,13 +110,18 @@ def make_plan(
 
 
 def plan_asset(
-    manifest: Manifest, asset: LiveAsset, now: datetime, selection: Selection = EVERYTHING
+    manifest: Manifest,
+    asset: LiveAsset,
+    now: datetime,
+    selection: Selection = EVERYTHING,
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> AssetPlan:
+    """``market_times``: the target's D14 times (a sandbox fixture may override the defaults)."""
     part = AssetPlan()
     found: list[Diagnostic] = check_lifetime(manifest, asset)
     diff = diff_schedule(manifest, asset, now)
     found += check_locked(manifest, asset, diff)
-    bids = diff_bids(manifest, asset, now)
+    bids = diff_bids(manifest, asset, now, market_times)
     found += bids.diagnostics
     proposed = schedule_change(manifest, asset, diff)
     if proposed is not None and selection.selects(proposed.address):

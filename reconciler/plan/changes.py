@@ -19,8 +19,10 @@ from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import BidSection, DesiredBid, Manifest, ScheduleMode
 from reconciler.market import (
     DEADLINE_MARGIN,
+    DEFAULT_MARKET_TIMES,
     PERIOD_HOURS,
     Market,
+    MarketTimes,
     PeriodState,
     ProductDateCode,
     bid_deadline,
@@ -33,7 +35,7 @@ from reconciler.plan.fmt import fmt_energy, local
 from reconciler.plan.model import Action, BidChange, ScheduleChange, bid_address, schedule_address
 from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Bid, ProductBids
-from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.bids import accepted_capacity, check_bid_timing
 from reconciler.rules.units import exact_number, json_number
 
 
@@ -147,7 +149,10 @@ def _exact(bid: DesiredBid | Bid) -> Bid:
     return Bid(Decimal(exact_number(offered)), exact(capacity_price), exact(energy_price))
 
 
-def diff_bids(manifest: Manifest, asset: LiveAsset, now: datetime) -> BidDiff:
+def diff_bids(
+    manifest: Manifest, asset: LiveAsset, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+) -> BidDiff:
+    """``times``: the target's D14 times (a sandbox fixture may override the defaults)."""
     changes: list[BidChange] = []
     diagnostics: list[Diagnostic] = []
     sections: list[tuple[BidSection | None, set[Market]]] = [
@@ -161,10 +166,10 @@ def diff_bids(manifest: Manifest, asset: LiveAsset, now: datetime) -> BidDiff:
             want = desired.get(code)
             have = live.get(code)
             if want is None:
-                if now > bid_deadline(code):
+                if now > bid_deadline(code, times):
                     continue  # a closed product the manifest no longer lists is history: leave it
                 if section is not None and section.prune and have is not None:
-                    change = _bid_change(manifest, asset, code, have, None)
+                    change = _bid_change(manifest, asset, code, have, None, times)
                 elif have is not None:
                     diagnostics.append(_unmanaged(manifest, code, have, section))
                     continue
@@ -173,8 +178,8 @@ def diff_bids(manifest: Manifest, asset: LiveAsset, now: datetime) -> BidDiff:
             elif have is not None and len(have.bids) == 1 and same_bid(want, have.bids[0]):
                 continue
             else:
-                change = _bid_change(manifest, asset, code, have, want)
-            problem = _deadline_problem(manifest, change, now)
+                change = _bid_change(manifest, asset, code, have, want, times)
+            problem = _deadline_problem(manifest, change, now, times)
             if problem is not None:
                 diagnostics.append(problem)
             if problem is None or not problem.is_error:
@@ -188,6 +193,7 @@ def _bid_change(
     code: ProductDateCode,
     have: ProductBids | None,
     want: DesiredBid | None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> BidChange:
     return BidChange(
         asset=manifest.name,
@@ -195,7 +201,7 @@ def _bid_change(
         product=code,
         before=tuple(_exact(b) for b in have.bids) if have else (),
         after=(_exact(want),) if want else (),
-        deadline=bid_deadline(code),
+        deadline=bid_deadline(code, times),
     )
 
 
@@ -223,14 +229,17 @@ def committed_after(asset: LiveAsset, changes: Iterable[BidChange]) -> dict[Prod
     return committed
 
 
-def _deadline_problem(manifest: Manifest, change: BidChange, now: datetime) -> Diagnostic | None:
-    """A bid past its deadline, or not open yet, can't be written: an error on that bid alone (it
-    is not planned). One close to its deadline is planned with a warning."""
+def _deadline_problem(
+    manifest: Manifest, change: BidChange, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+) -> Diagnostic | None:
+    """A bid past its deadline (or its results), or not open yet, can't be written: an error on
+    that bid alone, and no change (the sandbox's rule, D14). One close to its deadline is planned
+    with a warning."""
     code = change.product
     source = _bid_source(manifest, code)
-    opening = bid_opening(code)
     verb = {Action.CREATE: "placed", Action.UPDATE: "changed", Action.DELETE: "deleted"}[change.action]
-    if now > change.deadline:
+    refused = check_bid_timing(code, now, times)
+    if refused is not None and refused.code != "bid-not-open":
         message = f"bidding for {code} closed at {local(change.deadline)}; this bid can't be {verb} any more"
         return located(
             Severity.ERROR,
@@ -241,8 +250,10 @@ def _deadline_problem(manifest: Manifest, change: BidChange, now: datetime) -> D
             expected=f"a write before {local(change.deadline)}",
             found=f"now {local(now)}",
         )
-    if now < opening:
-        message = f"bidding for {code} opens at {local(opening)}; this bid can't be {verb} yet"
+    if refused is not None:
+        message = (
+            f"bidding for {code} opens at {local(bid_opening(code, times))}; this bid can't be {verb} yet"
+        )
         return located(Severity.ERROR, "bid-not-open", message, source, change.address)
     if change.deadline - now <= DEADLINE_MARGIN:
         left = int((change.deadline - now).total_seconds())

@@ -1,6 +1,7 @@
 """A saved plan's changes read back as domain values, and every field that can be re-derived
-checked against what the change gives: address, kind, action, phase, a bid's deadline (from the
-market calendar), and the request (:func:`reconciler.plan.requests.request_for`). Every object a
+offline checked against what the change gives: address, kind, action, phase, and the request
+(:func:`reconciler.plan.requests.request_for`). Deadlines depend on the target (its market times,
+the asset's gate closure): apply recomputes them (:func:`reconciler.apply.check_saved_plan`). Every object a
 change touches must carry a fingerprint, so apply can tell whether it changed since.
 
 A file that differs anywhere is refused whole: it is not the plan that was made.
@@ -18,7 +19,6 @@ from reconciler.market import (
     Market,
     ProductDateCode,
     ProductError,
-    bid_deadline,
     isoformat_z,
     parse_instant,
     parse_product_date_code,
@@ -144,11 +144,6 @@ def _check_derived(change: Change, item: Mapping[str, Any], where: str) -> None:
         "action": str(change.action),
         "phase": change.phase,
     }
-    if isinstance(change, BidChange):
-        recorded["deadline"], derived["deadline"] = (
-            item["deadline"],
-            isoformat_z(bid_deadline(change.product)),
-        )
     for key, value in derived.items():
         if recorded[key] != value:
             raise RecordedPlanError(

@@ -138,7 +138,13 @@ def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple
         if id(d) not in in_held_documents and (d.address is None or selection.selects(d.address))
     ]
     plan = make_plan(
-        session.manifests, live, now, session.target_info, extra=[*session.held, *notes], selection=selection
+        session.manifests,
+        live,
+        now,
+        session.target_info,
+        extra=[*session.held, *notes],
+        selection=selection,
+        market_times=session.connection.market_times,
     )
     unmatched = selection.unmatched(_addresses(session.manifests, plan))
     if unmatched:
