@@ -130,8 +130,7 @@ def test_deadlines_are_recomputed_not_trusted(
     sandbox.set_clock("2026-11-23T07:31:00+01:00")  # the FCR bid's deadline, 07:30, has passed
 
     def later(document: Document) -> None:
-        for change in document["changes"]:
-            change["deadline"] = "2030-01-01T00:00:00Z"
+        bid(document)["deadline"] = "2030-01-01T00:00:00Z"
         document["expires_at"] = "2030-01-01T00:00:00Z"
 
     edit(plan_file, later, resign=True)
@@ -144,6 +143,7 @@ def test_deadlines_are_recomputed_not_trusted(
 
     def schedule_only(document: Document) -> None:  # a schedule's deadline needs the live asset
         document["changes"] = [schedule(document)]
+        schedule(document)["deadline"] = "2030-01-01T00:00:00Z"
 
     edit(plan_file, schedule_only, resign=True)
     refused(capsys, sandbox, plan_file, "the plan records the deadline 2030-01-01 01:00 CET")
