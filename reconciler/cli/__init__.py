@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "show": ("reconciler.cli.show", "show", "Render a saved plan file (text, JSON or markdown)."),
     "sandbox": ("reconciler.cli.sandbox", "sandbox", "Serve the local LAYR platform sandbox over HTTP."),
+    "version": ("reconciler.cli.version", "version", "Print the version, as text or JSON."),
 }
 
 
