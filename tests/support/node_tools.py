@@ -106,5 +106,5 @@ def chromium() -> str:
         if not Path(CHROMIUM).is_file():
             if not _can_apt():
                 raise ToolMissing(f"{CHROMIUM} is missing, and apt-get cannot install it (not root)")
-            _apt_install("chromium")
+            _apt_install("chromium", "fonts-liberation")
         return CHROMIUM
