@@ -59,6 +59,7 @@ class AssetPlan:
     predictions: list[Prediction] = field(default_factory=list)
     drift: list[DriftEntry] = field(default_factory=list)
     soc: list[tuple[datetime, float]] = field(default_factory=list)
+    soc_bounds: tuple[float, float] = (0.0, 100.0)
 
 
 def make_plan(
@@ -74,6 +75,7 @@ def make_plan(
     diagnostics = list(extra)
     fingerprints: dict[str, str] = {}
     soc: dict[str, list[tuple[datetime, float]]] = {}
+    soc_bounds: dict[str, tuple[float, float]] = {}
     for manifest in manifests:
         if not selection.touches_asset(manifest.name):
             continue
@@ -90,6 +92,7 @@ def make_plan(
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
+            soc_bounds[manifest.name] = part.soc_bounds
     diagnostics += [d for p in parts for d in p.diagnostics]
     changes = [c for p in parts for c in p.changes]
     if any(d.is_error and d.address is None for d in diagnostics):
@@ -105,6 +108,7 @@ def make_plan(
         fingerprints=fingerprints,
         drift=tuple(d for p in parts for d in p.drift),
         soc=soc,
+        soc_bounds=soc_bounds,
         selection=selection.patterns,
     )
 
@@ -167,6 +171,7 @@ def plan_asset(
     )
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
+    part.soc_bounds = projection.bounds
     drift = list(diff.drift) + [d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT]
     part.drift = [d for d in drift if selection.selects(d.address)]
     return part

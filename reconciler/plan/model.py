@@ -288,6 +288,7 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     drift: tuple[DriftEntry, ...] = ()
     soc: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # projected SoC % per asset
+    soc_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # (lower, upper) % per asset
     selection: tuple[str, ...] = ()  # --only patterns; empty: everything the manifests declare
     recorded_digest: str | None = None  # a saved plan's digest, checked when it was read
 

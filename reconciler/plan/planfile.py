@@ -65,6 +65,9 @@ def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
             asset: [{"time": isoformat_z(t), "soc": soc} for t, soc in points]
             for asset, points in plan.soc.items()
         },
+        "soc_bounds": {
+            asset: {"lower": lower, "upper": upper} for asset, (lower, upper) in plan.soc_bounds.items()
+        },
     }
     return document
 
@@ -217,6 +220,9 @@ def read_plan(path: Path) -> Plan:
         soc={
             asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
             for asset, points in data.get("projected_soc", {}).items()
+        },
+        soc_bounds={
+            asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
         },
         selection=tuple(data["selection"]),
         recorded_digest=recorded,
