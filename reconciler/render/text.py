@@ -92,7 +92,7 @@ def verdict_line(plan: Plan) -> str | None:
         return "The plan has errors about the whole run: nothing is planned, nothing can be applied."
     count = len(plan.not_planned)
     return (
-        f"The plan has errors: {count} object{'s are' if count != 1 else ' is'} not planned (listed above). "
+        f"The plan has errors: {count} object{'s are' if count != 1 else ' is'} not planned; "
         "`reconciler apply` writes the rest and exits 1."
     )
 
