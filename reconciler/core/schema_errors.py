@@ -50,9 +50,10 @@ _BOUNDS = {
     "maxLength": "a text of length at most",
     "minItems": "a list of length at least",
     "maxItems": "a list of length at most",
-    "minProperties": "a mapping with at least this many keys:",
-    "maxProperties": "a mapping with at most this many keys:",
+    "minProperties": "a mapping with at least",
+    "maxProperties": "a mapping with at most",
 }
+_UNITS = {"minProperties": " key(s)", "maxProperties": " key(s)"}
 
 SECRET_FOUND = "a value that is not shown (it is a secret)"
 MAX_SHOWN = 60  # characters of a found string that are quoted back
@@ -240,7 +241,7 @@ def _explain(
             none,
         )
     elif error.validator in _BOUNDS:
-        expected = f"{_BOUNDS[str(error.validator)]} {rule}"
+        expected = f"{_BOUNDS[str(error.validator)]} {rule}{_UNITS.get(str(error.validator), '')}"
         found = _found(path, instance, describe)
         yield (
             SchemaProblem(path, OUT_OF_RANGE, f"{where} is out of range", expected, found, value=instance),
