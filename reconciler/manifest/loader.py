@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
-from reconciler.core.yamlsource import YamlDocument, parse_yaml_text, read_text
+from reconciler.core.yamlsource import FieldPath, YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
@@ -167,16 +167,43 @@ def _read_document(run: _Run, document: YamlDocument) -> None:
     ctx = DocumentContext(document, now=run.now)
     for path, problem in document.problems:
         ctx.add(path, problem)
-    check_structure(ctx)
-    manifest = _expand(ctx)
+    accepted = _accepted(ctx.document.value, check_structure(ctx))
+    manifest = _expand(ctx, accepted) if accepted is not None else None
     _check_unique(run, ctx)
     run.diagnostics.extend(ctx.diagnostics)
     if manifest is not None and not ctx.has_errors:
         run.manifests.append(manifest)
 
 
-def _expand(ctx: DocumentContext) -> Manifest | None:
-    value = ctx.document.value
+def _accepted(value: Any, refused: list[FieldPath]) -> Any:
+    """What expansion may read: the document with every list entry (a schedule entry, a bid) that
+    breaks the schema replaced by ``None``, so nothing reads a field the schema did not accept; or
+    ``None`` when a break lies outside every entry, which stops the whole document. The entries
+    left are valid: the schema constrains each entry on its own."""
+    entries: set[FieldPath] = set()
+    for path in refused:
+        index = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
+        if index is None:
+            return None
+        entries.add(path[: index + 1])
+    for entry in entries:
+        value = _replaced(value, entry)
+    return value
+
+
+def _replaced(value: Any, path: FieldPath) -> Any:
+    """``value`` with the item at ``path`` set to ``None``, copying only the containers on the way."""
+    if not path:
+        return None
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(head, str) and head in value:
+        return {**value, head: _replaced(value[head], rest)}
+    if isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
+        return [*value[:head], _replaced(value[head], rest), *value[head + 1 :]]
+    return value
+
+
+def _expand(ctx: DocumentContext, value: Any) -> Manifest | None:
     if not isinstance(value, dict):
         return None
     metadata = value.get("metadata")

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from reconciler.core.diagnostics import Severity
 from reconciler.core.schema_errors import explain
 from reconciler.core.schemas import load_schema
+from reconciler.core.yamlsource import FieldPath
 from reconciler.manifest.context import DocumentContext
 
 MANIFEST_SCHEMA = "manifest.schema.json"
@@ -63,8 +64,8 @@ def _schema_instance(document: Any) -> Any:
     return {**document, "spec": {**spec, "wholesale": {**wholesale, "schedule": []}}}
 
 
-def check_structure(ctx: DocumentContext) -> bool:
-    """Report every way the document breaks the schema, once per problem; True if it holds."""
+def check_structure(ctx: DocumentContext) -> list[FieldPath]:
+    """Report every way the document breaks the schema, once per problem; the fields it is about."""
     problems = explain(manifest_validator().iter_errors(_schema_instance(ctx.document.value)))
     for problem in problems:
         ctx.report(
@@ -76,4 +77,4 @@ def check_structure(ctx: DocumentContext) -> bool:
             found=problem.found,
             key=problem.at_key,
         )
-    return not problems
+    return [problem.path for problem in problems]
