@@ -14,7 +14,11 @@ Diagnostic codes (stable, for scripts and tests):
 - times: ``time-invalid``, ``time-off-grid``, ``local-time-nonexistent``, ``local-time-ambiguous``,
   ``timezone-unknown``, ``schedule-empty-range``, ``schedule-range-too-long``,
   ``schedule-duplicate-period`` (two entries or CSV rows set the same period)
-- CSV: ``csv-missing``, ``csv-header``, ``csv-row``, ``csv-value``, ``csv-too-many-errors``
+- files a manifest names: ``path-outside-project`` (absolute, or leaving the project through
+  ``..`` or a symlink), ``path-not-a-file`` (a folder, FIFO or device), ``file-too-large``,
+  ``file-unreadable``
+- CSV: ``csv-missing``, ``csv-header``, ``csv-row``, ``csv-value``, ``csv-empty``,
+  ``csv-too-many-errors``
 - bids: ``day-invalid``, ``bid-product-unknown``, ``bid-product-day``, ``bid-duplicate-product``,
   ``bid-capacity-step``, ``bid-capacity-truncated`` (note), ``bid-price-range``,
   ``bid-price-missing``, ``bid-price-unexpected``, ``bid-deadline-passed`` and

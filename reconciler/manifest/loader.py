@@ -25,6 +25,7 @@ from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
 from reconciler.core.yamlsource import FieldPath, YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.files import PROJECT_CONFIG
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
@@ -32,13 +33,13 @@ from reconciler.market import MARKET_TZ, to_utc
 
 KIND = "VirtualAsset"
 API_PREFIX = "reconciler/"
-PROJECT_CONFIG = "reconciler.yaml"
 SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class _Run:
     now: datetime | None
+    project_root: Path | None = None
     manifests: list[Manifest] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -89,10 +90,12 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
 
 
 def read_manifest_text(
-    text: str, file: str, now: datetime | None = None
+    text: str, file: str, now: datetime | None = None, project_root: Path | None = None
 ) -> tuple[list[Manifest], list[Diagnostic]]:
-    """Check and expand the documents of one file's text (CSV paths resolve beside ``file``)."""
-    run = _Run(now=to_utc(now) if now is not None else None)
+    """Check and expand the documents of one file's text. CSV paths resolve beside ``file``, and
+    must stay inside ``project_root`` (default: found from ``file``, see
+    :func:`reconciler.manifest.files.project_root`)."""
+    run = _Run(now=to_utc(now) if now is not None else None, project_root=project_root)
     documents, problems = parse_yaml_text(text, file)
     run.diagnostics.extend(problems)
     for document in documents:
@@ -164,7 +167,7 @@ def _looks_like_manifest(value: Any) -> bool:
 
 
 def _read_document(run: _Run, document: YamlDocument) -> None:
-    ctx = DocumentContext(document, now=run.now)
+    ctx = DocumentContext(document, now=run.now, project_root=run.project_root)
     for path, problem in document.problems:
         ctx.add(path, problem)
     accepted = _accepted(ctx.document.value, check_structure(ctx))
