@@ -14,10 +14,11 @@ from typing import TypeVar
 
 from reconciler.core.yamlsource import FieldPath, format_path
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.files import excerpt, read_named_file
+from reconciler.manifest.files import MAX_EXCERPT, excerpt, read_named_file
 from reconciler.manifest.model import SourceRef
 
 MAX_ERRORS = 25  # per CSV file; past that the file is probably not what the field says
+MAX_CELL = MAX_EXCERPT  # characters; no time, day, product or number is longer
 MISSING = "csv-missing"
 
 Row = TypeVar("Row")
@@ -41,8 +42,9 @@ class CsvReader:
     def at(self, line: int, column: str = "") -> SourceRef:
         return SourceRef(self.display, line, 1, self.field_text + (f".{column}" if column else ""))
 
-    def error(self, line: int, code: str, message: str, expected: str, found: str, column: str = "") -> None:
-        """One problem at ``line``; ``found`` is file content, so only an excerpt of it is kept."""
+    def count(self, line: int) -> None:
+        """Count one problem at ``line`` (reported here or by a shared check); past
+        :data:`MAX_ERRORS` say so and stop reading (raises :class:`TooManyErrors`)."""
         if self.errors == MAX_ERRORS:
             self.ctx.error(
                 "csv-too-many-errors",
@@ -54,6 +56,19 @@ class CsvReader:
             )
             raise TooManyErrors
         self.errors += 1
+
+    def fits(self, line: int, cells: list[str]) -> bool:
+        """No cell is longer than :data:`MAX_CELL` (else reported: no value is that long)."""
+        if max(map(len, cells), default=0) <= MAX_CELL:
+            return True
+        self.error(
+            line, "csv-value", f"a cell is longer than {MAX_CELL} characters", self.columns, ",".join(cells)
+        )
+        return False
+
+    def error(self, line: int, code: str, message: str, expected: str, found: str, column: str = "") -> None:
+        """One problem at ``line``; ``found`` is file content, so only an excerpt of it is kept."""
+        self.count(line)
         self.ctx.error(
             code, message, self.field, expected=expected, found=excerpt(found), at=self.at(line, column)
         )

@@ -175,7 +175,6 @@ def _time(ctx: DocumentContext, text: str, path: FieldPath, parse_time: GridTime
 
 
 COLUMNS = ("time", "power")
-MAX_CELL = 64  # characters; a longer time or power cell is not one, and is not quoted back in full
 
 
 def read_csv_schedule(
@@ -212,12 +211,9 @@ def _rows(reader: CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tup
                 line, "csv-row", f"the row has {len(cells)} cells", "2 cells: time,power", ",".join(cells)
             )
             continue
-        time_text, power_text = cells[at_time].strip(), cells[at_power].strip()
-        if len(time_text) > MAX_CELL or len(power_text) > MAX_CELL:
-            reader.error(
-                line, "csv-value", "the row's cells are too long", "a time and a power", ",".join(cells)
-            )
+        if not reader.fits(line, cells):
             continue
+        time_text, power_text = cells[at_time].strip(), cells[at_power].strip()
         try:
             period = parse_time(time_text)
         except ValueProblem as problem:

@@ -1,5 +1,6 @@
 """Malformed manifests are diagnostics, never internal errors: a property test mutates valid
-manifests (keys dropped, renamed, retyped, values swapped) and runs ``reconciler validate`` on
+manifests (explicit bids, bid templates, CSV schedules and bids; keys dropped, renamed, retyped,
+values swapped) and runs ``reconciler validate`` on
 them through the real entry point."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.harness import run
+from tests.support.harness import Result, run
 
 VALID = """\
 apiVersion: reconciler/v1
@@ -43,10 +44,25 @@ spec:
       - {day: "2026-11-24", product: NEG_073, capacity: 1000, energyPrice: -20}
 """
 CSV_SCHEDULE = "time,power\n2026-11-24T10:00,1\n2026-11-24T10:15,-1\n"
+CSV_BIDS = "day,product,capacity,capacityPrice,energyPrice\n2026-11-24,POS_16_20,1000,1,2\n2026-11-24,NEG_001,1000,,2\n"
+TEMPLATES = """\
+- {days: {from: "2026-11-24", to: "2026-11-25"}, products: all, capacity: 1, capacityPrice: 90}
+- {days: ["2026-03-29"], products: [NEGPOS_00_04, NEGPOS_04_08], capacity: 1, capacityPrice: 90}
+- {day: "2026-11-24", product: NEGPOS_00_04, capacity: 2, capacityPrice: 95.5}
+"""
+AFRR_TEMPLATES = """\
+- {day: "2026-10-25", products: POS_090..POS_100, capacity: 1000, energyPrice: 1}
+- {day: "2026-10-25", products: {direction: NEG, market: capacity}, capacity: 1000, capacityPrice: 1, energyPrice: 2}
+- {days: ["2026-10-25"], products: [NEG_001..NEG_004, NEG_100], capacity: 1000, energyPrice: 1}
+"""
 DOCUMENTS = [yaml.safe_load(VALID)]
 WITH_CSV = copy.deepcopy(DOCUMENTS[0])
 WITH_CSV["spec"]["wholesale"]["schedule"] = {"csv": "schedule.csv"}
-DOCUMENTS.append(WITH_CSV)
+WITH_CSV["spec"]["afrr"]["bids"] = {"csv": "bids.csv"}
+WITH_TEMPLATES = copy.deepcopy(DOCUMENTS[0])
+WITH_TEMPLATES["spec"]["fcr"]["bids"] = yaml.safe_load(TEMPLATES)
+WITH_TEMPLATES["spec"]["afrr"]["bids"] = yaml.safe_load(AFRR_TEMPLATES)
+DOCUMENTS += [WITH_CSV, WITH_TEMPLATES]
 
 # Values a mutation may put anywhere: every YAML type, and text that looks like the manifest's own.
 REPLACEMENTS: list[Any] = [
@@ -69,6 +85,13 @@ REPLACEMENTS: list[Any] = [
     {},
     {"csv": "schedule.csv"},
     {"at": "2026-11-24T10:00"},
+    "all",
+    "POS_001..POS_004",
+    "NEG_004..POS_001",
+    ["NEGPOS_00_04", "POS_001..POS_002"],
+    {"from": "2026-11-24", "to": "2026-11-23"},
+    {"direction": "POS", "market": "energy"},
+    {"csv": "bids.csv"},
 ]
 
 
@@ -112,6 +135,21 @@ def _mutate(document: Any, data: st.DataObject) -> Any:
     return document
 
 
+def _validate(capsys: pytest.CaptureFixture[str], document: Any, *options: str) -> Result:
+    with tempfile.TemporaryDirectory() as folder:
+        manifest = Path(folder) / "m.yaml"
+        manifest.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        (Path(folder) / "schedule.csv").write_text(CSV_SCHEDULE, encoding="utf-8")
+        (Path(folder) / "bids.csv").write_text(CSV_BIDS, encoding="utf-8")
+        return run(capsys, "validate", *options, str(manifest))
+
+
+@pytest.mark.parametrize("which", range(len(DOCUMENTS)))
+def test_the_manifests_before_mutation_are_valid(capsys: pytest.CaptureFixture[str], which: int) -> None:
+    result = _validate(capsys, DOCUMENTS[which])
+    assert result.exit_code == 0, result.out
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data(), which=st.integers(min_value=0, max_value=len(DOCUMENTS) - 1))
 def test_a_mutated_manifest_is_valid_or_invalid_never_an_internal_error(
@@ -122,11 +160,7 @@ def test_a_mutated_manifest_is_valid_or_invalid_never_an_internal_error(
         document = _mutate(document, data)
     now = data.draw(st.sampled_from([[], ["--now", "2026-11-23T08:00:00+01:00"]]))
     output = data.draw(st.sampled_from([[], ["--format", "json"]]))
-    with tempfile.TemporaryDirectory() as folder:
-        manifest = Path(folder) / "m.yaml"
-        manifest.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-        (Path(folder) / "schedule.csv").write_text(CSV_SCHEDULE, encoding="utf-8")
-        result = run(capsys, "validate", *now, *output, str(manifest))
+    result = _validate(capsys, document, *now, *output)
     assert result.exit_code in (0, 1), result.err
     assert "Traceback" not in result.out + result.err
     assert "internal error" not in result.err
