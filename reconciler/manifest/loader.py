@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,7 @@ from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
 from reconciler.core.yamlsource import FieldPath, YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.files import PROJECT_CONFIG
+from reconciler.manifest.files import NOT_A_FILE, OUTSIDE, PROJECT_CONFIG, project_root
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
@@ -55,7 +56,12 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = [_read_file(run, file, explicit=False) for file in _manifest_candidates(path)]
+            root = project_root(path)
+            found = [
+                _read_file(run, file, explicit=False)
+                for file in _manifest_candidates(path)
+                if _in_project(run, file, root)
+            ]
         elif path.is_file():
             found = [_read_file(run, path, explicit=True)]
         else:
@@ -113,6 +119,31 @@ def _manifest_candidates(directory: Path) -> list[Path]:
             if name.endswith(SUFFIXES) and not name.startswith(".")
         )
     return found
+
+
+def _in_project(run: _Run, file: Path, root: Path) -> bool:
+    """A file a directory scan found is read only if it is a regular file inside the project: a
+    symlink out of it, or a FIFO that would block the read, is a warning and stays unread."""
+    try:
+        inside = file.resolve().is_relative_to(root)
+        regular = stat.S_ISREG(os.stat(file).st_mode)
+    except (OSError, RuntimeError):  # a dangling symlink or a loop
+        inside, regular = True, False
+    if inside and regular:
+        return True
+    run.skipped.append(str(file))
+    run.diagnostics.append(
+        Diagnostic(
+            Severity.WARNING,
+            OUTSIDE if not inside else NOT_A_FILE,
+            f"{file}: not read: "
+            + ("it leads outside the project" if not inside else "it is not a regular file"),
+            file=str(file),
+            expected="manifests inside the project (the folder of reconciler.yaml, else the one named)",
+            found="a symlink leading out" if not inside else "a FIFO, device, or broken symlink",
+        )
+    )
+    return False
 
 
 def _read_file(run: _Run, path: Path, *, explicit: bool) -> bool:

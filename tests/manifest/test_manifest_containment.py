@@ -152,3 +152,16 @@ def test_the_environment_never_reaches_the_output_through_a_csv_path(tmp_path: P
 def _write(path: Path, spec: str) -> Path:
     path.write_text(manifest_text(spec, asset=ASSET_1), encoding="utf-8")
     return path
+
+
+def test_a_directory_scan_does_not_follow_a_symlink_out_of_the_project(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(manifest_text("organisation: org-x\n").replace("munich-1", MARKER), encoding="utf-8")
+    (project / "linked.yaml").symlink_to(outside)
+    _write(project / "m.yaml", "")
+    result = load_manifests([project])
+    warning = only(result, "path-outside-project")
+    assert (warning.severity, warning.file) == ("warning", str(project / "linked.yaml"))
+    assert [m.name for m in result.manifests] == ["munich-1"]
+    assert str(project / "linked.yaml") in result.skipped
+    assert all(MARKER not in d.render() for d in result.diagnostics)
