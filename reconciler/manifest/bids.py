@@ -18,6 +18,7 @@ offline, validate cannot know whether the bid is a change; the planner decides.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -100,9 +101,10 @@ def _merge(ctx: DocumentContext, market_name: str, declared: list[Declared], uni
     """One bid per code, in declaration order: explicit bids override templates."""
     explicit: dict[ProductDateCode, Declared] = {}
     templated: dict[ProductDateCode, Declared] = {}
+    owners: dict[int, list[ProductDateCode]] = {}  # the codes each template is the first to cover
     for entry in declared:
         if entry.template:
-            _claim_template(ctx, market_name, entry, templated)
+            owners[id(entry)] = _claim_template(ctx, market_name, entry, templated)
             continue
         (code,) = entry.codes
         earlier = explicit.setdefault(code, entry)
@@ -119,37 +121,37 @@ def _merge(ctx: DocumentContext, market_name: str, declared: list[Declared], uni
                 address=ctx.address(market_name, str(code)),
             )
     bids: list[DesiredBid] = []
-    emitted: set[ProductDateCode] = set()
     for entry in declared:
         if entry.capacity is None:
             continue
-        for code in entry.codes:
-            if (explicit.get(code) or templated.get(code)) is entry and code not in emitted:
-                emitted.add(code)
-                bids.append(
-                    DesiredBid(
-                        code=code,
-                        offered_kw=to_kw(entry.capacity, unit),
-                        capacity_price=entry.capacity_price,
-                        energy_price=entry.energy_price,
-                        source=entry.place.source(ctx),
-                    )
-                )
+        offered_kw, source = to_kw(entry.capacity, unit), entry.place.source(ctx)
+        if entry.template:
+            owned = [code for code in owners[id(entry)] if code not in explicit]
+        else:
+            owned = [code for code in entry.codes if explicit[code] is entry]
+        bids.extend(
+            DesiredBid(code, offered_kw, entry.capacity_price, entry.energy_price, source) for code in owned
+        )
     return bids
 
 
 def _claim_template(
     ctx: DocumentContext, market_name: str, entry: Declared, templated: dict[ProductDateCode, Declared]
-) -> None:
-    """Record the codes a template covers; those an earlier template (or itself) covers already
-    are one error per earlier template."""
+) -> list[ProductDateCode]:
+    """The codes a template is the first to cover; those an earlier template (or itself)
+    covers already are one error per earlier template."""
+    owned: list[ProductDateCode] = []
     clashes: dict[int, tuple[Declared, list[ProductDateCode]]] = {}
-    seen: set[ProductDateCode] = set()
     for code in entry.codes:
         earlier = templated.setdefault(code, entry)
-        if earlier is not entry or code in seen:
+        if earlier is not entry:
             clashes.setdefault(id(earlier), (earlier, []))[1].append(code)
-        seen.add(code)
+        else:
+            owned.append(code)
+    once = list(dict.fromkeys(owned))
+    if len(once) != len(owned):  # the template names a product or a day twice
+        again = Counter(owned) - Counter(once)
+        clashes[id(entry)] = (entry, list(again.elements()))
     for earlier, codes in clashes.values():
         source = earlier.place.source(ctx)
         where = (
@@ -165,6 +167,7 @@ def _claim_template(
             found=f"{len(codes)} product(s) covered twice",
             address=ctx.address(market_name, str(codes[0])),
         )
+    return once
 
 
 def _check(ctx: DocumentContext, market_name: str, entry: Declared, unit: str) -> None:
@@ -180,13 +183,13 @@ def _check(ctx: DocumentContext, market_name: str, entry: Declared, unit: str) -
         for market in dict.fromkeys(code.market for code in entry.codes):
             codes = [code for code in entry.codes if code.market is market]
             for violation in check_bid_prices(market, entry.capacity_price, entry.energy_price):
+                if violation.message in said:
+                    continue  # e.g. a capacityPrice on both POS and NEG energy products
+                said.add(violation.message)
                 field = next((name for name in PRICE_FIELDS if name in violation.message), None)
                 path, at = (
                     entry.place.field(field) if field and field in entry.fields else (entry.place.path, None)
                 )
-                if violation.message in said:
-                    continue
-                said.add(violation.message)
                 ctx.error(
                     violation.code,
                     f"{_some(codes)}: {violation.message}",

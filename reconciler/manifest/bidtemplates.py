@@ -26,7 +26,6 @@ from reconciler.market import (
     ProductDateCode,
     ProductError,
     parse_product,
-    product_window,
     products_of_day,
     quarter_hours,
 )
@@ -50,14 +49,11 @@ def template_codes(
     codes: list[ProductDateCode] = []
     where = (*path, "products") if "products" in raw else (*path, "product")
     for day in days:
-        missing: list[str] = []
-        for product in products(day):
-            try:
-                product_window(product, day)
-            except ProductError:
-                missing.append(product.name)
-                continue
-            codes.append(ProductDateCode(day, product))
+        wanted = products(day)
+        markets = {product.market for product in wanted}
+        existing = {product for market in markets for product in products_of_day(market, day)}
+        missing = [product.name for product in wanted if product not in existing]
+        codes.extend(ProductDateCode(day, product) for product in wanted if product in existing)
         if missing:
             count = len(quarter_hours(day))
             named = (
