@@ -54,6 +54,14 @@ _BOUNDS = {
     "maxProperties": "a mapping with at most",
 }
 _UNITS = {"minProperties": " key(s)", "maxProperties": " key(s)"}
+_SIZE_WORDS = {
+    "minLength": "is too short",
+    "maxLength": "is too long",
+    "minItems": "has too few items",
+    "maxItems": "has too many items",
+    "minProperties": "has too few keys",
+    "maxProperties": "has too many keys",
+}
 
 SECRET_FOUND = "a value that is not shown (it is a secret)"
 MAX_SHOWN = 60  # characters of a found string that are quoted back
@@ -113,10 +121,13 @@ def explain(errors: Iterable[ValidationError], describe: Describe = describe_val
     ordered = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
     typed = {tuple(e.absolute_path) for e in ordered if e.validator == "type"}
     explained: list[tuple[SchemaProblem, frozenset[str]]] = []
+    said_type: set[FieldPath] = set()
     for error in ordered:
         path: FieldPath = tuple(error.absolute_path)
-        if path in typed and error.validator != "type":
-            continue  # the wrong type explains everything else said about this value
+        if path in typed and (error.validator != "type" or path in said_type):
+            continue  # the (first) wrong type explains everything else said about this value
+        if error.validator == "type":
+            said_type.add(path)
         explained.extend(_explain(error, path, describe))
     # A misspelt key also shows as a missing one (or as a shape that lacks it), and {at, from}
     # also misses `to`: say each once.
@@ -241,12 +252,11 @@ def _explain(
             none,
         )
     elif error.validator in _BOUNDS:
-        expected = f"{_BOUNDS[str(error.validator)]} {rule}{_UNITS.get(str(error.validator), '')}"
+        bound = str(error.validator)
+        expected = f"{_BOUNDS[bound]} {rule}{_UNITS.get(bound, '')}"
         found = _found(path, instance, describe)
-        yield (
-            SchemaProblem(path, OUT_OF_RANGE, f"{where} is out of range", expected, found, value=instance),
-            none,
-        )
+        message = f"{where} {_SIZE_WORDS.get(bound, 'is out of range')}"
+        yield SchemaProblem(path, OUT_OF_RANGE, message, expected, found, value=instance), none
     elif error.validator in ("oneOf", "anyOf") and "errorMessage" in schema:
         found = (
             ("keys " + ", ".join(instance)) if isinstance(instance, dict) and instance else describe(instance)
