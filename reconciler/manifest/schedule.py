@@ -12,6 +12,7 @@ names the CSV file and its line (:mod:`reconciler.manifest.csvfiles`).
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from reconciler.core.yamlsource import FieldPath, format_path, number_problem, parse_decimal
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.csvfiles import CsvReader, csv_lines, read_csv
+from reconciler.manifest.csvfiles import CsvReader, read_csv
 from reconciler.manifest.model import DesiredSchedule, LineSources, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
     GridTimeReader,
@@ -196,10 +197,15 @@ def read_csv_schedule(
 
 
 def _rows(reader: CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tuple[datetime, Decimal, int]]:
+    """The good rows; written out (not :func:`csv_lines`) because a year of rows is read here."""
+    rows = csv.reader(text.splitlines())
     order: dict[str, int] | None = None
     parse_time = GridTimeReader(tz)  # CSV rows are read before the builder exists
     powers: dict[str, tuple[Decimal | None, str]] = {}  # power text -> (kW, or why it is not usable)
-    for line, cells in csv_lines(text):
+    for cells in rows:
+        line = rows.line_num
+        if not "".join(cells).strip():
+            continue
         if order is None:
             order = reader.header(line, cells, COLUMNS)
             if order is None:
@@ -211,24 +217,18 @@ def _rows(reader: CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tup
                 line, "csv-row", f"the row has {len(cells)} cells", "2 cells: time,power", ",".join(cells)
             )
             continue
-        if not reader.fits(line, cells):
-            continue
         time_text, power_text = cells[at_time].strip(), cells[at_power].strip()
         try:
             period = parse_time(time_text)
         except ValueProblem as problem:
-            reader.error(line, problem.code, problem.message, problem.expected, problem.found, "time")
+            if reader.fits(line, cells):  # else said: a long cell is not quoted back
+                reader.error(line, problem.code, problem.message, problem.expected, problem.found, "time")
             continue
         power, implausible = powers.get(power_text) or powers.setdefault(power_text, _power(power_text, unit))
         if power is None:
-            reader.error(
-                line,
-                "csv-value",
-                f"power {power_text!r} is not a usable number",
-                implausible,
-                power_text,
-                "power",
-            )
+            if reader.fits(line, cells):
+                message = f"power {power_text!r} is not a usable number"
+                reader.error(line, "csv-value", message, implausible, power_text, "power")
             continue
         yield period, power, line
 
