@@ -106,9 +106,6 @@ def test_products_all_on_a_dst_day_plans_six_bids_with_the_calendars_windows(
         (f"munich-1/fcr/{day}_{p}", "fcr_bid", "create", [{"offeredCapacity": 1000, "capacityPrice": 90}])
         for p in products
     ]
-    assert all(
-        c["request"]["path"].endswith(f"/fcr/bids/{day}_{p}") for c, p in zip(changes, products, strict=True)
-    )
     # Applying writes each bid; the sandbox then reserves 1 MW of FCR over each window (D16).
     applied = run(capsys, "apply", "--auto-approve", str(project))
     assert applied.exit_code == 0, applied.out + applied.err
