@@ -230,7 +230,8 @@ def _explain(
                 path,
                 WRONG_VALUE,
                 f"{where} must be {' or '.join(options)}" + (f"; did you mean {hint!r}?" if hint else ""),
-                "one of " + ", ".join(options) if len(options) > 1 else options[0],
+                schema.get("errorMessage")
+                or ("one of " + ", ".join(options) if len(options) > 1 else options[0]),
                 _found(path, instance, describe),
                 hint=hint,
                 value=instance,
