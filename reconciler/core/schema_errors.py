@@ -82,6 +82,9 @@ class SchemaProblem(NamedTuple):
 
 
 Describe = Callable[[Any], str]
+# A caller's own, more precise wording of an error (e.g. the loader's reading of a value the
+# schema refused), or None to let the explainer word it.
+Finer = Callable[[ValidationError, FieldPath], "SchemaProblem | None"]
 
 
 def describe_value(value: Any) -> str:
@@ -116,8 +119,11 @@ def suggest(word: str, options: Sequence[str]) -> str | None:
     return close[0] if close else None
 
 
-def explain(errors: Iterable[ValidationError], describe: Describe = describe_value) -> list[SchemaProblem]:
-    """Every distinct problem among ``errors``, in field order; ``describe`` words found values."""
+def explain(
+    errors: Iterable[ValidationError], describe: Describe = describe_value, finer: Finer | None = None
+) -> list[SchemaProblem]:
+    """Every distinct problem among ``errors``, in field order; ``describe`` words found values,
+    and ``finer`` may word an error itself."""
     ordered = sorted(errors, key=lambda e: list(map(str, e.absolute_path)))
     typed = {tuple(e.absolute_path) for e in ordered if e.validator == "type"}
     explained: list[tuple[SchemaProblem, frozenset[str]]] = []
@@ -128,7 +134,7 @@ def explain(errors: Iterable[ValidationError], describe: Describe = describe_val
             continue  # the (first) wrong type explains everything else said about this value
         if error.validator == "type":
             said_type.add(path)
-        explained.extend(_explain(error, path, describe))
+        explained.extend(_explain(error, path, describe, finer))
     # A misspelt key also shows as a missing one (or as a shape that lacks it), and {at, from}
     # also misses `to`: say each once.
     meant = {(p.path[:-1], p.hint) for p, _ in explained if p.code == UNKNOWN_KEY}
@@ -150,14 +156,18 @@ def explain(errors: Iterable[ValidationError], describe: Describe = describe_val
 
 
 def _explain(
-    error: ValidationError, path: FieldPath, describe: Describe
+    error: ValidationError, path: FieldPath, describe: Describe, finer: Finer | None
 ) -> Iterator[tuple[SchemaProblem, frozenset[str]]]:
     """The problems of one error, each with the keys a shape problem's alternatives require."""
+    none: frozenset[str] = frozenset()
+    worded = finer(error, path) if finer is not None else None
+    if worded is not None:
+        yield worded, none
+        return
     instance = error.instance
     rule: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     where = format_path(path) or "the document"
-    none: frozenset[str] = frozenset()
     if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
         path, where = (*path, instance), f"the key {instance!r} of {where}"  # the key is the value
     if error.validator == "additionalProperties" and isinstance(instance, dict):
@@ -274,7 +284,7 @@ def _explain(
         )
     elif error.context:
         deepest = best_match(error.context)
-        yield from _explain(deepest, tuple(deepest.absolute_path), describe)
+        yield from _explain(deepest, tuple(deepest.absolute_path), describe, finer)
     else:
         expected = schema.get("description", "a valid value")
         message = f"{where}: {error.message}" if not is_secret(path) else f"{where} is not valid"

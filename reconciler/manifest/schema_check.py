@@ -10,14 +10,18 @@ import re
 from decimal import Decimal
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 from reconciler.core.diagnostics import Severity
-from reconciler.core.schema_errors import explain
+from reconciler.core.schema_errors import SchemaProblem, explain
 from reconciler.core.schemas import load_schema
-from reconciler.core.yamlsource import FieldPath
+from reconciler.core.yamlsource import FieldPath, format_path
 from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.values import ValueProblem, parse_grid_time
+from reconciler.market import Market, ProductError, parse_product
 
 MANIFEST_SCHEMA = "manifest.schema.json"
 
@@ -66,7 +70,8 @@ def _schema_instance(document: Any) -> Any:
 
 def check_structure(ctx: DocumentContext) -> list[FieldPath]:
     """Report every way the document breaks the schema, once per problem; the fields it is about."""
-    problems = explain(manifest_validator().iter_errors(_schema_instance(ctx.document.value)))
+    errors = manifest_validator().iter_errors(_schema_instance(ctx.document.value))
+    problems = explain(errors, finer=_finer)
     for problem in problems:
         ctx.report(
             Severity.ERROR,
@@ -78,3 +83,42 @@ def check_structure(ctx: DocumentContext) -> list[FieldPath]:
             key=problem.at_key,
         )
     return [problem.path for problem in problems]
+
+
+# The schema's products and times are as strict as a plain enum or pattern can be, so editors flag
+# them; the loader's own checks say more precisely what is wrong with a value they refuse.
+_PRODUCT_SECTIONS = {"fcrProduct": "fcr", "afrrProduct": "afrr"}
+_ANY_ZONE = ZoneInfo("UTC")  # on or off the grid alike in every zone with whole quarter-hour offsets
+
+
+def _finer(error: ValidationError, path: FieldPath) -> SchemaProblem | None:
+    """The loader's own finding for a time or product the schema refused, when it has one."""
+    text, schema = error.instance, error.schema
+    definitions = load_schema(MANIFEST_SCHEMA)["$defs"]
+    if not isinstance(text, str) or not isinstance(schema, dict):
+        return None
+    if schema is definitions["time"]:
+        try:
+            parse_grid_time(text, _ANY_ZONE)
+        except ValueProblem as problem:
+            if problem.code == "time-off-grid":
+                return SchemaProblem(path, problem.code, problem.message, problem.expected, problem.found)
+        return None
+    section = next((s for name, s in _PRODUCT_SECTIONS.items() if schema is definitions[name]), None)
+    if section is None:
+        return None
+    expected = str(schema.get("errorMessage", "a product of the market"))
+    try:
+        product = parse_product(text)
+    except ProductError as exc:
+        return SchemaProblem(path, "bid-product-unknown", str(exc), expected, text)
+    belongs = "fcr" if product.market is Market.FCR else "afrr"
+    if belongs == section:
+        return None  # a product of this section the schema does not know: its own words follow
+    return SchemaProblem(
+        path,
+        "schema-format",
+        f"{format_path(path) or 'the document'}: {text} is a product of spec.{belongs}, not of spec.{section}",
+        expected,
+        text,
+    )
