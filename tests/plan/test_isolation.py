@@ -147,3 +147,16 @@ def test_errors_about_the_whole_run_still_stop_everything(
     assert "duplicate-virtual-asset" in result.err
     assert "nothing was read from or written to any platform" in result.err
     assert sandbox.requests() == []
+
+
+def test_a_manifest_that_fails_its_schema_is_named_and_held_back(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+    munich = project / "munich-1.yaml"
+    munich.write_text(munich.read_text().replace("capacity: 2,", "capcity: 2,", 1))  # a key misspelt
+    planned = run(capsys, "plan", str(project), "--format", "json")
+    assert planned.exit_code == 1
+    plan = planned.json()
+    assert [n["address"] for n in plan["not_planned"]] == ["munich-1"]
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}
