@@ -22,7 +22,7 @@ from reconciler.core.errors import ReconcilerError, UsageError
 from reconciler.market import MARKET_TZ, parse_instant
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.errors import TransportError, UnexpectedResponseError
+from reconciler.platform.errors import CredentialsError, TransportError, UnexpectedResponseError
 from reconciler.platform.session import check_base_url
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
 
@@ -46,8 +46,12 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
     """The first user of ``organisation`` in a sandbox fixture: what the embedded target logs in as."""
     from reconciler.sandbox.embedded import first_user  # the emulator: import only when needed
 
-    username, password = first_user(fixture, organisation, display_path(fixture))
-    return Credentials(username=username, password=password)
+    shown = display_path(fixture)
+    username, password = first_user(fixture, organisation, shown)
+    try:
+        return Credentials(username=username, password=password)
+    except CredentialsError as refused:
+        raise UsageError(f"{shown}: user {username!r} of organisation {organisation!r}: {refused}") from None
 
 
 def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
