@@ -7,7 +7,8 @@ text or of its UTF-8 bytes, either quote), JSON escapes, percent-encoding (any s
 for a space), and escapes of escapes (a repr of a JSON text), in any mixture.
 
 It is applied on every output path: :func:`redacted_output` routes standard output and standard
-error of a command through it (the CLI's one handler enters it), :class:`RedactingFilter` rewrites
+error of a command through it (the CLI's one handler enters it, knowing the secrets of the
+environment from the start, so even a command that never logs in masks them), :class:`RedactingFilter` rewrites
 log records (installed on the ``reconciler.platform`` logger and on httpx's and httpcore's), and
 :func:`redact` is called on every text written to a file (plan files, manifests, lock files).
 The registry is process-wide because log records and exceptions are too.
@@ -16,6 +17,7 @@ The registry is process-wide because log records and exceptions are too.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import threading
@@ -27,6 +29,9 @@ MASK = "***"
 # A secret this short would be masked inside ordinary words ("/organisa***ions/…"), so it is
 # refused as a credential instead (reconciler.platform.credentials).
 MIN_SECRET_LENGTH = 8
+# The environment variables that hold secrets (reconciler.platform.credentials reads and checks them)
+PASSWORD_VAR = "LAYR_PASSWORD"
+TOKEN_VAR = "LAYR_TOKEN"
 LOGGER_NAME = "reconciler.platform"
 _FILTERED_LOGGERS = (LOGGER_NAME, "httpx", "httpcore", "httpcore.http11", "httpcore.connection")
 
@@ -174,9 +179,14 @@ class RedactingStream:
 @contextmanager
 def redacted_output() -> Iterator[None]:
     """Standard output and standard error pass through :func:`redact` for the block, and the
-    secrets registered during it are forgotten after it."""
+    secrets registered during it are forgotten after it. The secrets of the environment are
+    registered first (those too short to be credentials are refused when used, not masked)."""
     saved = sys.stdout, sys.stderr
     with secrets_scope():
+        for name in (PASSWORD_VAR, TOKEN_VAR):
+            value = os.environ.get(name, "").strip()
+            if len(value) >= MIN_SECRET_LENGTH:
+                register_secret(value)
         sys.stdout = RedactingStream(saved[0])
         sys.stderr = RedactingStream(saved[1])
         try:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from reconciler.core.redaction import MASK, MIN_SECRET_LENGTH, register_secret
+from reconciler.core.redaction import MASK, MIN_SECRET_LENGTH, PASSWORD_VAR, TOKEN_VAR, register_secret
 from reconciler.platform.errors import CredentialsError
 
 USERNAME_VAR = "LAYR_USERNAME"
-PASSWORD_VAR = "LAYR_PASSWORD"
-TOKEN_VAR = "LAYR_TOKEN"
+__all__ = ["PASSWORD_VAR", "TOKEN_VAR", "USERNAME_VAR", "Credentials", "check_secret"]
 
 HEADER_CHARS = frozenset(chr(code) for code in range(0x20, 0x7F))  # printable ASCII
 
