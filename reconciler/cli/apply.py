@@ -157,14 +157,17 @@ def _recorded_config(config: str | None) -> Path | None:
     return Path(config) if config and Path(config).is_file() else None
 
 
-def _prompt(text: str) -> str:
+def _prompt(text: str) -> str | None:
+    """The answer typed at the terminal; None when there is no terminal to ask on."""
     if not sys.stdin.isatty():
-        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
+        return None
     return str(click.prompt(text, default="", show_default=False))
 
 
 def _ask_yes_no(description: str) -> None:
     answer = _prompt(f"Apply these changes to {description}? [y/N]")
+    if answer is None:
+        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
     if answer.strip().lower() not in ("y", "yes"):
         raise ReconcilerError("not applied: the answer was not 'yes'")
 

@@ -105,23 +105,23 @@ def approve_write(
     target_name: str,
     named: str | None,
     auto_approve: bool,
-    prompt_fn: Callable[[str], str],
+    prompt_fn: Callable[[str], str | None],
 ) -> None:
     """Let a write to a protected platform through only with a protected target's name typed, or
     ``--auto-approve`` together with ``--target NAME`` naming one. ``where`` describes the
     platform and organisation; ``named`` is the ``--target`` given on the command line. Where no
     config names the platform (the production URL given with ``--api-url``), the name to type is
-    ``target_name``."""
+    ``target_name``. ``prompt_fn`` returns None when there is no terminal to ask on."""
     if protection is None:
         return
     names = protection.names
+    if names:
+        how = f"--target {names[0]} --auto-approve"
+    else:
+        how = "declare it in reconciler.yaml (protected: true) and pass --target NAME --auto-approve"
     if auto_approve:
         if named is not None and named in names:
             return
-        if names:
-            how = f"name it: --target {names[0]} --auto-approve"
-        else:
-            how = "declare it in reconciler.yaml (protected: true) and name it: --target NAME --auto-approve"
         raise ReconcilerError(
             f"not applied: {where} is protected ({protection.reason}); --auto-approve writes to a "
             f"protected platform only when the protected target is named on the command line: {how}. "
@@ -131,6 +131,11 @@ def approve_write(
     answer = prompt_fn(
         f"{where} is protected ({protection.reason}). Type {expected[0]!r} to apply, or anything else to stop:"
     )
+    if answer is None:
+        raise ReconcilerError(
+            f"not applied: {where} is protected ({protection.reason}) and there is no terminal to type "
+            f"its name on; to apply non-interactively: {how}. Nothing was written"
+        )
     if answer.strip() not in expected:
         raise ReconcilerError(
             f"not applied: {where} is protected and {expected[0]!r} was not typed "

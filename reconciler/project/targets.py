@@ -129,7 +129,7 @@ def with_recorded_protection(target: Target, made_for: TargetInfo) -> Target:
 
 
 def confirm_protected(
-    target: Target, *, named: str | None, auto_approve: bool, prompt_fn: Callable[[str], str]
+    target: Target, *, named: str | None, auto_approve: bool, prompt_fn: Callable[[str], str | None]
 ) -> None:
     """Let a write to a protected platform through only with a protected target's name typed at a
     terminal, or ``--auto-approve`` together with ``--target NAME`` (``named``) naming one."""
