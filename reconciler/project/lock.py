@@ -69,12 +69,7 @@ class Holder:
     target: str
 
     def describe(self) -> str:
-        try:
-            moment = datetime.fromisoformat(self.started_at).astimezone(MARKET_TZ)
-            started = moment.strftime("%Y-%m-%d %H:%M:%S %Z")
-        except (ValueError, TypeError):
-            started = repr(self.started_at)
-        return f"{self.user}@{self.host}, pid {self.pid}, since {started}: `{self.command}`"
+        return f"{self.user}@{self.host}, pid {self.pid}, since {_local(self.started_at)}: `{self.command}`"
 
     @classmethod
     def from_text(cls, text: str) -> Holder | None:
@@ -84,6 +79,14 @@ class Holder:
         except (ValueError, TypeError, KeyError):
             return None
         return holder if isinstance(holder.pid, int) else None
+
+
+def _local(moment: object) -> str:
+    """An ISO instant from a lock file as people read it (2026-11-23 06:55:02 CET)."""
+    try:
+        return datetime.fromisoformat(str(moment)).astimezone(MARKET_TZ).strftime("%Y-%m-%d %H:%M:%S %Z")
+    except ValueError:
+        return repr(moment)
 
 
 def lock_dir(environ: Mapping[str, str] = os.environ) -> Path:
@@ -161,7 +164,7 @@ class TargetLock:
         if (earlier := self.applied(digest)) is not None:
             raise PlanAppliedError(
                 f"{shown_as}: this plan was applied to {self.label} already (by {earlier.get('user')}@"
-                f"{earlier.get('host')}, pid {earlier.get('pid')}, at {earlier.get('applied_at')}); a saved "
+                f"{earlier.get('host')}, pid {earlier.get('pid')}, at {_local(earlier.get('applied_at'))}); a saved "
                 "plan is applied once: make a new plan with `reconciler plan --out`. Nothing was written"
             )
         record = {
