@@ -132,14 +132,17 @@ def secrets_scope() -> Iterator[None]:
 
 
 class RedactingStream:
-    """A text stream that masks secrets in everything written through it.
+    """A text stream that masks secrets in everything written through it; its ``buffer`` masks
+    bytes the same way (click writes bytes there, e.g. shell-completion scripts).
 
-    It has no ``buffer``: whatever writes bytes must come through :meth:`write` as text too (click,
-    for one, then writes text to it rather than bytes to the underlying stream).
+    Writing bytes to the text stream itself is refused, as a real text stream refuses it, so that
+    click treats it as the text stream it is instead of wrapping it in a text layer of its own
+    (which would cut long outputs into chunks, and a secret with them).
     """
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self.buffer = _RedactingBuffer(stream)
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -168,12 +171,38 @@ class RedactingStream:
         return getattr(self._stream, "encoding", None) or "utf-8"
 
     @property
-    def errors(self) -> str | None:
-        return getattr(self._stream, "errors", None)
+    def errors(self) -> str:
+        return getattr(self._stream, "errors", None) or "strict"
 
     @property
     def closed(self) -> bool:
         return bool(getattr(self._stream, "closed", False))
+
+
+class _RedactingBuffer:
+    """The binary side of a :class:`RedactingStream`: bytes are read as UTF-8, masked, written on."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        text = redact(bytes(data).decode("utf-8", errors="surrogateescape"))
+        binary = getattr(self._stream, "buffer", None)
+        if binary is not None:
+            self._stream.flush()
+            binary.write(text.encode("utf-8", errors="surrogateescape"))
+        else:
+            self._stream.write(
+                text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+            )
+        return len(data)
+
+    def flush(self) -> None:
+        binary = getattr(self._stream, "buffer", None)
+        (binary if binary is not None else self._stream).flush()
+
+    def writable(self) -> bool:
+        return True
 
 
 @contextmanager

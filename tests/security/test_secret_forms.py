@@ -41,7 +41,8 @@ def test_text_around_a_secret_is_left_alone() -> None:
 
 
 def test_standard_output_and_error_mask_secrets_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    out, err = io.StringIO(), io.StringIO()
+    raw = io.BytesIO()
+    out, err = io.TextIOWrapper(raw, encoding="utf-8", write_through=True), io.StringIO()
     monkeypatch.setattr(sys, "stdout", out)
     monkeypatch.setattr(sys, "stderr", err)
     monkeypatch.setenv("LAYR_PASSWORD", "  env-pass\\word-1 ")
@@ -50,7 +51,9 @@ def test_standard_output_and_error_mask_secrets_of_the_environment(monkeypatch: 
         print("found 'env-pass\\\\word-1' (a string)")
         print('{"found": "env-pass\\\\\\\\word-1"}', file=sys.stderr)
         print("short stays")
-    assert out.getvalue() == "found '***' (a string)\nshort stays\n"
+        sys.stdout.buffer.write(b"bytes: env-pass%5Cword-1\n")  # what click does with bytes
+    out.flush()
+    assert raw.getvalue().decode() == "found '***' (a string)\nshort stays\nbytes: ***\n"
     assert err.getvalue() == '{"found": "***"}\n'
 
 
