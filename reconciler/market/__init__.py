@@ -33,6 +33,8 @@ from reconciler.market.deadlines import (
     MarketTimes,
     bid_deadline,
     bid_opening,
+    market_times_from_json,
+    market_times_to_json,
     result_publication,
 )
 from reconciler.market.products import (
@@ -75,6 +77,8 @@ __all__ = [
     "gate_closure",
     "is_quarter_hour",
     "isoformat_z",
+    "market_times_from_json",
+    "market_times_to_json",
     "parse_instant",
     "parse_product",
     "parse_product_date_code",

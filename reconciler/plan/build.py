@@ -8,7 +8,7 @@ from datetime import datetime
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
-from reconciler.market import ProductDateCode, parse_product_date_code
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
 from reconciler.plan.changes import committed_now, diff_bids, diff_schedule, schedule_change
 from reconciler.plan.checks import (
@@ -38,6 +38,7 @@ def make_plan(
     now: datetime,
     target: TargetInfo,
     extra: Iterable[Diagnostic] = (),
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Plan:
     parts: list[AssetPlan] = []
     diagnostics = list(extra)
@@ -49,7 +50,7 @@ def make_plan(
             diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
         fingerprints.update(asset.fingerprints)
-        part = plan_asset(manifest, asset, now, target.organisation)
+        part = plan_asset(manifest, asset, now, target.organisation, market_times)
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
@@ -67,12 +68,18 @@ def make_plan(
     )
 
 
-def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation: str) -> AssetPlan:
+def plan_asset(
+    manifest: Manifest,
+    asset: LiveAsset,
+    now: datetime,
+    organisation: str,
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
+) -> AssetPlan:
     part = AssetPlan()
     part.diagnostics += check_lifetime(manifest, asset)
     schedule = diff_schedule(manifest, asset, now)
     part.diagnostics += check_locked(manifest, asset, schedule)
-    bids = diff_bids(manifest, asset, organisation, now)
+    bids = diff_bids(manifest, asset, organisation, now, market_times)
     part.diagnostics += bids.diagnostics
     part.changes += bids.changes
     if (change := schedule_change(manifest, asset, organisation, schedule)) is not None:

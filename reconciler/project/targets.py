@@ -15,11 +15,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from reconciler.core.errors import UsageError
-from reconciler.market import MARKET_TZ, parse_instant
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    MARKET_TZ,
+    MarketTimes,
+    market_times_from_json,
+    parse_instant,
+)
 from reconciler.plan.model import TargetInfo
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
@@ -37,6 +44,8 @@ class Connection:
     description: str  # e.g. "embedded sandbox (examples/sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)"
     is_embedded: bool
     api_url: str
+    # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES
 
 
 def local_clock_text(moment: datetime) -> str:
@@ -58,14 +67,43 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
 
 def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
     """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``)."""
+    return parse_instant(str(_clock_answer(api_url, timeout)["now"]))
+
+
+EMULATOR_MARKET_TIMES_PATH = "/_sandbox/market-times"
+
+
+def emulator_market_times(api_url: str, *, timeout: float = 5.0) -> MarketTimes:
+    """The D14 times the emulator uses (``GET /_sandbox/market-times``, its fixture's overrides
+    over the defaults); the defaults from an emulator that does not serve them."""
+    url = api_url.rstrip("/") + EMULATOR_MARKET_TIMES_PATH
+    try:
+        response = httpx.get(url, timeout=timeout)
+        if response.status_code == 404:
+            return DEFAULT_MARKET_TIMES
+        response.raise_for_status()
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+        return market_times_from_json(answer)
+    except httpx.HTTPError as exc:
+        raise TransportError(f"cannot read the emulator's market times at {url}: {exc}") from None
+    except (ValueError, TypeError):
+        raise UnexpectedResponseError(f"{url} did not answer with market times (HH:MM and minutes)") from None
+
+
+def _clock_answer(api_url: str, timeout: float) -> dict[str, Any]:
     url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
     try:
         response = httpx.get(url, timeout=timeout)
         response.raise_for_status()
-        return parse_instant(str(response.json()["now"]))
+        answer = response.json()
+        if not isinstance(answer, dict) or "now" not in answer:
+            raise ValueError("no now")
+        return answer
     except httpx.HTTPError as exc:
         raise TransportError(f"cannot read the emulator's clock at {url}: {exc}") from None
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
         raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
 
 
@@ -90,15 +128,17 @@ def connect(
                 return emulator_clock(api_url)
 
             what = f"local sandbox emulator at {client.base_url}"
+            times = emulator_market_times(api_url)
         else:
 
             def now() -> datetime:
                 return datetime.now(UTC)
 
             what = f"LAYR platform at {client.base_url}"
+            times = DEFAULT_MARKET_TIMES
         protected = ", protected" if target.protection is not None else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
-        yield Connection(target, client, now, description, False, client.base_url)
+        yield Connection(target, client, now, description, False, client.base_url, times)
 
 
 @contextmanager
@@ -115,7 +155,9 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
         description = (
             f"embedded sandbox ({display_path(target.fixture)}, clock {local_clock_text(sandbox.now())})"
         )
-        yield Connection(target, client, sandbox.now, description, True, client.base_url)
+        yield Connection(
+            target, client, sandbox.now, description, True, client.base_url, sandbox.fixture.market_times
+        )
 
 
 def with_recorded_protection(target: Target, made_for: TargetInfo) -> Target:

@@ -121,5 +121,6 @@ def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple
         now,
         session.target_info,
         extra=organisation_mismatches(session) + list(session.load.diagnostics),
+        market_times=session.connection.market_times,
     )
     return plan, live

@@ -32,6 +32,16 @@ class Category(StrEnum):
     MAX_ANCILLARY_DISCHARGE = "maxTotalAncillaryCapacityDischargeAvailable"
     CHARGE_EFFICIENCY = "chargeEfficiency"
     DISCHARGE_EFFICIENCY = "dischargeEfficiency"
+    MAXIMUM_DELIVERABLE_POWER = "maximumDeliverablePower"  # D19, the cone of flexibility
+    MINIMUM_DELIVERABLE_POWER = "minimumDeliverablePower"
+    CYCLES_WHOLESALE = "cyclesWholesale"  # D22: discharged energy / rated energy capacity
+    CYCLES_FCR = "cyclesFCR"
+    CYCLES_AFRR = "cyclesAFRR"
+    CYCLES_TOTAL = "cyclesTotal"
+    AED_WHOLESALE = "availableEnergyDischargesWholesale"  # D22: / available energy capacity
+    AED_FCR = "availableEnergyDischargesFCR"
+    AED_AFRR = "availableEnergyDischargesAFRR"
+    AED_TOTAL = "availableEnergyDischargesTotal"
 
 
 ANCILLARY_AVAILABILITY = (

@@ -20,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 SCHEMA_LINE = "# yaml-language-server: $schema="
 GITHUB_WORKFLOW_SCHEMA = "https://json.schemastore.org/github-workflow.json"
+KUBERNETES_DEPLOYMENT_SCHEMA = (
+    "https://raw.githubusercontent.com/yannh/kubernetes-json-schema/master/"
+    "v1.30.0-standalone-strict/deployment-apps-v1.json"
+)
 CONDITIONS = ("if", "not")  # subschemas that test a value; their "properties" are not fields
 
 
@@ -91,6 +95,9 @@ def test_every_example_starts_with_its_schema_and_that_schema_accepts_it(path: P
     reference = first.removeprefix(SCHEMA_LINE)
     if path.parent.name == "workflows":
         assert reference == GITHUB_WORKFLOW_SCHEMA
+        return
+    if path.name == "kubernetes.yaml":
+        assert reference == KUBERNETES_DEPLOYMENT_SCHEMA
         return
     schema_file = (path.parent / reference).resolve()
     assert schema_file.parent == ROOT / "schemas" and schema_file.is_file(), reference
