@@ -74,6 +74,7 @@ def test_no_form_of_a_random_secret_reaches_any_output(
         assert cli("plan", str(root), "-v", "--format", "json", "--out", str(plan_file)) == 1
         assert cli("apply", str(root), "--auto-approve", "-v") == 1
         assert cli("import", "--virtual-asset", MUNICH, "--config", str(root / "reconciler.yaml")) == 1
+        assert cli("status", str(root), "--format", "json") == 1
     elif scenario == "refused token":  # sent first, refused, then a fresh login works
         monkeypatch.setenv("LAYR_PASSWORD", PASSWORD)
         monkeypatch.setenv("LAYR_TOKEN", secret)
@@ -87,11 +88,13 @@ def test_no_form_of_a_random_secret_reaches_any_output(
         elsewhere = ("--api-url", f"http://127.0.0.1:{closed_port()}", "--organisation", ORG)
         assert cli("plan", str(root), "-v", "--format", "json", *elsewhere) == 1
         assert cli("apply", str(root), "--auto-approve", "-v", *elsewhere) == 1
+        assert cli("watch", str(root), "--once", *elsewhere) == 1
     elif scenario == "platform down":
         sandbox.set_faults(errorRate=1, statuses=[503])
         try:
             assert cli("plan", str(root), "-v", "--format", "markdown", "--out", str(plan_file)) == 1
             assert cli("drift", str(root), "-v", "--format", "json") == 1
+            assert cli("status", str(root), "--format", "markdown") == 1
         finally:
             sandbox.set_faults()
     else:
