@@ -56,6 +56,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "status",
         "The desk's view: bid deadlines, results and revenue, schedule energy, open drift.",
     ),
+    "version": ("reconciler.cli.version", "version", "Print the version, as text or JSON."),
 }
 
 

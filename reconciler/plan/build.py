@@ -30,6 +30,7 @@ class AssetPlan:
     predictions: list[Prediction] = field(default_factory=list)
     drift: list[DriftEntry] = field(default_factory=list)
     soc: list[tuple[datetime, float]] = field(default_factory=list)
+    soc_bounds: tuple[float, float] = (0.0, 100.0)
 
 
 def make_plan(
@@ -44,6 +45,7 @@ def make_plan(
     diagnostics = list(extra)
     fingerprints: dict[str, str] = {}
     soc: dict[str, list[tuple[datetime, float]]] = {}
+    soc_bounds: dict[str, tuple[float, float]] = {}
     for manifest in manifests:
         asset = live.assets.get(manifest.virtual_asset)
         if asset is None:
@@ -54,6 +56,7 @@ def make_plan(
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
+            soc_bounds[manifest.name] = part.soc_bounds
     return Plan(
         target=target,
         now=now,
@@ -65,6 +68,7 @@ def make_plan(
         fingerprints=fingerprints,
         drift=tuple(d for p in parts for d in p.drift),
         soc=soc,
+        soc_bounds=soc_bounds,
     )
 
 
@@ -102,6 +106,7 @@ def plan_asset(
     part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, committed)
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
+    part.soc_bounds = projection.bounds
     part.drift += list(schedule.drift) + [
         d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT
     ]

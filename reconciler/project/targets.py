@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,13 @@ class Connection:
     description: str  # e.g. "embedded sandbox (examples/sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)"
     is_embedded: bool
     api_url: str
-    # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform
-    market_times: MarketTimes = DEFAULT_MARKET_TIMES
+    # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform;
+    # read on first use, so connecting makes no request (an unreachable emulator fails its reads)
+    load_market_times: Callable[[], MarketTimes] = lambda: DEFAULT_MARKET_TIMES
+
+    @cached_property
+    def market_times(self) -> MarketTimes:
+        return self.load_market_times()
 
 
 def local_clock_text(moment: datetime) -> str:
@@ -128,14 +134,14 @@ def connect(
                 return emulator_clock(api_url)
 
             what = f"local sandbox emulator at {client.base_url}"
-            times = emulator_market_times(api_url)
+            times: Callable[[], MarketTimes] = partial(emulator_market_times, api_url)
         else:
 
             def now() -> datetime:
                 return datetime.now(UTC)
 
             what = f"LAYR platform at {client.base_url}"
-            times = DEFAULT_MARKET_TIMES
+            times = Connection.load_market_times
         protected = ", protected" if target.protection is not None else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
         yield Connection(target, client, now, description, False, client.base_url, times)
@@ -156,7 +162,13 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
             f"embedded sandbox ({display_path(target.fixture)}, clock {local_clock_text(sandbox.now())})"
         )
         yield Connection(
-            target, client, sandbox.now, description, True, client.base_url, sandbox.fixture.market_times
+            target,
+            client,
+            sandbox.now,
+            description,
+            True,
+            client.base_url,
+            lambda: sandbox.fixture.market_times,
         )
 
 
