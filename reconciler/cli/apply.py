@@ -13,6 +13,8 @@ from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, check_
 from reconciler.cli.options import (
     PlatformOptions,
     color_option,
+    lock_timeout_option,
+    note,
     platform_options,
     platform_session,
     use_color,
@@ -24,8 +26,9 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.plan.model import Change
 from reconciler.plan.planfile import read_plan
 from reconciler.platform.client import PlatformClient
-from reconciler.project.config import resolve_target
-from reconciler.project.targets import confirm_protected, connect
+from reconciler.project.config import Target, resolve_target
+from reconciler.project.lock import hold_target_lock
+from reconciler.project.targets import confirm_protected, connect, with_recorded_protection
 from reconciler.project.workflow import InvalidManifests, plan_session, target_info
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
@@ -38,22 +41,34 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
 @click.command("apply")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--auto-approve", is_flag=True, help="Apply without asking (required on a protected target in CI)."
+    "--auto-approve",
+    is_flag=True,
+    help="Apply without asking; on a protected platform only together with --target NAME.",
 )
+@lock_timeout_option
 @color_option
 @verbosity_options()
 @platform_options
 def apply(
     paths: tuple[Path, ...],
     auto_approve: bool,
+    lock_timeout: float,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
     """Make the writes of a saved plan exactly, or plan and apply manifests.
 
-    A plan file is refused when it was made for another target, has expired, or any live object
-    it read has changed since. Without --auto-approve it asks first.
+    With manifests, the plan is shown and applied after a yes at the terminal (or with
+    --auto-approve). A saved plan was reviewed when it was made: it applies without a question,
+    and is refused when it was made for another target, has expired, or any live object it read
+    has changed since. A protected platform (by API URL and organisation, whichever way it is
+    reached; api.trlyr.com always) needs its target's name typed at a terminal, or
+    --auto-approve with --target NAME, for manifests and plan files alike.
+
+    One apply per target at a time on this machine: apply holds the target's lock from before it
+    reads live state until it ends (--lock-timeout waits for another apply to finish), and a
+    saved plan is applied once.
 
     \b
     Examples:
@@ -62,9 +77,11 @@ def apply(
     """
     color = use_color(no_color)
     if _is_plan_file(paths):
-        return _apply_saved(paths[0], auto_approve, color, verbosity, platform)
+        return _apply_saved(paths[0], auto_approve, lock_timeout, color, verbosity, platform)
     try:
-        with platform_session(paths, platform) as session:
+        with platform_session(paths, platform, lock_timeout) as session:
+            if auto_approve:  # refused before any read when it cannot be honoured
+                _approve(session.connection.target, platform, auto_approve)
             with progress(verbosity, color, "Reading live state") as reporter:
                 result, _ = plan_session(session, reporter.on_read)
             emit_plan(result, "text", color)
@@ -74,9 +91,10 @@ def apply(
                 click.echo("Nothing to apply.")
                 return 0
             connection = session.connection
-            confirm_protected(connection.target, auto_approve, _prompt)
-            if not connection.target.protected and not auto_approve:
-                _ask_yes_no(connection.description)
+            if not auto_approve:
+                _approve(connection.target, platform, auto_approve)
+                if connection.target.protection is None:
+                    _ask_yes_no(connection.description)
                 # someone may have written while the question waited: apply only what was shown
                 check_saved_plan(result, connection.client, target_info(connection), connection.now())
             report = _write(result.changes, connection.client, connection.now, color, verbosity)
@@ -87,20 +105,33 @@ def apply(
 
 
 def _apply_saved(
-    path: Path, auto_approve: bool, color: bool, verbosity: Verbosity, platform: PlatformOptions
+    path: Path,
+    auto_approve: bool,
+    lock_timeout: float,
+    color: bool,
+    verbosity: Verbosity,
+    platform: PlatformOptions,
 ) -> int:
     saved = read_plan(path)
     if saved.has_errors:
         raise ReconcilerError(f"{path}: this plan has errors and can't be applied; fix them and plan again")
+    recorded = _recorded_config(saved.target.config)
     target = resolve_target(
         [path.parent],
-        config=platform.config or _recorded_config(saved.target.config),
+        config=platform.config or recorded,
         target=platform.target
         or (None if platform.api_url or not saved.target.config else saved.target.name),
         api_url=platform.api_url or (None if saved.target.config else saved.target.api_url),
         organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
+        protection_configs=[recorded] if recorded else [],
     )
-    with connect(target, parallelism=platform.parallelism) as connection:
+    target = with_recorded_protection(target, saved.target)
+    with (
+        connect(target, parallelism=platform.parallelism) as connection,
+        hold_target_lock(target, timeout=lock_timeout, note=note) as lock,
+    ):
+        if auto_approve:  # refused before any read when it cannot be honoured
+            _approve(target, platform, auto_approve)
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
                 saved, connection.client, target_info(connection), connection.now(), reporter.on_read
@@ -108,11 +139,17 @@ def _apply_saved(
         if not saved.changes:
             click.echo("The plan has no changes; nothing to apply.")
             return 0
-        confirm_protected(target, auto_approve, _prompt)
+        if not auto_approve:  # an unprotected saved plan applies without a question (Terraform's rule)
+            _approve(target, platform, auto_approve)
+        lock.claim_plan(saved, str(path))
         if verbosity is not Verbosity.QUIET:
             click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
         report = _write(saved.changes, connection.client, connection.now, color, verbosity)
     return _finish(report, color, verbosity)
+
+
+def _approve(target: Target, platform: PlatformOptions, auto_approve: bool) -> None:
+    confirm_protected(target, named=platform.target, auto_approve=auto_approve, prompt_fn=_prompt)
 
 
 def _recorded_config(config: str | None) -> Path | None:
@@ -120,14 +157,17 @@ def _recorded_config(config: str | None) -> Path | None:
     return Path(config) if config and Path(config).is_file() else None
 
 
-def _prompt(text: str) -> str:
+def _prompt(text: str) -> str | None:
+    """The answer typed at the terminal; None when there is no terminal to ask on."""
     if not sys.stdin.isatty():
-        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
+        return None
     return str(click.prompt(text, default="", show_default=False))
 
 
 def _ask_yes_no(description: str) -> None:
     answer = _prompt(f"Apply these changes to {description}? [y/N]")
+    if answer is None:
+        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
     if answer.strip().lower() not in ("y", "yes"):
         raise ReconcilerError("not applied: the answer was not 'yes'")
 

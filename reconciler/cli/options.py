@@ -96,8 +96,11 @@ def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str
     ]
 
 
-def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> AbstractContextManager[Session]:
-    """:func:`reconciler.project.workflow.open_session` with a command's platform options."""
+def platform_session(
+    paths: Sequence[Path], platform: PlatformOptions, lock_timeout: float | None = None
+) -> AbstractContextManager[Session]:
+    """:func:`reconciler.project.workflow.open_session` with a command's platform options; with
+    ``lock_timeout`` (apply) holding the target's lock."""
     from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
 
     return open_session(
@@ -107,7 +110,25 @@ def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> Abstra
         organisation=platform.organisation,
         config=platform.config,
         parallelism=platform.parallelism,
+        lock_timeout=lock_timeout,
+        note=note,
     )
+
+
+def note(text: str) -> None:
+    """A note for the person running the command (waiting for a lock, ...), on standard error."""
+    click.echo(text, err=True)
+
+
+def lock_timeout_option(command: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Wait this long for another apply to the same target to finish (0: fail at once, naming it).",
+    )(command)
 
 
 def color_option(command: F) -> F:

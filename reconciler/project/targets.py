@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.core.errors import ReconcilerError, UsageError
+from reconciler.core.errors import UsageError
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
     MARKET_TZ,
@@ -28,11 +28,13 @@ from reconciler.market import (
     market_times_from_json,
     parse_instant,
 )
+from reconciler.plan.model import TargetInfo
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.errors import TransportError, UnexpectedResponseError
+from reconciler.platform.errors import CredentialsError, TransportError, UnexpectedResponseError
 from reconciler.platform.session import check_base_url
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
+from reconciler.project.protection import Protection, approve_write
 
 
 @dataclass
@@ -61,8 +63,12 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
     """The first user of ``organisation`` in a sandbox fixture: what the embedded target logs in as."""
     from reconciler.sandbox.embedded import first_user  # the emulator: import only when needed
 
-    username, password = first_user(fixture, organisation, display_path(fixture))
-    return Credentials(username=username, password=password)
+    shown = display_path(fixture)
+    username, password = first_user(fixture, organisation, shown)
+    try:
+        return Credentials(username=username, password=password)
+    except CredentialsError as refused:
+        raise UsageError(f"{shown}: user {username!r} of organisation {organisation!r}: {refused}") from None
 
 
 def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
@@ -136,7 +142,7 @@ def connect(
 
             what = f"LAYR platform at {client.base_url}"
             times = Connection.load_market_times
-        protected = ", protected" if target.protected else ""
+        protected = ", protected" if target.protection is not None else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
         yield Connection(target, client, now, description, False, client.base_url, times)
 
@@ -166,15 +172,27 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
         )
 
 
-def confirm_protected(target: Target, auto_approve: bool, prompt_fn: Callable[[str], str]) -> None:
-    """Let a write to a protected target through only with ``--auto-approve`` or its name typed back."""
-    if not target.protected or auto_approve:
-        return
-    answer = prompt_fn(
-        f"Target {target.name!r} is protected. Type its name to apply, or anything else to stop:"
+def with_recorded_protection(target: Target, made_for: TargetInfo) -> Target:
+    """``target`` protected also when the saved plan says its target was: a plan file can add
+    protection, never lift it (what apply resolves from the configs holds whatever the file says)."""
+    if not made_for.protected:
+        return target
+    names = (made_for.name,) if made_for.config else ()  # an --api-url target has no name to give
+    recorded = Protection(names, (f"the plan was made for protected target {made_for.name!r}",))
+    return replace(target, protection=recorded.merged(target.protection))
+
+
+def confirm_protected(
+    target: Target, *, named: str | None, auto_approve: bool, prompt_fn: Callable[[str], str | None]
+) -> None:
+    """Let a write to a protected platform through only with a protected target's name typed at a
+    terminal, or ``--auto-approve`` together with ``--target NAME`` (``named``) naming one."""
+    where = f"target {target.name!r} ({target.api_url}, organisation {target.organisation})"
+    approve_write(
+        target.protection,
+        where=where,
+        target_name=target.name,
+        named=named,
+        auto_approve=auto_approve,
+        prompt_fn=prompt_fn,
     )
-    if answer.strip() != target.name:
-        raise ReconcilerError(
-            f"not applied: target {target.name!r} is protected and its name was not typed "
-            "(pass --auto-approve to apply without the prompt)"
-        )

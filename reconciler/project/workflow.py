@@ -5,7 +5,7 @@ I/O lives here and in the client; :func:`reconciler.plan.build.make_plan` stays 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +18,7 @@ from reconciler.plan.model import Plan, TargetInfo
 from reconciler.platform.live import LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
+from reconciler.project.lock import TargetLock, hold_target_lock
 from reconciler.project.targets import Connection, connect
 
 
@@ -35,6 +36,7 @@ class Session:
     manifests: tuple[Manifest, ...]
     load: LoadResult
     connection: Connection
+    lock: TargetLock | None = None  # held for the session when it was asked for (apply)
 
     @property
     def target_info(self) -> TargetInfo:
@@ -45,7 +47,13 @@ def target_info(connection: Connection) -> TargetInfo:
     target = connection.target
     config = str(target.config) if target.config else None
     return TargetInfo(
-        target.name, connection.api_url, target.organisation, connection.is_embedded, target.kind, config
+        target.name,
+        connection.api_url,
+        target.organisation,
+        connection.is_embedded,
+        target.kind,
+        config,
+        protected=target.protection is not None,
     )
 
 
@@ -65,14 +73,21 @@ def open_session(
     organisation: str | None,
     config: Path | None,
     parallelism: int,
+    lock_timeout: float | None = None,
+    note: Callable[[str], None] = lambda _: None,
 ) -> Iterator[Session]:
-    """Load and check the manifests first (no request on bad input), then connect."""
+    """Load and check the manifests first (no request on bad input), then connect. With a
+    ``lock_timeout`` the target's apply lock is held, before any read, until the session ends."""
     result = load_valid(paths)
     resolved = resolve_target(
         list(paths), config=config, target=target, api_url=api_url, organisation=organisation
     )
     with connect(resolved, parallelism=parallelism) as connection:
-        yield Session(result.manifests, result, connection)
+        if lock_timeout is None:
+            yield Session(result.manifests, result, connection)
+            return
+        with hold_target_lock(resolved, timeout=lock_timeout, note=note) as lock:
+            yield Session(result.manifests, result, connection, lock)
 
 
 def organisation_mismatches(session: Session) -> list[Diagnostic]:
