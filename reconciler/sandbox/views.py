@@ -206,6 +206,8 @@ CATEGORIES: dict[str, tuple[str, Reader]] = {
     Category.MAX_ANCILLARY_DISCHARGE: ("kW", lambda a, p: a.ancillary_availability(p).max_total_discharge),
     Category.CHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.charge_efficiency),
     Category.DISCHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.discharge_efficiency),
+    Category.SOC_LOWER_BOUND: ("%", lambda a, p: a.spec.soc_lower),
+    Category.SOC_UPPER_BOUND: ("%", lambda a, p: a.spec.soc_upper),
 }
 
 
