@@ -100,7 +100,7 @@ def _apply_saved(
         api_url=platform.api_url or (None if saved.target.config else saved.target.api_url),
         organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
     )
-    with connect(target, parallelism=platform.parallelism) as connection:
+    with connect(target, parallelism=platform.parallelism, deadline=platform.deadline) as connection:
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
                 saved, connection.client, target_info(connection), connection.now(), reporter.on_read

@@ -69,7 +69,7 @@ def drift(
             progress(verbosity, use_color(no_color), "Reading live state") as reporter,
         ):
             now = session.connection.now()
-            live = read_session_live(session, reporter.on_read)
+            live = read_session_live(session, now, reporter.on_read)
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
@@ -88,6 +88,15 @@ def drift(
         click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
+    for manifest in session.manifests:  # a read that failed blocks only its asset
+        if manifest.virtual_asset in live.failed:
+            click.echo(
+                f"error: {manifest.source}: {manifest.name}: drift unknown, its live state could not be "
+                f"read: {live.failed[manifest.virtual_asset]}",
+                err=True,
+            )
+    if live.failed:
+        return 1
     return 2 if entries and detailed_exitcode else 0
 
 

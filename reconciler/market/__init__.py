@@ -33,7 +33,9 @@ from reconciler.market.deadlines import (
     MarketTimes,
     bid_deadline,
     bid_opening,
+    last_bidding_day,
     result_publication,
+    result_publications,
 )
 from reconciler.market.products import (
     Direction,
@@ -75,6 +77,7 @@ __all__ = [
     "gate_closure",
     "is_quarter_hour",
     "isoformat_z",
+    "last_bidding_day",
     "parse_instant",
     "parse_product",
     "parse_product_date_code",
@@ -87,6 +90,7 @@ __all__ = [
     "quarter_hours",
     "resolve_local",
     "result_publication",
+    "result_publications",
     "revalidation_moment",
     "to_utc",
 ]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,8 +23,8 @@ from reconciler.core.errors import ReconcilerError, UsageError
 from reconciler.market import MARKET_TZ, parse_instant
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.errors import TransportError, UnexpectedResponseError
-from reconciler.platform.session import check_base_url
+from reconciler.platform.errors import CommandTimeout, TransportError, UnexpectedResponseError
+from reconciler.platform.session import check_base_url, get_json_within
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
 
 
@@ -50,14 +51,21 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
     return Credentials(username=username, password=password)
 
 
-def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
-    """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``)."""
+def emulator_clock(api_url: str, *, timeout: float = 5.0, deadline: float | None = None) -> datetime:
+    """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``), within ``timeout``
+    seconds and before ``deadline`` (the command's, a :func:`time.monotonic` value)."""
     url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise CommandTimeout(f"GET {url}: not sent: the command's time limit ran out (--timeout)")
     try:
-        response = httpx.get(url, timeout=timeout)
-        response.raise_for_status()
-        return parse_instant(str(response.json()["now"]))
+        return parse_instant(str(get_json_within(url, timeout)["now"]))
     except httpx.HTTPError as exc:
+        if deadline is not None and time.monotonic() >= deadline:
+            raise CommandTimeout(
+                f"GET {url}: no complete answer before the command's time limit ran out (--timeout)"
+            ) from None
         raise TransportError(f"cannot read the emulator's clock at {url}: {exc}") from None
     except (ValueError, KeyError, TypeError):
         raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
@@ -65,23 +73,30 @@ def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
 
 @contextmanager
 def connect(
-    target: Target, *, parallelism: int = 10, environ: Mapping[str, str] | None = None
+    target: Target,
+    *,
+    parallelism: int = 10,
+    environ: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Iterator[Connection]:
-    """Open a connection to ``target``; an embedded sandbox lives exactly as long as the block."""
+    """Open a connection to ``target``; an embedded sandbox lives exactly as long as the block.
+    ``deadline`` (a :func:`time.monotonic` value): no request of the connection runs past it."""
     if target.kind == "embedded":
-        with _connect_embedded(target, parallelism) as connection:
+        with _connect_embedded(target, parallelism, deadline) as connection:
             yield connection
         return
     if target.api_url is None:
         raise UsageError(f"target {target.name!r} ({target.source}) has no apiUrl")
     check_base_url(target.api_url)  # an insecure URL is refused before credentials are even read
     credentials = Credentials.from_env(environ)
-    with PlatformClient(target.api_url, target.organisation, credentials, parallelism=parallelism) as client:
+    with PlatformClient(
+        target.api_url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+    ) as client:
         if target.kind == "emulator":
             api_url = target.api_url
 
             def now() -> datetime:
-                return emulator_clock(api_url)
+                return emulator_clock(api_url, deadline=deadline)
 
             what = f"local sandbox emulator at {client.base_url}"
         else:
@@ -96,7 +111,7 @@ def connect(
 
 
 @contextmanager
-def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
+def _connect_embedded(target: Target, parallelism: int, deadline: float | None) -> Iterator[Connection]:
     from reconciler.sandbox.embedded import running_sandbox  # starts a server: import only when needed
 
     if target.fixture is None:
@@ -104,7 +119,9 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
     credentials = fixture_credentials(target.fixture, target.organisation)
     with (
         running_sandbox(target.fixture) as sandbox,
-        PlatformClient(sandbox.url, target.organisation, credentials, parallelism=parallelism) as client,
+        PlatformClient(
+            sandbox.url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+        ) as client,
     ):
         description = (
             f"embedded sandbox ({display_path(target.fixture)}, clock {local_clock_text(sandbox.now())})"
