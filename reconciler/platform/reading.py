@@ -156,6 +156,11 @@ class _RouteDay:
     bids_read: bool
 
 
+RESULTS_SETTLED = timedelta(hours=1)
+"""How long after the last publication time of D14 the results of a route-day are taken to be
+complete (the docs do not guarantee the times): from then on its results alone say what was bid."""
+
+
 def _route_day(client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime) -> _RouteDay:
     """Bids until the first result is published (D14); then bids and results; once every product
     is closed and published, the results alone, unless some are still missing (a late publication)."""
@@ -164,7 +169,7 @@ def _route_day(client: PlatformClient, va_id: str, route: BidRoute, day: date, n
     if now < first:
         return _bids_only(client, va_id, route, day)
     results = client.get_day_results(va_id, route, day)
-    if now >= last and results and all(product.results for product in results):
+    if now >= last + RESULTS_SETTLED and results and all(product.results for product in results):
         return _RouteDay(bids_from_results(results), results, bids_read=False)
     return _RouteDay(client.get_day_bids(va_id, route, day), results, bids_read=True)
 
