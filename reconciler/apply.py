@@ -32,6 +32,7 @@ from reconciler.platform.errors import (
     TransportError,
 )
 from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
+from reconciler.platform.retries import ReadRetries
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 
@@ -127,7 +128,7 @@ def apply_changes(
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
     outcomes = tuple(outcome_of[id(change)] for change in ordered)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
-    reader = client.retrying_reads_until(time.monotonic() + READ_RETRY_SECONDS)  # re-reads ride out faults
+    reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
     return ApplyReport(outcomes, tuple(verify(written, reader)))
 
 

@@ -11,8 +11,9 @@ encoded in :mod:`reconciler.platform.wire`. Errors: :mod:`reconciler.platform.er
 
 Time (all :func:`time.monotonic` values): writes take an optional ``deadline``, after which
 nothing is sent; ``run_deadline`` ends every request of the client (the command's ``--timeout``);
-reads retry up to ``max_attempts`` times, or, through :meth:`PlatformClient.retrying_reads_until`,
-as often as fits before a moment. Every attempt ends within ``request_timeout`` seconds.
+reads retry up to ``max_attempts`` times, or, through :meth:`PlatformClient.retrying_reads`, for a
+time (:class:`~reconciler.platform.retries.ReadRetries`). Every attempt ends within
+``request_timeout`` seconds.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import httpx
 
 from reconciler.market import Market, ProductDateCode
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError
+from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError, ServerError, TransportError
 from reconciler.platform.models import (
     Adjustment,
     Bid,
@@ -40,6 +41,7 @@ from reconciler.platform.models import (
     StateOfEnergy,
     VirtualAsset,
 )
+from reconciler.platform.retries import ReadRetries
 from reconciler.platform.session import Budget, RetryPolicy, Session
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
@@ -83,7 +85,7 @@ class PlatformClient:
             raise ValueError("parallelism must be at least 1")
         self.organisation = organisation
         self.parallelism = parallelism
-        self._retry_until: float | None = None
+        self._read_retries: ReadRetries | None = None
         self._session = Session(
             base_url,
             credentials,
@@ -116,11 +118,11 @@ class PlatformClient:
         """When every request of this client stops (the command's time limit), or None."""
         return self._session.run_deadline
 
-    def retrying_reads_until(self, moment: float | None) -> PlatformClient:
-        """This client (same connections, login and counts), but its reads retry as often as fits
-        before ``moment`` instead of ``max_attempts`` times. A view: close the original, not this."""
+    def retrying_reads(self, retries: ReadRetries) -> PlatformClient:
+        """This client (same connections, login and counts), but its reads retry within
+        ``retries`` instead of ``max_attempts`` times. A view: close the original, not this."""
         view = copy.copy(self)
-        view._retry_until = moment
+        view._read_retries = retries
         return view
 
     def close(self) -> None:
@@ -140,7 +142,18 @@ class PlatformClient:
         return va_path(self.organisation, va_id, *rest)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return self._session.request("GET", path, params=params, budget=Budget(retry_until=self._retry_until))
+        retries = self._read_retries
+        if retries is None:
+            return self._session.request("GET", path, params=params)
+        try:
+            answer = self._session.request("GET", path, params=params, budget=retries.budget())
+        except PlatformError as error:
+            gave_up = isinstance(error, (ServerError, TransportError))
+            if not isinstance(error, RUN_WIDE_ERRORS):
+                retries.finished(gave_up=gave_up)
+            raise
+        retries.finished(gave_up=False)
+        return answer
 
     def gather(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Run reads in parallel, at most ``parallelism`` at once; results in call order.

@@ -32,12 +32,13 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from reconciler.market import delivery_day, isoformat_z, last_bidding_day, result_publications
+from reconciler.market import PERIOD, delivery_day, isoformat_z, last_bidding_day, result_publications
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
 from reconciler.platform.models import Block, ProductBids, ProductResults, VirtualAsset
+from reconciler.platform.retries import ReadRetries
 from reconciler.platform.wire.bids import BidRoute, bids_from_results
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
@@ -45,9 +46,9 @@ ReadProgress = Callable[[int, int], None]
 """Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
 
 READ_RETRY_SECONDS = 30.0
-"""How long the reads of one plan (or one check of a saved plan) keep retrying at most: at 30 %
-failed answers and the default backoff (waits up to 8 s) about ten attempts each, which a read
-fails all of about once in 20 000; a platform that is down fails the command within it."""
+"""How long each read keeps retrying (:class:`~reconciler.platform.retries.ReadRetries`): at 30 %
+failed answers and the default backoff (waits up to 8 s) about ten attempts, all of which fail
+about once in 20 000 reads; a platform that is down fails the step within about this long."""
 
 OPERATIONAL = (Category.ENERGY_CAPACITY_AVAILABLE, Category.SOC_LOWER_BOUND, Category.SOC_UPPER_BOUND)
 """The operational series every plan reads: the SoC denominator and its bounds (D4, D6)."""
@@ -193,7 +194,7 @@ def _fingerprinted_reads(client: PlatformClient, va: VirtualAsset, ancillary: bo
         raise _NoWholesaleBlock(va.id)
     # The whole lifetime, explicitly: the default window moves with the clock, and apply must
     # re-read exactly what the plan read to compare fingerprints. Inclusive end: the last period.
-    start, last = va.start, va.end - timedelta(minutes=15)
+    start, last = va.start, va.end - PERIOD
     categories = OPERATIONAL + (ANCILLARY_AVAILABILITY if ancillary else ())
     return [
         ("wholesale", partial(client.get_block, va.id, block_id, start, last)),
@@ -240,8 +241,7 @@ def _fingerprints(va: VirtualAsset, values: Mapping[str, Any]) -> dict[str, str]
 
 
 def _reader(client: PlatformClient, retry_until: float | None) -> PlatformClient:
-    budget = time.monotonic() + READ_RETRY_SECONDS
-    return client.retrying_reads_until(budget if retry_until is None else min(budget, retry_until))
+    return client.retrying_reads(ReadRetries(READ_RETRY_SECONDS, retry_until))
 
 
 def _read_virtual_assets(
@@ -277,9 +277,9 @@ def read_live(
 ) -> LiveState:
     """Read what the planner needs of each virtual asset of ``scopes`` (by ID) at platform time ``now``.
 
-    Reads retry for at most :data:`READ_RETRY_SECONDS`, and not past ``deadline`` (platform time:
-    the earliest deadline the plan serves, whose write would come too late after it); ``on_read``
-    hears of every finished read (a progress display; it must not raise).
+    Each read retries for at most :data:`READ_RETRY_SECONDS`, and not past ``deadline`` (platform
+    time: the earliest deadline the plan serves, whose write would come too late after it);
+    ``on_read`` hears of every finished read (a progress display; it must not raise).
     """
     retry_until = None if deadline is None else time.monotonic() + (deadline - now).total_seconds()
     reader = _reader(client, retry_until)

@@ -28,6 +28,7 @@ from reconciler.platform import (
     ServerError,
     TransportError,
 )
+from reconciler.platform.retries import ReadRetries
 from reconciler.sandbox.server import RunningSandbox
 from tests.support.trickle import trickling_server
 
@@ -216,7 +217,7 @@ def test_parallel_requests_share_a_failed_login_and_queued_ones_never_start(
     assert [entry["method"] for entry in sandbox.requests()] == ["POST"] * 3  # one login's 3 attempts
 
 
-def test_reads_with_a_moment_retry_until_it_rather_than_max_attempts(
+def test_reads_given_time_retry_within_it_rather_than_max_attempts(
     make_sandbox: MakeSandbox, make_client: MakeClient
 ) -> None:
     sandbox = make_sandbox(fixture())
@@ -224,13 +225,33 @@ def test_reads_with_a_moment_retry_until_it_rather_than_max_attempts(
     client.list_virtual_assets()
     sandbox.set_faults(errorRate=1, statuses=[503])
     with pytest.raises(ServerError) as failed:
-        client.retrying_reads_until(time.monotonic() + 0.5).get_virtual_asset(VA_ID)
+        client.retrying_reads(ReadRetries(0.5)).get_virtual_asset(VA_ID)
     assert failed.value.message == INJECTED
     attempts = len(logged(sandbox, "GET", VA_ID))
     assert attempts > 5  # many more than max_attempts, within the half second
     with pytest.raises(ServerError):
         client.get_virtual_asset(VA_ID)  # the client itself still stops after max_attempts
     assert len(logged(sandbox, "GET", VA_ID)) == attempts + 2
+
+
+def test_each_read_has_its_time_but_a_platform_that_is_down_stops_the_retries(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, parallelism=1)
+    client.list_virtual_assets()
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    retries = ReadRetries(0.2)
+    reader = client.retrying_reads(retries)
+    ids = [f"7c1e0d4e-9999-4000-8000-00000000000{i}" for i in range(8)]
+    outcomes = reader.gather_settled([lambda va=va: reader.get_virtual_asset(va) for va in ids])
+    assert all(isinstance(o, ServerError) for o in outcomes)
+    attempts = [len(logged(sandbox, "GET", va)) for va in ids]  # one read after another
+    # each of the first five retried for its own 0.2 s; five gave up: it is down, one try each
+    assert all(n > 2 for n in attempts[:5]) and attempts[5:] == [1, 1, 1], attempts
+    sandbox.set_faults()
+    past = client.retrying_reads(ReadRetries(0.2, until=time.monotonic() - 1))
+    assert past.get_virtual_asset(VA_ID).id == VA_ID  # a read past its step's time still goes once
 
 
 def test_the_run_deadline_stops_every_request_with_a_clear_error(
