@@ -34,8 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "drift": {"plan"} | BELOW_PLAN,
     "apply": {"plan"} | BELOW_PLAN,
     "project": {"plan"} | BELOW_PLAN,
+    # watch sits beside project and drift: it reads through project's connection and drift's find
+    "watch": {"project", "drift", "plan"} | BELOW_PLAN,
     "sandbox": {"rules", "market", "core"},
-    "cli": {"project", "apply", "drift", "render", "plan", "sandbox"} | BELOW_PLAN,
+    "cli": {"project", "apply", "drift", "render", "watch", "plan", "sandbox"} | BELOW_PLAN,
 }
 # Edges allowed only inside a function (lazy), so the emulator loads only when it runs.
 LAZY_ONLY = {("project", "reconciler.sandbox.embedded")}
@@ -114,7 +116,7 @@ def test_every_module_belongs_to_a_layer() -> None:
 WEB_SERVER = ("starlette", "uvicorn")
 
 
-@pytest.mark.parametrize("command", ["plan", "drift", "validate"])
+@pytest.mark.parametrize("command", ["plan", "drift", "validate", "status"])
 def test_commands_against_an_emulator_never_load_the_web_server(
     sandbox: RunningSandbox, tmp_path: Path, command: str
 ) -> None:
@@ -145,3 +147,24 @@ def test_commands_against_an_emulator_never_load_the_web_server(
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["code"] in (0, None), done.stderr
     assert report["loaded"] == []
+
+
+def test_top_level_help_loads_no_command_machinery() -> None:
+    """``reconciler --help`` lists every command without importing watch, its metrics server or
+    the emulator: it must stay fast."""
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from reconciler.cli import main
+        try:
+            main(["--help"])
+        except SystemExit:
+            pass
+        heavy = ("reconciler.watch", "prometheus_client", "reconciler.sandbox", "httpx")
+        print(json.dumps([m for m in sys.modules if m.startswith(heavy)]))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [], done.stderr

@@ -45,6 +45,17 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "show": ("reconciler.cli.show", "show", "Render a saved plan file (text, JSON or markdown)."),
     "sandbox": ("reconciler.cli.sandbox", "sandbox", "Serve the local LAYR platform sandbox over HTTP."),
+    "watch": (
+        "reconciler.cli.watch",
+        "watch",
+        "Always on: report each new correction, auction result and near deadline once.",
+    ),
+    "status": (
+        "reconciler.cli.status",
+        "status",
+        "The desk's view: bid deadlines, results and revenue, schedule energy, open drift.",
+    ),
+    "version": ("reconciler.cli.version", "version", "Print the version, as text or JSON."),
 }
 
 

@@ -16,9 +16,8 @@ from reconciler.cli.options import (
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import print_manifest_errors
+from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
 from reconciler.cli.progress import Verbosity, progress
-from reconciler.core.errors import ReconcilerError
 from reconciler.drift.adopt import Adoption, adopt
 from reconciler.drift.find import drift_json, find_drift
 from reconciler.plan.fmt import local
@@ -75,10 +74,7 @@ def drift(
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    if live.missing:
-        unknown = [m for m in session.manifests if m.virtual_asset in live.missing]
-        where = "; ".join(f"{m.source}: {m.name} names virtual asset {m.virtual_asset}" for m in unknown)
-        raise ReconcilerError(f"virtual asset not found in organisation {target['organisation']}: {where}")
+    refuse_missing_assets(session.manifests, list(live.missing), target["organisation"])
     entries = find_drift(session.manifests, live, now)
     if output_format == "json":
         click.echo(json.dumps(drift_json(entries, target, now), indent=2))
@@ -88,14 +84,7 @@ def drift(
         click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
-    for manifest in session.manifests:  # a read that failed blocks only its asset
-        if manifest.virtual_asset in live.failed:
-            click.echo(
-                f"error: {manifest.source}: {manifest.name}: drift unknown, its live state could not be "
-                f"read: {live.failed[manifest.virtual_asset]}",
-                err=True,
-            )
-    if live.failed:
+    if report_failed_reads(session.manifests, live.failed, "drift"):
         return 1
     return 2 if entries and detailed_exitcode else 0
 

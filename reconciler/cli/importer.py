@@ -54,7 +54,8 @@ def import_manifest(
     )
     with connect(resolved, parallelism=platform.parallelism, deadline=platform.deadline) as connection:
         now = connection.now()
-        live = read_live(connection.client, {virtual_asset: ReadScope(open_days=True)}, now)
+        scopes = {virtual_asset: ReadScope(open_days=True)}
+        live = read_live(connection.client, scopes, now, times=connection.market_times)
         description = connection.description
     if virtual_asset in live.failed:
         raise ReconcilerError(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from reconciler.cli.progress import Verbosity, client_log
 
@@ -38,7 +39,9 @@ class PlatformOptions:
 def platform_options(command: F) -> F:
     """``--target``, ``--api-url``/``--organisation``, ``--config``, ``--parallelism``, ``--timeout``."""
 
-    @click.option("--target", metavar="NAME", help="A target named in reconciler.yaml.")
+    @click.option(
+        "--target", metavar="NAME", shell_complete=complete_targets, help="A target named in reconciler.yaml."
+    )
     @click.option(
         "--api-url", metavar="URL", help="Platform base URL (with --organisation; no config needed)."
     )
@@ -81,6 +84,33 @@ def platform_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """``--target`` completes the names in the reconciler.yaml the command would read: the one of
+    ``--config``, else the nearest one at or above the paths typed so far (or the working folder).
+    A config that is missing or broken completes nothing: completion never prints an error."""
+    from reconciler.core.errors import ReconcilerError
+    from reconciler.project.config import find_config, load_config
+
+    # Completing an option's value stops click's parsing there: the paths typed before it are
+    # left in ctx.args, not yet given to their argument.
+    typed = [Path(word) for word in ctx.args if not word.startswith("-")]
+    for name, value in ctx.params.items():
+        if isinstance(value, Path) and name != "config":
+            typed.append(value)
+        elif isinstance(value, tuple):
+            typed += [v for v in value if isinstance(v, Path)]
+    try:
+        found = find_config(typed, ctx.params.get("config"))
+        targets = load_config(found).targets if found is not None else {}
+    except (ReconcilerError, OSError):
+        return []
+    return [
+        CompletionItem(name, help=" ".join(filter(None, (target.kind, target.api_url))))
+        for name, target in sorted(targets.items())
+        if name.startswith(incomplete)
+    ]
+
+
 def platform_session(paths: Sequence[Path], platform: PlatformOptions) -> AbstractContextManager[Session]:
     """:func:`reconciler.project.workflow.open_session` with a command's platform options."""
     from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
@@ -101,8 +131,22 @@ def color_option(command: F) -> F:
 
 
 def use_color(no_color: bool) -> bool:
-    """Colours only on a terminal, and never with ``--no-color`` or a non-empty ``NO_COLOR``."""
-    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    """Whether to print colours, in the order Python 3.13 decides it: never with ``--no-color`` or
+    a non-empty ``NO_COLOR``; always with a non-empty ``FORCE_COLOR`` (CI logs that render ANSI);
+    never when ``TERM=dumb``; else only on a terminal. The answer also goes to click's context,
+    so ``click.echo`` keeps the colours it would strip from a pipe."""
+    if no_color or os.environ.get("NO_COLOR"):
+        color = False
+    elif os.environ.get("FORCE_COLOR"):
+        color = True
+    elif os.environ.get("TERM") == "dumb":
+        color = False
+    else:
+        color = sys.stdout.isatty()
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.color = color
+    return color
 
 
 QUIET_HELP = "Print only the result and errors: no progress, no notes."

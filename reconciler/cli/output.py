@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import click
 
 from reconciler.core.diagnostics import sort_key
-from reconciler.manifest import LoadResult
+from reconciler.core.errors import ReconcilerError
+from reconciler.manifest import LoadResult, Manifest
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import dumps
 from reconciler.render.markdown import render_markdown
@@ -28,3 +31,24 @@ def print_manifest_errors(result: LoadResult) -> None:
     click.echo(
         f"{errors} error(s) in the manifests; nothing was read from or written to any platform.", err=True
     )
+
+
+def report_failed_reads(manifests: Sequence[Manifest], failed: Mapping[str, str], what: str) -> bool:
+    """One error line on standard error per manifest whose live state could not be read (a read
+    that failed blocks only its asset); True when there was any."""
+    for manifest in manifests:
+        if manifest.virtual_asset in failed:
+            click.echo(
+                f"error: {manifest.source}: {manifest.name}: {what} unknown, its live state could not be "
+                f"read: {failed[manifest.virtual_asset]}",
+                err=True,
+            )
+    return any(manifest.virtual_asset in failed for manifest in manifests)
+
+
+def refuse_missing_assets(manifests: Sequence[Manifest], missing: Sequence[str], organisation: str) -> None:
+    """Stop with one message naming every manifest whose virtual asset the platform does not know."""
+    unknown = [m for m in manifests if m.virtual_asset in missing]
+    if unknown:
+        where = "; ".join(f"{m.source}: {m.name} names virtual asset {m.virtual_asset}" for m in unknown)
+        raise ReconcilerError(f"virtual asset not found in organisation {organisation}: {where}")

@@ -1,4 +1,4 @@
-"""``reconciler validate PATH… [--now ISO] [--format text|json]``: offline checks, nothing written."""
+"""``reconciler validate PATH… [--now ISO] [--format text|json|github]``: offline checks, nothing written."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from reconciler.cli.progress import Verbosity
 from reconciler.core.diagnostics import Severity
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import parse_instant
+from reconciler.render.github import annotation
 
 FORMAT_VERSION = "1"
 
@@ -41,10 +42,10 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text for people, json for scripts.",
+    help="text for people, json for scripts, github for annotations in GitHub Actions.",
 )
 @verbosity_options(verbose_help="Also list every file read, and every file a directory scan skipped.")
 def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str, verbosity: Verbosity) -> int:
@@ -52,7 +53,8 @@ def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str, 
 
     PATH is a manifest file or a directory, read recursively. Exit 0 when every manifest is valid,
     1 when not. Nothing is written and no platform is contacted. With --quiet only errors and
-    warnings are printed (nothing at all when the manifests are clean).
+    warnings are printed (nothing at all when the manifests are clean). --format github prints
+    each finding as a GitHub Actions annotation (::error file=…,line=…,col=…::…).
 
     \b
     Example:
@@ -61,6 +63,10 @@ def validate(paths: tuple[Path, ...], now: datetime | None, output_format: str, 
     result = load_manifests(paths, now=now)
     if output_format == "json":
         click.echo(json.dumps(as_json(result), indent=2))
+    elif output_format == "github":
+        text = as_github(result, verbosity)
+        if text:
+            click.echo(text)
     else:
         text = as_text(result, verbosity)
         if text:
@@ -77,6 +83,15 @@ def as_text(result: LoadResult, verbosity: Verbosity = Verbosity.NORMAL) -> str:
         lines += [f"skipped {file} (not a manifest)" for file in result.skipped]
     lines += [d.render() for d in result.diagnostics]
     lines.append(summary(result))
+    return "\n".join(lines)
+
+
+def as_github(result: LoadResult, verbosity: Verbosity = Verbosity.NORMAL) -> str:
+    """One annotation per finding (notes only when not quiet), then the summary line for the log."""
+    shown = [d for d in result.diagnostics if verbosity is not Verbosity.QUIET or d.severity != Severity.NOTE]
+    lines = [annotation(d) for d in shown]
+    if verbosity is not Verbosity.QUIET:
+        lines.append(summary(result))
     return "\n".join(lines)
 
 

@@ -17,6 +17,15 @@ from reconciler.core.errors import ReconcilerError
 
 _REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
+# Every published schema's ``$id`` is this base plus its file name: one stable address that editors
+# can fetch (the README says to point them at it; a release tag in place of ``main`` pins one).
+SCHEMA_BASE_URL = "https://raw.githubusercontent.com/terralayr/reconciler/main/schemas/"
+
+
+def schema_url(name: str) -> str:
+    """The published address (``$id``) of schema ``name``."""
+    return SCHEMA_BASE_URL + name
+
 
 def schema_path(name: str) -> Path:
     """The file of schema ``name`` (e.g. ``manifest.schema.json``): packaged copy first, then the repo."""

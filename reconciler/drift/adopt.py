@@ -15,6 +15,14 @@ affected row replaced.
 rewritten manifest with the manifest loader, checks that it validates and now says the live
 values, and only then writes with :func:`write_files` (temporary files, then ``os.replace``).
 On any failure no file is touched.
+
+Why text patches and not a comment-preserving round trip (ruamel.yaml 0.19, measured on the cases
+of tests/drift/test_adopt_edits.py): a round trip re-emits the whole file, so it re-indents every
+sequence to one house style (all three example manifests change unless the indentation is
+configured to match each file), moves a comment that stood before the next entry above the
+entries inserted by a split, narrows ``}  # kW`` to ``} # kW``, and writes an empty document as
+``null``; and loading plus dumping a 2 880-entry schedule takes 5.1 s where these patches take
+1.5 s. Patches touch only the scalars and lines that change.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import cache
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -21,7 +22,8 @@ from reconciler.core.diagnostics import Severity
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FieldPath, format_path
 from reconciler.manifest.context import DocumentContext
-from reconciler.manifest.values import describe
+from reconciler.manifest.values import ValueProblem, describe, parse_grid_time
+from reconciler.market import Market, ProductError, parse_product
 
 MANIFEST_SCHEMA = "manifest.schema.json"
 
@@ -123,6 +125,10 @@ def check_structure(ctx: DocumentContext) -> None:
 
 
 def _explain(error: ValidationError, path: FieldPath) -> Iterable[Explained]:
+    finer = _finer(error, path)
+    if finer is not None:
+        yield finer
+        return
     instance = error.instance
     rule: Any = error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -188,6 +194,45 @@ def _explain(error: ValidationError, path: FieldPath) -> Iterable[Explained]:
     else:
         expected = schema.get("description", "a valid value")
         yield Explained(path, "schema-invalid", f"{where}: {error.message}", expected, describe(instance))
+
+
+# The schema's products and times are as strict as a plain enum or pattern can be, so editors flag
+# them; the loader's own checks say more precisely what is wrong with a value they refuse.
+_PRODUCT_SECTIONS = {"fcrProduct": "fcr", "afrrProduct": "afrr"}
+_ANY_ZONE = ZoneInfo("UTC")  # on or off the grid alike in every zone with whole quarter-hour offsets
+
+
+def _finer(error: ValidationError, path: FieldPath) -> Explained | None:
+    """The loader's own finding for a time or product the schema refused, when it has one."""
+    text, schema = error.instance, error.schema
+    definitions = load_schema(MANIFEST_SCHEMA)["$defs"]
+    if not isinstance(text, str) or not isinstance(schema, dict):
+        return None
+    if schema is definitions["time"]:
+        try:
+            parse_grid_time(text, _ANY_ZONE)
+        except ValueProblem as problem:
+            if problem.code == "time-off-grid":
+                return Explained(path, problem.code, problem.message, problem.expected, problem.found)
+        return None
+    section = next((s for name, s in _PRODUCT_SECTIONS.items() if schema is definitions[name]), None)
+    if section is None:
+        return None
+    expected = str(schema.get("errorMessage", "a product of the market"))
+    try:
+        product = parse_product(text)
+    except ProductError as exc:
+        return Explained(path, "bid-product-unknown", str(exc), expected, text)
+    belongs = "fcr" if product.market is Market.FCR else "afrr"
+    if belongs == section:
+        return None  # a product of this section the schema does not know: its own words follow
+    return Explained(
+        path,
+        "schema-format",
+        f"{_name(path)}: {text} is a product of spec.{belongs}, not of spec.{section}",
+        expected,
+        text,
+    )
 
 
 def _missing(error: ValidationError, instance: dict[str, Any]) -> list[tuple[str, str | None]]:

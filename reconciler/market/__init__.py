@@ -34,6 +34,8 @@ from reconciler.market.deadlines import (
     bid_deadline,
     bid_opening,
     last_bidding_day,
+    market_times_from_json,
+    market_times_to_json,
     result_publication,
     result_publications,
 )
@@ -78,6 +80,8 @@ __all__ = [
     "is_quarter_hour",
     "isoformat_z",
     "last_bidding_day",
+    "market_times_from_json",
+    "market_times_to_json",
     "parse_instant",
     "parse_product",
     "parse_product_date_code",

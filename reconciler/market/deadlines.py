@@ -1,13 +1,18 @@
 """When bids open, close and get their results (DECISIONS.md D14, all Europe/Berlin).
 
-Every number here is an assumption about the platform named in D14; a sandbox fixture may
-override each through :class:`MarketTimes`.
+Every number here is an assumption about the platform named in D14, in this one table: the FCR
+results at 08:20 (the docs' text; their example says 09:20), the aFRR capacity deadline (08:30)
+and the aFRR energy deadline (30 minutes before the quarter) are not documented times. A sandbox
+fixture may override each (its ``deadlines``, the keys of :data:`JSON_KEYS`); the sandbox serves
+the times it uses on ``GET /_sandbox/market-times``, and an embedded or emulator target hands them to the
+planner, so both sides use the same times.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from reconciler.market.calendar import MARKET_TZ, day_start, delivery_day, to_utc
@@ -26,6 +31,53 @@ class MarketTimes:
 
 
 DEFAULT_MARKET_TIMES = MarketTimes()
+
+JSON_KEYS = {
+    "opening_days_before": "openingDaysBefore",
+    "fcr_deadline": "fcrDeadline",
+    "afrr_capacity_deadline": "afrrCapacityDeadline",
+    "afrr_energy_deadline_before": "afrrEnergyDeadlineMinutes",
+    "fcr_results": "fcrResults",
+    "afrr_capacity_results": "afrrCapacityResults",
+    "afrr_energy_results_before": "afrrEnergyResultsMinutes",
+}
+"""The JSON names of :class:`MarketTimes` (a fixture's ``deadlines``): local times as ``HH:MM``,
+``…Minutes`` as minutes before the quarter-hour."""
+
+
+def market_times_to_json(times: MarketTimes) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for item in fields(MarketTimes):
+        value = getattr(times, item.name)
+        if isinstance(value, time):
+            value = value.strftime("%H:%M")
+        elif isinstance(value, timedelta):
+            value = int(value.total_seconds() // 60)
+        data[JSON_KEYS[item.name]] = value
+    return data
+
+
+def market_times_from_json(data: dict[str, Any], defaults: MarketTimes = DEFAULT_MARKET_TIMES) -> MarketTimes:
+    """The times of ``data`` (any subset of :data:`JSON_KEYS`), the defaults for the others.
+    Raises ``ValueError`` or ``TypeError`` for a value of the wrong kind."""
+    values: dict[str, Any] = {}
+    for item in fields(MarketTimes):
+        key = JSON_KEYS[item.name]
+        if key not in data:
+            continue
+        default = getattr(defaults, item.name)
+        raw = data[key]
+        if isinstance(default, time):
+            values[item.name] = time.fromisoformat(str(raw))
+        elif isinstance(default, timedelta):
+            values[item.name] = timedelta(minutes=int(raw))
+        else:
+            values[item.name] = int(raw)
+    return MarketTimes(
+        **{item.name: values.get(item.name, getattr(defaults, item.name)) for item in fields(MarketTimes)}
+    )
+
+
 DEADLINE_MARGIN = timedelta(minutes=30)  # closer than this to a bid deadline, validate and plan warn
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
-from reconciler.market import ProductDateCode, parse_product_date_code
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode, parse_product_date_code
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
 from reconciler.plan.changes import committed_now, diff_bids, diff_schedule, schedule_change
 from reconciler.plan.checks import (
@@ -30,6 +30,7 @@ class AssetPlan:
     predictions: list[Prediction] = field(default_factory=list)
     drift: list[DriftEntry] = field(default_factory=list)
     soc: list[tuple[datetime, float]] = field(default_factory=list)
+    soc_bounds: tuple[float, float] = (0.0, 100.0)
 
 
 def make_plan(
@@ -38,11 +39,13 @@ def make_plan(
     now: datetime,
     target: TargetInfo,
     extra: Iterable[Diagnostic] = (),
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Plan:
     parts: list[AssetPlan] = []
     diagnostics = list(extra)
     fingerprints: dict[str, str] = {}
     soc: dict[str, list[tuple[datetime, float]]] = {}
+    soc_bounds: dict[str, tuple[float, float]] = {}
     for manifest in manifests:
         asset = live.assets.get(manifest.virtual_asset)
         if manifest.virtual_asset in live.failed:
@@ -52,10 +55,11 @@ def make_plan(
             diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
         fingerprints.update(asset.fingerprints)
-        part = plan_asset(manifest, asset, now, target.organisation)
+        part = plan_asset(manifest, asset, now, target.organisation, market_times)
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
+            soc_bounds[manifest.name] = part.soc_bounds
     return Plan(
         target=target,
         now=now,
@@ -67,15 +71,22 @@ def make_plan(
         fingerprints=fingerprints,
         drift=tuple(d for p in parts for d in p.drift),
         soc=soc,
+        soc_bounds=soc_bounds,
     )
 
 
-def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation: str) -> AssetPlan:
+def plan_asset(
+    manifest: Manifest,
+    asset: LiveAsset,
+    now: datetime,
+    organisation: str,
+    market_times: MarketTimes = DEFAULT_MARKET_TIMES,
+) -> AssetPlan:
     part = AssetPlan()
     part.diagnostics += check_lifetime(manifest, asset)
     schedule = diff_schedule(manifest, asset, now)
     part.diagnostics += check_locked(manifest, asset, schedule)
-    bids = diff_bids(manifest, asset, organisation, now)
+    bids = diff_bids(manifest, asset, organisation, now, market_times)
     part.diagnostics += bids.diagnostics
     part.changes += bids.changes
     if (change := schedule_change(manifest, asset, organisation, schedule)) is not None:
@@ -98,6 +109,7 @@ def plan_asset(manifest: Manifest, asset: LiveAsset, now: datetime, organisation
     part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, committed)
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
+    part.soc_bounds = projection.bounds
     part.drift += list(schedule.drift) + [
         d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT
     ]

@@ -17,7 +17,9 @@ from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
     DEADLINE_MARGIN,
+    DEFAULT_MARKET_TIMES,
     Market,
+    MarketTimes,
     PeriodState,
     ProductDateCode,
     bid_deadline,
@@ -34,7 +36,7 @@ from reconciler.platform.models import Bid, ProductBids
 from reconciler.platform.wire.bids import bids_body, product_bids_path
 from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
-from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.bids import accepted_capacity, check_bid_timing
 from reconciler.rules.units import exact_number, json_number
 
 T = TypeVar("T")
@@ -128,7 +130,14 @@ def _wire_bid(bid: DesiredBid | Bid) -> Bid:
     return Bid(Decimal(exact_number(offered)), exact(capacity_price), exact(energy_price))
 
 
-def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: datetime) -> BidDiff:
+def diff_bids(
+    manifest: Manifest,
+    asset: LiveAsset,
+    organisation: str,
+    now: datetime,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
+) -> BidDiff:
+    """``times``: the target's D14 times (a sandbox fixture may override the defaults)."""
     changes: list[Change] = []
     diagnostics: list[Diagnostic] = []
     sections: list[tuple[str, BidSection | None, ChangeKind, set[Market]]] = [
@@ -143,20 +152,20 @@ def diff_bids(manifest: Manifest, asset: LiveAsset, organisation: str, now: date
             have = live.get(code)
             address = f"{manifest.name}/{key}/{code}"
             if want is None:
-                if now > bid_deadline(code):
+                if now > bid_deadline(code, times):
                     continue  # a closed product the manifest no longer lists is history: leave it
                 if section is not None and section.prune and have is not None:
                     changes.append(
-                        _bid_change(manifest, asset, organisation, kind, address, code, have, None)
+                        _bid_change(manifest, asset, organisation, kind, address, code, have, None, times)
                     )
                 elif have is not None:
                     diagnostics.append(_unmanaged(manifest, address, code, have, section))
                 continue
             if have is not None and len(have.bids) == 1 and same_bid(want, have.bids[0]):
                 continue
-            changes.append(_bid_change(manifest, asset, organisation, kind, address, code, have, want))
+            changes.append(_bid_change(manifest, asset, organisation, kind, address, code, have, want, times))
 
-    diagnostics += [d for change in changes if (d := _deadline_problem(manifest, change, now))]
+    diagnostics += [d for change in changes if (d := _deadline_problem(manifest, change, now, times))]
     final = _committed_after(asset, changes)
     return BidDiff(tuple(changes), tuple(diagnostics), final)
 
@@ -170,6 +179,7 @@ def _bid_change(
     code: ProductDateCode,
     have: ProductBids | None,
     want: DesiredBid | None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Change:
     market = code.market
     before = bids_body(market, [_wire_bid(b) for b in have.bids]) if have else []
@@ -187,7 +197,7 @@ def _bid_change(
         before=before,
         after=after,
         request=Request("PUT", va_path(organisation, asset.va.id, product_bids_path(code)), after),
-        deadline=bid_deadline(code),
+        deadline=bid_deadline(code, times),
         phase=0 if frees else 2,
     )
 
@@ -224,15 +234,17 @@ def _code_of(change: Change) -> ProductDateCode:
     return parse_product_date_code(change.address.rsplit("/", 1)[1])
 
 
-def _deadline_problem(manifest: Manifest, change: Change, now: datetime) -> Diagnostic | None:
+def _deadline_problem(
+    manifest: Manifest, change: Change, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+) -> Diagnostic | None:
     code = _code_of(change)
     source = _bid_source(manifest, code)
-    opening = bid_opening(code)
-    if now > change.deadline:
+    refused = check_bid_timing(code, now, times)  # the sandbox's rule (D14)
+    if refused is not None and refused.code != "bid-not-open":
         message = f"bidding for {code} closed at {local(change.deadline)}; this {change.action} can't be made"
         return located(Severity.ERROR, "bid-deadline-passed", message, source, change.address)
-    if now < opening:
-        message = f"bidding for {code} opens at {local(opening)}; this {change.action} can't be made yet"
+    if refused is not None:
+        message = f"bidding for {code} opens at {local(bid_opening(code, times))}; this {change.action} can't be made yet"
         return located(Severity.ERROR, "bid-not-open", message, source, change.address)
     if change.deadline - now <= DEADLINE_MARGIN:
         left = int((change.deadline - now).total_seconds())

@@ -15,7 +15,6 @@ from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest, SourceRef
 from reconciler.market import (
     PERIOD,
-    Direction,
     Market,
     PeriodState,
     ProductDateCode,
@@ -25,13 +24,21 @@ from reconciler.market import (
 from reconciler.plan.changes import ScheduleDiff
 from reconciler.plan.fmt import fmt_power, local, time_runs
 from reconciler.platform.live import LiveAsset
-from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.bids import accepted_capacity, check_bid_lifetime
 from reconciler.rules.capacity import (
+    FCR_CAP_SHARE,
     AncillaryAvailability,
     CapacityBid,
+    PowerLimits,
+    RoomLimit,
+    WindowQuarter,
+    asset_power_before,
+    bid_room,
     capacity_market,
+    check_bid_room,
     commitments_at,
-    remaining_for_window,
+    power_over_limit,
+    wholesale_capacity,
 )
 from reconciler.rules.units import json_number
 from reconciler.rules.vocabulary import Category
@@ -59,7 +66,7 @@ def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
     for section in (manifest.fcr, manifest.afrr):
         for bid in section.bids if section else ():
             start, end = bid.code.window()
-            if not (va.start <= start and end <= va.end):
+            if check_bid_lifetime(bid.code, va.start, va.end) is not None:
                 found.append(
                     located(
                         Severity.ERROR,
@@ -125,16 +132,18 @@ def wholesale_capacity_after(
     the live available capacity, less what the plan's bids take, plus what they return."""
     before, after = capacity_bids(committed_now), capacity_bids(committed_after)
     covered = frozenset().union(*(bid.periods for bid in before + after))
-    none = commitments_at(asset.va.start, [])  # what a period that no bid covers has committed
     capacity: dict[datetime, tuple[Decimal, Decimal]] = {}
     for period, point in asset.wholesale.power_capacity.items():
-        was, will = none, none
-        if period in covered:
-            was, will = commitments_at(period, before), commitments_at(period, after)
-        capacity[period] = (
-            max(Decimal(0), point.charge - (will.charge - was.charge)),
-            max(Decimal(0), point.discharge - (will.discharge - was.discharge)),
-        )
+        if period not in covered:  # no bid before or after: the block keeps what it has
+            capacity[period] = (point.charge, point.discharge)
+            continue
+        was, will = commitments_at(period, before), commitments_at(period, after)
+        # D16 as the sandbox applies it: the asset's power (what the block has + what bids took)
+        # less what the bids will take
+        rated = asset_power_before(PowerLimits(point.rated_charge, point.rated_discharge), was)
+        available = asset_power_before(PowerLimits(point.charge, point.discharge), was)
+        left = wholesale_capacity(rated, available, will).available
+        capacity[period] = (left.charge, left.discharge)
     return capacity
 
 
@@ -154,9 +163,9 @@ def check_wholesale_capacity(
         power = final_schedule.get(period, Decimal(0))
         if period not in capacity or power == 0:
             continue
-        charge, discharge = capacity[period]
-        limit, side = (charge, "charge") if power < 0 else (discharge, "discharge")
-        if abs(power) > limit:
+        over = power_over_limit(power, PowerLimits(*capacity[period]))
+        if over is not None:
+            side, limit = over
             too_big[(power, limit, side)].append(period)
     found: list[Diagnostic] = []
     for (power, limit, side), times in too_big.items():
@@ -198,38 +207,37 @@ def check_ancillary_capacity(
     committed_after: Mapping[ProductDateCode, int],
     changed: Iterable[ProductDateCode],
 ) -> dict[ProductDateCode, Diagnostic]:
-    """D15 for every changed bid, counting the bids that stay live and the other planned ones:
-    the error of each bid that does not fit."""
+    """D15 and D20 for every changed bid (:func:`reconciler.rules.capacity.bid_room`, the sandbox's
+    rule), counting the bids that stay live and the other planned ones: the error of each bid that
+    does not fit."""
     found: dict[ProductDateCode, Diagnostic] = {}
     desired = {bid.code: bid for s in (manifest.fcr, manifest.afrr) if s for bid in s.bids}
+    rated = PowerLimits(asset.va.rated_charge_power, asset.va.rated_discharge_power)
     for code in changed:
         bid = desired.get(code)
         if bid is None:
             continue  # a deletion never lacks capacity
         kw = accepted_capacity(bid.offered_kw)
         key = "fcr" if code.market is Market.FCR else "afrr"
-        market = capacity_market(code)
-        if market is None:  # aFRR energy: within the direction's aFRR availability in its quarter
-            category = (
-                Category.AFRR_POS_AVAILABLE
-                if code.product.direction is Direction.POS
-                else Category.AFRR_NEG_AVAILABLE
+        others = capacity_bids(committed_after, leave_out=code)
+        quarters = [
+            WindowQuarter(t, _availability(asset, t), commitments_at(t, others)) for t in code.periods()
+        ]
+        room = bid_room(code, quarters, rated)
+        if check_bid_room(code, Decimal(kw), room) is not None:
+            remaining = json_number(room.kw)
+            why = (
+                f"the FCR cap is {remaining} kW ({json_number(FCR_CAP_SHARE * 100)} % of the wholesale block's rated power)"
+                if room.limit is RoomLimit.FCR_CAP
+                else f"{remaining} kW remain for {code.market} {code.product.name} on {code.day.isoformat()}"
             )
-            period = code.window()[0]
-            remaining = asset.operational.get(category, {}).get(period, Decimal(0))
-        else:
-            others = capacity_bids(committed_after, leave_out=code)
-            rows = [(_availability(asset, t), commitments_at(t, others)) for t in code.periods()]
-            remaining = remaining_for_window(market, rows)
-        if kw > remaining:
             found[code] = located(
                 Severity.ERROR,
                 "ancillary-capacity",
-                f"{json_number(remaining)} kW remain for {code.market} {code.product.name} on "
-                f"{code.day.isoformat()}; the manifest offers {kw} kW",
+                f"{why}; the manifest offers {kw} kW",
                 bid.source,
                 f"{manifest.name}/{key}/{code}",
-                expected=f"≤ {json_number(remaining)} kW",
+                expected=f"≤ {remaining} kW",
                 found=f"{kw} kW",
             )
     return found

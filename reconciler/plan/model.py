@@ -212,6 +212,7 @@ class Plan:
     fingerprints: dict[str, str] = field(default_factory=dict)
     drift: tuple[DriftEntry, ...] = ()
     soc: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # projected SoC % per asset
+    soc_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # (lower, upper) % per asset
 
     @property
     def expires_at(self) -> datetime | None:

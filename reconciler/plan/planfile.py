@@ -41,6 +41,9 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             asset: [{"time": isoformat_z(t), "soc": soc} for t, soc in points]
             for asset, points in plan.soc.items()
         },
+        "soc_bounds": {
+            asset: {"lower": lower, "upper": upper} for asset, (lower, upper) in plan.soc_bounds.items()
+        },
     }
 
 
@@ -58,6 +61,9 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         soc={
             asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
             for asset, points in data.get("projected_soc", {}).items()
+        },
+        soc_bounds={
+            asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
         },
     )
 

@@ -33,6 +33,7 @@ class Projection:
     predictions: list[Prediction]
     soc: list[tuple[datetime, float]]  # projected SoC % at each period boundary
     diagnostics: list[Diagnostic]
+    bounds: tuple[float, float] = (0.0, 100.0)  # the SoC bounds % the projection keeps to (for charts)
 
 
 def soc_bounds(asset: LiveAsset) -> SocBounds:
@@ -54,7 +55,8 @@ def project(
     times = list(periods_between(asset.soe.time, va.end)) if asset.soe.time < va.end else []
     periods = [PeriodInput(t, final.get(t, Decimal(0)), capacity.get(t, default_capacity)) for t in times]
     efficiencies = Efficiencies.of(va.charge_efficiency, va.discharge_efficiency)
-    simulation = simulate_revalidation(asset.soe.soe_kwh, periods, efficiencies, soc_bounds(asset), now)
+    bounds = soc_bounds(asset)
+    simulation = simulate_revalidation(asset.soe.soe_kwh, periods, efficiencies, bounds, now)
 
     address = f"{manifest.name}/wholesale"
     predictions = [
@@ -85,7 +87,7 @@ def project(
         for p, power in zip(periods, simulation.powers, strict=True)
     ]
     diagnostics += _daily_cycles(manifest, asset, day, efficiencies)
-    return Projection(predictions, soc, diagnostics)
+    return Projection(predictions, soc, diagnostics, (float(bounds.lower), float(bounds.upper)))
 
 
 def _end_of_life(

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from reconciler.manifest import Manifest
-from reconciler.market import bid_deadline, revalidation_moment
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, bid_deadline, revalidation_moment
 from reconciler.platform.reading import ReadScope
 
 
@@ -28,11 +28,13 @@ def read_scopes(manifests: Iterable[Manifest]) -> dict[str, ReadScope]:
     return {manifest.virtual_asset: read_scope(manifest) for manifest in manifests}
 
 
-def earliest_deadline(manifests: Sequence[Manifest], now: datetime) -> datetime | None:
+def earliest_deadline(
+    manifests: Sequence[Manifest], now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+) -> datetime | None:
     """The earliest moment after ``now`` by which a write of these manifests must be made: a bid's
     deadline (D14), or a declared period's re-validation (7 minutes before it: the latest it can
     still be editable). Reads need not retry past it: the plan would come too late for that write."""
-    moments: list[datetime] = [bid_deadline(bid.code) for manifest in manifests for bid in manifest.bids]
+    moments = [bid_deadline(bid.code, times) for manifest in manifests for bid in manifest.bids]
     for manifest in manifests:
         if manifest.wholesale is not None:  # points come in time order: the first still ahead
             moments += [

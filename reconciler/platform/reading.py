@@ -32,7 +32,15 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from reconciler.market import PERIOD, delivery_day, isoformat_z, last_bidding_day, result_publications
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    PERIOD,
+    MarketTimes,
+    delivery_day,
+    isoformat_z,
+    last_bidding_day,
+    result_publications,
+)
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
@@ -67,9 +75,9 @@ class ReadScope:
     bid_days: frozenset[date] = frozenset()
     open_days: bool = False
 
-    def days(self, va: VirtualAsset, now: datetime) -> list[date]:
+    def days(self, va: VirtualAsset, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES) -> list[date]:
         wanted = set(self.bid_days)
-        last = last_bidding_day(now)
+        last = last_bidding_day(now, times)
         if self.open_days:
             today = delivery_day(now)
             wanted.update(today + timedelta(days=i) for i in range((last - today).days + 1))
@@ -162,11 +170,13 @@ RESULTS_SETTLED = timedelta(hours=1)
 complete (the docs do not guarantee the times): from then on its results alone say what was bid."""
 
 
-def _route_day(client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime) -> _RouteDay:
+def _route_day(
+    client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime, times: MarketTimes
+) -> _RouteDay:
     """Bids until the first result is published (D14); then bids and results; once every product
     is closed and published, the results alone, unless some are still missing (a late publication)."""
-    first = min(result_publications(market, day)[0] for market in route.markets)
-    last = max(result_publications(market, day)[1] for market in route.markets)
+    first = min(result_publications(market, day, times)[0] for market in route.markets)
+    last = max(result_publications(market, day, times)[1] for market in route.markets)
     if now < first:
         return _bids_only(client, va_id, route, day)
     results = client.get_day_results(va_id, route, day)
@@ -202,10 +212,12 @@ def _fingerprinted_reads(client: PlatformClient, va: VirtualAsset, ancillary: bo
     ]
 
 
-def _plan_reads(client: PlatformClient, va: VirtualAsset, days: Sequence[date], now: datetime) -> Reads:
+def _plan_reads(
+    client: PlatformClient, va: VirtualAsset, days: Sequence[date], now: datetime, times: MarketTimes
+) -> Reads:
     reads = _fingerprinted_reads(client, va, ancillary=bool(days))
     reads += [
-        (f"{route}/{day.isoformat()}", partial(_route_day, client, va.id, route, day, now))
+        (f"{route}/{day.isoformat()}", partial(_route_day, client, va.id, route, day, now, times))
         for day in days
         for route in BidRoute
     ]
@@ -274,8 +286,10 @@ def read_live(
     on_read: ReadProgress | None = None,
     *,
     deadline: datetime | None = None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> LiveState:
-    """Read what the planner needs of each virtual asset of ``scopes`` (by ID) at platform time ``now``.
+    """Read what the planner needs of each virtual asset of ``scopes`` (by ID) at platform time
+    ``now``, with the target's bid and result times (D14).
 
     Each read retries for at most :data:`READ_RETRY_SECONDS`, and not past ``deadline`` (platform
     time: the earliest deadline the plan serves, whose write would come too late after it);
@@ -291,7 +305,7 @@ def read_live(
     calls: list[Callable[[], Any]] = []
     for va_id, va in found.items():
         try:
-            reads = _plan_reads(reader, va, scopes[va_id].days(va, now), now)
+            reads = _plan_reads(reader, va, scopes[va_id].days(va, now, times), now, times)
         except _NoWholesaleBlock as problem:
             failed[va_id] = str(problem)
             continue

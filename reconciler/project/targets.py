@@ -15,12 +15,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property, partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from reconciler.core.errors import ReconcilerError, UsageError
-from reconciler.market import MARKET_TZ, parse_instant
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    MARKET_TZ,
+    MarketTimes,
+    market_times_from_json,
+    parse_instant,
+)
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import CommandTimeout, TransportError, UnexpectedResponseError
@@ -36,6 +44,13 @@ class Connection:
     description: str  # e.g. "embedded sandbox (examples/sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)"
     is_embedded: bool
     api_url: str
+    # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform;
+    # read on first use, so connecting makes no request (an unreachable emulator fails its reads)
+    load_market_times: Callable[[], MarketTimes] = lambda: DEFAULT_MARKET_TIMES
+
+    @cached_property
+    def market_times(self) -> MarketTimes:
+        return self.load_market_times()
 
 
 def local_clock_text(moment: datetime) -> str:
@@ -55,20 +70,56 @@ def emulator_clock(api_url: str, *, timeout: float = 5.0, deadline: float | None
     """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``), within ``timeout``
     seconds and before ``deadline`` (the command's, a :func:`time.monotonic` value)."""
     url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
+    answer = _emulator_get(url, "clock", timeout, deadline)
+    try:
+        if not isinstance(answer, dict) or "now" not in answer:
+            raise ValueError("no now")
+        return parse_instant(str(answer["now"]))
+    except ValueError:
+        raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
+
+
+EMULATOR_MARKET_TIMES_PATH = "/_sandbox/market-times"
+
+
+def emulator_market_times(
+    api_url: str, *, timeout: float = 5.0, deadline: float | None = None
+) -> MarketTimes:
+    """The D14 times the emulator uses (``GET /_sandbox/market-times``, its fixture's overrides
+    over the defaults); the defaults from an emulator that does not serve them."""
+    url = api_url.rstrip("/") + EMULATOR_MARKET_TIMES_PATH
+    answer = _emulator_get(url, "market times", timeout, deadline, missing=DEFAULT_MARKET_TIMES)
+    if isinstance(answer, MarketTimes):
+        return answer
+    try:
+        if not isinstance(answer, dict):
+            raise ValueError("not an object")
+        return market_times_from_json(answer)
+    except (ValueError, TypeError):
+        raise UnexpectedResponseError(f"{url} did not answer with market times (HH:MM and minutes)") from None
+
+
+def _emulator_get(url: str, what: str, timeout: float, deadline: float | None, missing: Any = None) -> Any:
+    """One admin GET of an emulator, ended within ``timeout`` and by ``deadline`` however it
+    answers; ``missing`` is returned for a 404 when given."""
     if deadline is not None:
         timeout = min(timeout, deadline - time.monotonic())
         if timeout <= 0:
             raise CommandTimeout(f"GET {url}: not sent: the command's time limit ran out (--timeout)")
     try:
-        return parse_instant(str(get_json_within(url, timeout)["now"]))
+        return get_json_within(url, timeout)
+    except httpx.HTTPStatusError as exc:
+        if missing is not None and exc.response.status_code == 404:
+            return missing
+        raise TransportError(f"cannot read the emulator's {what} at {url}: {exc}") from None
     except httpx.HTTPError as exc:
         if deadline is not None and time.monotonic() >= deadline:
             raise CommandTimeout(
                 f"GET {url}: no complete answer before the command's time limit ran out (--timeout)"
             ) from None
-        raise TransportError(f"cannot read the emulator's clock at {url}: {exc}") from None
-    except (ValueError, KeyError, TypeError):
-        raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
+        raise TransportError(f"cannot read the emulator's {what} at {url}: {exc}") from None
+    except ValueError:
+        raise UnexpectedResponseError(f"{url} did not answer with JSON ({what})") from None
 
 
 @contextmanager
@@ -99,15 +150,17 @@ def connect(
                 return emulator_clock(api_url, deadline=deadline)
 
             what = f"local sandbox emulator at {client.base_url}"
+            times: Callable[[], MarketTimes] = partial(emulator_market_times, api_url, deadline=deadline)
         else:
 
             def now() -> datetime:
                 return datetime.now(UTC)
 
             what = f"LAYR platform at {client.base_url}"
+            times = Connection.load_market_times
         protected = ", protected" if target.protected else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
-        yield Connection(target, client, now, description, False, client.base_url)
+        yield Connection(target, client, now, description, False, client.base_url, times)
 
 
 @contextmanager
@@ -126,7 +179,15 @@ def _connect_embedded(target: Target, parallelism: int, deadline: float | None) 
         description = (
             f"embedded sandbox ({display_path(target.fixture)}, clock {local_clock_text(sandbox.now())})"
         )
-        yield Connection(target, client, sandbox.now, description, True, client.base_url)
+        yield Connection(
+            target,
+            client,
+            sandbox.now,
+            description,
+            True,
+            client.base_url,
+            lambda: sandbox.fixture.market_times,
+        )
 
 
 def confirm_protected(target: Target, auto_approve: bool, prompt_fn: Callable[[str], str]) -> None:

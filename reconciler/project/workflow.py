@@ -99,13 +99,14 @@ def organisation_mismatches(session: Session) -> list[Diagnostic]:
 def read_session_live(session: Session, now: datetime, on_read: ReadProgress | None = None) -> LiveState:
     """What the manifests manage, read at ``now`` (platform time); reads retry no later than the
     earliest deadline the manifests serve."""
-    manifests = session.manifests
+    manifests, times = session.manifests, session.connection.market_times
     return read_live(
         session.connection.client,
         read_scopes(manifests),
         now,
         on_read,
-        deadline=earliest_deadline(manifests, now),
+        deadline=earliest_deadline(manifests, now, times),
+        times=times,
     )
 
 
@@ -118,5 +119,6 @@ def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple
         now,
         session.target_info,
         extra=organisation_mismatches(session) + list(session.load.diagnostics),
+        market_times=session.connection.market_times,
     )
     return plan, live

@@ -8,13 +8,14 @@ whose artifact holds the full JSON plan.
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reconciler.core.diagnostics import Severity
-from reconciler.market import MARKET_TZ, parse_instant
+from reconciler.market import PERIOD, day_start, delivery_day, parse_instant
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, ChangeKind, Plan, PredictionReason
 from reconciler.render.drift import render_drift_markdown
@@ -22,7 +23,11 @@ from reconciler.render.text import change_lines, summary_line, target_line
 
 BUDGET = 60_000
 MARKER = "<!-- reconciler-plan -->"  # lets a workflow find and update its own sticky comment
-CHART_POINTS = 32
+CHART_POINTS = 49  # a day every 30 minutes
+CHART_STEPS = (1, 2, 4, 8, 12, 16, 24, 48, 96)  # sampling steps in quarter-hours: 15 min … 1 day
+# 3:1 contrast or more (WCAG, for graphics) on white and on the dark theme's chart background #333.
+SOC_COLOUR = "#3b82f6"
+BOUND_COLOUR = "#e5534b"
 
 
 def _plain(text: str, **_: object) -> str:
@@ -38,29 +43,65 @@ def run_link(environ: Mapping[str, str] = os.environ) -> str:
     return "the JSON plan (`reconciler plan --out plan.json`)"
 
 
-def soc_chart(asset: str, points: list[tuple[datetime, float]], changed: list[datetime] | None = None) -> str:
-    """A mermaid ``xychart-beta`` of projected SoC, thinned to at most :data:`CHART_POINTS` points.
+def soc_chart(
+    asset: str,
+    points: list[tuple[datetime, float]],
+    changed: list[datetime] | None = None,
+    bounds: tuple[float, float] | None = None,
+) -> str:
+    """A mermaid ``xychart-beta`` of projected SoC that reads at a glance on light and dark themes.
 
-    With ``changed`` periods, only the local days they fall on are charted (where the plan matters).
+    The x axis is numeric, hours from local midnight of the first charted day, so mermaid draws a
+    dozen round tick labels however many points there are; the points are every 15 minutes,
+    thinned to whole multiples (30 min, 1 h, …) to at most :data:`CHART_POINTS`. The line colours
+    are explicit (an init directive), the SoC bounds are two lines of their own, and the y axis
+    always spans 0-100 %. With ``changed`` periods, only the local days they fall on are charted.
     """
     if changed:
-        days = {t.astimezone(MARKET_TZ).date() for t in changed}
-        points = [(t, soc) for t, soc in points if t.astimezone(MARKET_TZ).date() in days] or points
-    step = max(1, -(-len(points) // CHART_POINTS))
-    sample = points[::step]
-    labels = ", ".join(f'"{t.astimezone(MARKET_TZ):%d %H:%M}"' for t, _ in sample)
-    values = ", ".join(f"{soc:.0f}" for _, soc in sample)
-    return "\n".join(
-        [
-            "```mermaid",
-            "xychart-beta",
-            f'  title "{asset}: projected state of charge (%)"',
-            f"  x-axis [{labels}]",
-            '  y-axis "SoC %" 0 --> 100',
-            f"  line [{values}]",
-            "```",
-        ]
-    )
+        days = sorted({delivery_day(t) for t in changed})
+        first, last = day_start(days[0]), day_start(days[-1] + timedelta(days=1))
+        points = [(t, soc) for t, soc in points if first <= t <= last] or points
+    if len(points) < 2:
+        return ""
+    origin = day_start(delivery_day(points[0][0]))  # local midnight, as a UTC instant
+    offsets = [(t - origin) // PERIOD for t, _ in points]  # whole quarter-hours from that midnight
+    span = offsets[-1] - offsets[0]
+    step = next((k for k in CHART_STEPS if span // k + 1 <= CHART_POINTS), CHART_STEPS[-1])
+    sample = [(n, soc) for n, (_, soc) in zip(offsets, points, strict=True) if n % step == 0]
+    palette = [SOC_COLOUR] + ([BOUND_COLOUR, BOUND_COLOUR] if bounds else [])
+    init = {"themeVariables": {"xyChart": {"plotColorPalette": ", ".join(palette)}}}
+    lines = [
+        "```mermaid",
+        f"%%{{init: {json.dumps(init)}}}%%",
+        "xychart-beta",
+        f'  title "{asset}: projected state of charge"',
+        f'  x-axis "hours from {local(origin)}" {_hours(sample[0][0])} --> {_hours(sample[-1][0])}',
+        '  y-axis "SoC %" 0 --> 100',
+        f"  line [{', '.join(_percent(soc) for _, soc in sample)}]",
+    ]
+    if bounds:  # a line of two points spans the whole x axis
+        lines += [f"  line [{_percent(b)}, {_percent(b)}]" for b in bounds]
+    lines.append("```")
+    legend = ["Blue: projected state of charge"]
+    if bounds:
+        legend.append(
+            f"red: its bounds, {_percent(bounds[0])} % and {_percent(bounds[1])} % "
+            "(re-validation cuts what would cross them)"
+        )
+    day = delivery_day(points[0][0]) + timedelta(days=1)
+    while (midnight := day_start(day)) <= points[-1][0]:  # where each later day starts, DST or not
+        legend.append(f"hour {_hours((midnight - origin) // PERIOD)} is {local(midnight)}")
+        day += timedelta(days=1)
+    lines.append("; ".join(legend) + ".")
+    return "\n".join(lines)
+
+
+def _hours(quarters: int) -> str:
+    return f"{quarters / 4:g}"  # quarter-hours are exact in binary: 14.25, 14.5, 14.75
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def change_detail(changes: list[Change]) -> list[str]:
@@ -96,7 +137,7 @@ def asset_section(
         lines += ["", f"Re-validation will cut {len(cuts)} period(s), first at {local(cuts[0].time)}."]
     if asset in plan.soc:
         changed = [parse_instant(t) for c in changes if c.kind is ChangeKind.SCHEDULE for t in c.after]
-        lines += ["", soc_chart(asset, plan.soc[asset], changed)]
+        lines += ["", soc_chart(asset, plan.soc[asset], changed, plan.soc_bounds.get(asset))]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
 

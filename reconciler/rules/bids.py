@@ -1,4 +1,4 @@
-"""Static bid rules (DECISIONS.md D13, API.md §5.2): capacity steps and price ranges.
+"""Bid rules (DECISIONS.md D13, D14, API.md §5.2): capacity steps, price ranges, timing, lifetime.
 
 Pure functions shared by the manifest validator, the planner and the sandbox.
 """
@@ -6,9 +6,19 @@ Pure functions shared by the manifest validator, the planner and the sandbox.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from reconciler.market.products import Market
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    Market,
+    MarketTimes,
+    ProductDateCode,
+    bid_deadline,
+    bid_opening,
+    isoformat_z,
+    result_publication,
+)
 from reconciler.rules.units import Number, truncate_kw
 
 CAPACITY_STEP_KW = 1000
@@ -86,3 +96,49 @@ def check_bid_prices(
             if violation:
                 violations.append(violation)
     return violations
+
+
+def check_bid_timing(
+    code: ProductDateCode, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+) -> RuleViolation | None:
+    """D14: a product's bids change only from its opening to its deadline (inclusive), and never
+    once its results are out. ``times`` are the target's market times (a sandbox fixture may
+    override the defaults)."""
+    opening, deadline = bid_opening(code, times), bid_deadline(code, times)
+    published = result_publication(code, times)
+    if now < opening:
+        return RuleViolation(
+            "bid-not-open",
+            f"bidding for {code} opens at {isoformat_z(opening)}",
+            f"a change from {isoformat_z(opening)}",
+            isoformat_z(now),
+        )
+    if now >= published:
+        return RuleViolation(
+            "bid-results-published",
+            f"results for {code} were published at {isoformat_z(published)}; its bids can no longer change",
+            f"a change before {isoformat_z(published)}",
+            isoformat_z(now),
+        )
+    if now > deadline:
+        return RuleViolation(
+            "bid-deadline-passed",
+            f"the bid deadline for {code} was {isoformat_z(deadline)}",
+            f"a change by {isoformat_z(deadline)}",
+            isoformat_z(now),
+        )
+    return None
+
+
+def check_bid_lifetime(code: ProductDateCode, start: datetime, end: datetime) -> RuleViolation | None:
+    """A product's window must lie inside the virtual asset's lifetime ``[start, end)``."""
+    first, last = code.window()
+    if first < start or last > end:
+        return RuleViolation(
+            "bid-outside-lifetime",
+            f"{code} ({isoformat_z(first)}/{isoformat_z(last)}) is outside the virtual asset's lifetime "
+            f"{isoformat_z(start)}/{isoformat_z(end)}",
+            f"a product within {isoformat_z(start)}/{isoformat_z(end)}",
+            f"{isoformat_z(first)}/{isoformat_z(last)}",
+        )
+    return None

@@ -142,12 +142,105 @@ def remaining_for_window(
     return min((remaining_ancillary(market, avail, others) for avail, others in periods), default=ZERO)
 
 
+FCR_CAP_SHARE = Decimal("0.8")
+"""D20 (ASBL): FCR may offer at most 80 % of the wholesale block's rated power."""
+
+
+def fcr_cap(rated: PowerLimits) -> Decimal:
+    """D20: 80 % of the wholesale block's rated power (``ratedChargePower``/``ratedDischargePower``,
+    the asset's). FCR reserves both directions, so the smaller one counts (an assumption: the docs
+    name one rated power)."""
+    return FCR_CAP_SHARE * min(rated.charge, rated.discharge)
+
+
+class RoomLimit(StrEnum):
+    """What sets the most a bid may offer."""
+
+    REMAINING = "remaining"  # D15: the market's availability and the ancillary total, less other bids
+    FCR_CAP = "fcr-cap"  # D20
+    AFRR_ENERGY = "afrr-energy"  # aFRR energy: its direction's aFRR availability in its quarter
+
+
+@dataclass(frozen=True)
+class BidRoom:
+    """The most a bid of one product may offer, kW, what sets it and the quarter where it is least
+    (``None`` for the FCR cap, which holds for the whole window)."""
+
+    kw: Decimal
+    limit: RoomLimit
+    period: datetime | None
+
+
+@dataclass(frozen=True)
+class WindowQuarter:
+    """One quarter of a product window as the bid rules see it: the marketable capacity and what the
+    other live (or planned) bids commit there."""
+
+    time: datetime
+    availability: AncillaryAvailability
+    others: Commitments
+
+
+def bid_room(code: ProductDateCode, quarters: Sequence[WindowQuarter], rated: PowerLimits) -> BidRoom:
+    """D15 and D20 for one product: the least room over its quarters, and for FCR the cap too.
+
+    aFRR capacity and FCR: :func:`remaining_ancillary` per quarter (``others`` must leave out the
+    product's own bid: a new bid replaces it). aFRR energy moves no capacity (D16) but may not offer
+    more than its direction's aFRR availability. A quarter list that is empty leaves no room.
+    """
+    market = capacity_market(code)
+    if market is None:
+        pos = code.product.direction is Direction.POS
+        rows = [(q.availability.afrr_pos if pos else q.availability.afrr_neg, q.time) for q in quarters]
+        limit = RoomLimit.AFRR_ENERGY
+    else:
+        rows = [(remaining_ancillary(market, q.availability, q.others), q.time) for q in quarters]
+        limit = RoomLimit.REMAINING
+    if not rows:
+        return BidRoom(ZERO, limit, None)
+    kw, period = min(rows, key=lambda row: (row[0], row[1]))
+    if market is CapacityMarket.FCR and fcr_cap(rated) < kw:
+        return BidRoom(fcr_cap(rated), RoomLimit.FCR_CAP, None)
+    return BidRoom(kw, limit, period)
+
+
+def _kw(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def check_bid_room(code: ProductDateCode, offered: Decimal, room: BidRoom) -> RuleViolation | None:
+    """A bid offering more than its room is refused (400); the message names what limits it."""
+    if offered <= room.kw:
+        return None
+    at = isoformat_z(room.period) if room.period is not None else ""
+    if room.limit is RoomLimit.FCR_CAP:
+        what = f"the FCR cap of {_kw(room.kw)} kW ({_kw(FCR_CAP_SHARE * 100)} % of the wholesale block's rated power)"
+    elif room.limit is RoomLimit.AFRR_ENERGY:
+        what = f"the aFRR capacity available at {at} ({room.kw} kW)"
+    else:
+        what = f"the remaining {capacity_market(code)} capacity of {room.kw} kW at {at}"
+    return RuleViolation(
+        code=f"bid-{room.limit}",
+        message=f"offeredCapacity {offered} kW for {code} exceeds {what}",
+        expected=f"at most {room.kw} kW",
+        found=f"{offered} kW",
+    )
+
+
 @dataclass(frozen=True)
 class WholesaleCapacity:
     """The wholesale block's ``powerCapacity`` of one period (D16)."""
 
     rated: PowerLimits
     available: PowerLimits
+
+
+def asset_power_before(wholesale_available: PowerLimits, committed: Commitments) -> PowerLimits:
+    """The inverse of :func:`wholesale_capacity` for a reader that sees only the wholesale block:
+    the asset's available power = what the wholesale block has + what the bids took from it (D16)."""
+    return PowerLimits(
+        wholesale_available.charge + committed.charge, wholesale_available.discharge + committed.discharge
+    )
 
 
 def wholesale_capacity(
@@ -179,6 +272,16 @@ def ancillary_block_capacity(market: CapacityMarket, committed: Commitments) -> 
     return PowerLimits(amount, ZERO)
 
 
+def power_over_limit(power: Decimal, left: PowerLimits) -> tuple[str, Decimal] | None:
+    """D8/D16: ``(direction, limit)`` when a signed wholesale power does not fit the capacity left
+    (|power| above the discharge limit when discharging, above the charge limit when charging)."""
+    if power > left.discharge:
+        return "discharge", left.discharge
+    if -power > left.charge:
+        return "charge", left.charge
+    return None
+
+
 def check_wholesale_fit(
     schedule: Sequence[tuple[datetime, Decimal, PowerLimits]],
 ) -> RuleViolation | None:
@@ -190,8 +293,9 @@ def check_wholesale_fit(
     schedule first.
     """
     for time, power, left in schedule:
-        direction, limit = ("discharge", left.discharge) if power > 0 else ("charge", left.charge)
-        if abs(power) > limit:
+        over = power_over_limit(power, left)
+        if over is not None:
+            direction, limit = over
             return RuleViolation(
                 code="bid-wholesale-conflict",
                 message=(

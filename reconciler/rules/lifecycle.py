@@ -94,12 +94,39 @@ def daily_available_energy_discharges(
     return totals
 
 
+def discharged_energy(power: Number, efficiencies: Efficiencies) -> Fraction:
+    """D11/D22: the energy one quarter at ``power`` takes from storage, kWh (−ΔE of D6 when
+    discharging; 0 when charging or idle)."""
+    return -energy_delta(power, efficiencies) if Fraction(power) > 0 else Fraction(0)
+
+
+def _per_capacity(energy: Fraction, capacity: Number) -> Fraction:
+    return energy / Fraction(capacity) if energy and Fraction(capacity) > 0 else Fraction(0)
+
+
 def _aed(power: Number, capacity: Number, efficiencies: Efficiencies) -> Fraction:
     """D11: the available energy discharges of one quarter at ``power`` (0 when charging or idle)."""
-    discharged = -energy_delta(power, efficiencies) if Fraction(power) > 0 else Fraction(0)
-    if discharged and Fraction(capacity) > 0:
-        return discharged / Fraction(capacity)
-    return Fraction(0)
+    return _per_capacity(discharged_energy(power, efficiencies), capacity)
+
+
+@dataclass(frozen=True)
+class QuarterCycles:
+    """D22: one quarter's ``cycles…`` (discharged energy ÷ rated energy capacity) and
+    ``availableEnergyDischarges…`` (÷ available energy capacity)."""
+
+    cycles: Fraction
+    available_energy_discharges: Fraction
+
+
+def quarter_cycles(
+    power: Number, rated_capacity: Number, available_capacity: Number, efficiencies: Efficiencies
+) -> QuarterCycles:
+    """D22 for one quarter of the wholesale schedule; the AEDs are the very numbers the daily
+    limit of D11 adds up (:func:`daily_available_energy_discharges`)."""
+    discharged = discharged_energy(power, efficiencies)
+    return QuarterCycles(
+        _per_capacity(discharged, rated_capacity), _aed(power, available_capacity, efficiencies)
+    )
 
 
 def days_over_cycle_limit(aeds: dict[date, Fraction], daily_limit: Number) -> list[date]:

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 from reconciler.market import PERIOD, PERIOD_HOURS, gate_closure, is_quarter_hour, isoformat_z
 from reconciler.market.calendar import revalidation_moment
 from reconciler.rules.bids import RuleViolation
+from reconciler.rules.capacity import PowerLimits, power_over_limit
 from reconciler.rules.soe import (
     QUANTA_PER_KWH,
     Efficiencies,
     QuantizedSteps,
     SocBounds,
     advance_energy,
-    quantize_energy,
     state_of_charge,
+    to_quanta,
 )
 from reconciler.rules.units import Number
 
@@ -48,9 +49,13 @@ def as_decimal(value: Number) -> Decimal:
     return Decimal(value)
 
 
+def settle(value: Fraction) -> Fraction:
+    """A power limit rounded to ``CORRECTION_RESOLUTION`` before it is cut to whole kW."""
+    return Fraction(round(value / CORRECTION_RESOLUTION)) * CORRECTION_RESOLUTION
+
+
 def _truncate_toward_zero(value: Fraction) -> int:
-    settled = Fraction(round(value / CORRECTION_RESOLUTION)) * CORRECTION_RESOLUTION
-    return int(settled)  # int() truncates toward zero
+    return int(settle(value))  # int() truncates toward zero
 
 
 def revalidate_power(
@@ -129,12 +134,12 @@ def simulate_revalidation(
     corrected powers before it. The planner calls this to predict corrections; the sandbox applies
     the same function one period at a time.
     """
-    energy = quantize_energy(start_energy)
+    quanta = to_quanta(start_energy)
+    energy = Fraction(quanta, QUANTA_PER_KWH)
     energies = [energy]
     powers: list[Decimal] = []
     corrections: list[Correction] = []
     steps = QuantizedSteps(efficiencies)
-    quanta = int(energy * QUANTA_PER_KWH)  # exact: the energy is quantized
     limits: dict[Decimal, tuple[Fraction, Fraction]] = {}  # E_min, E_max per available capacity
     ahead = False  # once a period's re-validation is still ahead, so is every later one's
     for index, period in enumerate(periods):
@@ -160,6 +165,21 @@ def simulate_revalidation(
     return Simulation(powers, energies, corrections)
 
 
+def revalidate_last(
+    start_energy: Number, periods: Sequence[PeriodInput], efficiencies: Efficiencies, bounds: SocBounds
+) -> Correction | None:
+    """D7 at the re-validation moment of ``periods[-1]``: the earlier periods were re-validated
+    before (their powers are final), so E0 is projected along them. This is
+    :func:`simulate_revalidation` run at the instant just before that moment, the very code the
+    planner predicts with; the sandbox calls it when its clock reaches the moment."""
+    if not periods:
+        return None
+    just_before = revalidation_moment(periods[-1].time) - timedelta(microseconds=1)
+    simulation = simulate_revalidation(start_energy, periods, efficiencies, bounds, just_before)
+    last = simulation.corrections[-1:] if simulation.corrections else []
+    return last[0] if last and last[0].time == periods[-1].time else None
+
+
 def _leaves_bounds(
     quanta: int, delta: tuple[int, int], power: Decimal, limits: tuple[Fraction, Fraction]
 ) -> bool:
@@ -173,14 +193,6 @@ def _leaves_bounds(
     end = (quanta * denominator + numerator) * limit.denominator
     bound = limit.numerator * denominator * QUANTA_PER_KWH
     return end > bound if power < 0 else end < bound
-
-
-@dataclass(frozen=True)
-class PowerCapacity:
-    """Available (or rated) wholesale power of one period in kW, both non-negative."""
-
-    charge: Decimal
-    discharge: Decimal
 
 
 def _timespan(start: datetime, end: datetime) -> str:
@@ -200,7 +212,7 @@ def check_schedule_update(
     block_end: datetime,
     now: datetime,
     gate_closure_seconds: int,
-    available: Mapping[datetime, PowerCapacity],
+    available: Mapping[datetime, PowerLimits],
 ) -> RuleViolation | None:
     """D8: the first strict rule an update breaks (the platform rejects it whole, 400), or None.
 
@@ -254,11 +266,9 @@ def check_schedule_update(
                 f"period {isoformat_z(time)} at {isoformat_z(now)}",
             )
     for time, power in sorted(points):
-        capacity = available[time]
-        if power > capacity.discharge:
-            return _power_violation(time, power, "discharge", capacity.discharge)
-        if -power > capacity.charge:
-            return _power_violation(time, power, "charge", capacity.charge)
+        over = power_over_limit(power, available[time])
+        if over is not None:
+            return _power_violation(time, power, *over)
     return None
 
 

@@ -22,6 +22,7 @@ from reconciler.market import PERIOD_HOURS
 from reconciler.rules.units import Number
 
 ENERGY_QUANTUM = Fraction(1, 10**9)  # kWh; stored energy is kept to 1 µWh at period boundaries
+QUANTA_PER_KWH = 10**9  # 1 / ENERGY_QUANTUM
 HUNDRED = Fraction(100)
 
 
@@ -67,16 +68,23 @@ def energy_delta(power_kw: Number, efficiencies: Efficiencies) -> Fraction:
 
 def quantize_energy(energy: Number) -> Fraction:
     """Round a stored energy to ``ENERGY_QUANTUM`` (half to even), as the sandbox stores it."""
-    steps = round(Fraction(energy) / ENERGY_QUANTUM)
-    return steps * ENERGY_QUANTUM
+    return Fraction(to_quanta(energy), QUANTA_PER_KWH)
+
+
+def to_quanta(energy: Number) -> int:
+    """A stored energy as a whole number of ``ENERGY_QUANTUM`` (rounded half to even)."""
+    return round(Fraction(energy) * QUANTA_PER_KWH)
 
 
 def advance_energy(energy: Number, power_kw: Number, efficiencies: Efficiencies) -> Fraction:
-    """D6: stored energy at the end of a period that starts with ``energy`` and runs at ``power_kw``.
+    """D6: stored energy at the end of a period that starts with ``energy`` (kept to the quantum)
+    and runs at ``power_kw``.
 
     No clamping to bounds: this is the plain physics; bounds are the business of re-validation (D7).
+    One step of :class:`QuantizedSteps`, the one implementation of the step.
     """
-    return quantize_energy(Fraction(energy) + energy_delta(power_kw, efficiencies))
+    quanta = QuantizedSteps(efficiencies).advance(to_quanta(energy), power_kw)
+    return Fraction(quanta, QUANTA_PER_KWH)
 
 
 def project_energy(
@@ -86,20 +94,20 @@ def project_energy(
 
     ``result[0]`` is ``start_energy`` (quantized); ``result[i + 1]`` is the energy after period ``i``.
     """
-    energies = [quantize_energy(start_energy)]
+    steps = QuantizedSteps(efficiencies)
+    quanta = to_quanta(start_energy)
+    energies = [Fraction(quanta, QUANTA_PER_KWH)]
     for power in powers:
-        energies.append(advance_energy(energies[-1], power, efficiencies))
+        quanta = steps.advance(quanta, power)
+        energies.append(Fraction(quanta, QUANTA_PER_KWH))
     return energies
 
 
-QUANTA_PER_KWH = 10**9  # 1 / ENERGY_QUANTUM
-
-
 class QuantizedSteps:
-    """D6 for long simulations: stored energy as a whole number of ``ENERGY_QUANTUM`` and each
-    period's change as an exact ratio, with plain integer arithmetic. The results are those of
-    :func:`energy_delta` and :func:`advance_energy` (``Fraction`` arithmetic costs ~10 µs a
-    period); each distinct power is converted once."""
+    """The one implementation of a D6 step: stored energy as a whole number of ``ENERGY_QUANTUM``,
+    each period's change (:func:`energy_delta`) as an exact ratio, plain integer arithmetic
+    (``Fraction`` arithmetic costs ~10 µs a period); each distinct power is converted once.
+    Used by :func:`advance_energy`, :func:`project_energy` and the re-validation simulation."""
 
     def __init__(self, efficiencies: Efficiencies) -> None:
         self.efficiencies = efficiencies
@@ -114,7 +122,8 @@ class QuantizedSteps:
         return found
 
     def advance(self, quanta: int, power_kw: Number) -> int:
-        """:func:`advance_energy` in quanta: round half to even, as ``round(Fraction)`` does."""
+        """Energy after one period in quanta: ``quanta + ΔE`` rounded half to even, as
+        ``round(Fraction)`` does."""
         numerator, denominator = self.delta(power_kw)
         floor, remainder = divmod(quanta * denominator + numerator, denominator)
         twice = 2 * remainder

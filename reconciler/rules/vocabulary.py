@@ -33,6 +33,16 @@ class Category(StrEnum):
     MAX_ANCILLARY_DISCHARGE = "maxTotalAncillaryCapacityDischargeAvailable"
     CHARGE_EFFICIENCY = "chargeEfficiency"
     DISCHARGE_EFFICIENCY = "dischargeEfficiency"
+    MAXIMUM_DELIVERABLE_POWER = "maximumDeliverablePower"  # D19, the cone of flexibility
+    MINIMUM_DELIVERABLE_POWER = "minimumDeliverablePower"
+    CYCLES_WHOLESALE = "cyclesWholesale"  # D22: discharged energy / rated energy capacity
+    CYCLES_FCR = "cyclesFCR"
+    CYCLES_AFRR = "cyclesAFRR"
+    CYCLES_TOTAL = "cyclesTotal"
+    AED_WHOLESALE = "availableEnergyDischargesWholesale"  # D22: / available energy capacity
+    AED_FCR = "availableEnergyDischargesFCR"
+    AED_AFRR = "availableEnergyDischargesAFRR"
+    AED_TOTAL = "availableEnergyDischargesTotal"
     # the operational bounds of the SoC, in % of the available energy capacity (D6); the deprecated
     # ``…/state-of-charge/projected`` carries them as ``boundaries.lower/upper``
     SOC_LOWER_BOUND = "stateOfChargeLowerBound"

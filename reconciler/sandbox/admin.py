@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from reconciler.market import isoformat_z
+from reconciler.market import isoformat_z, market_times_to_json
 from reconciler.sandbox import schedules
 from reconciler.sandbox.events import advance_clock
 from reconciler.sandbox.faults import parse_fault_plan
+from reconciler.sandbox.models import ref
+from reconciler.sandbox.openapi import Operation
 from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.wire import ExactJSONResponse, invalid, loads, not_found, parse_time, require_object
+from reconciler.sandbox.wire import (
+    YEARS,
+    ExactJSONResponse,
+    invalid,
+    loads,
+    not_found,
+    parse_time,
+    require_object,
+)
+
+LAST_MOMENT = datetime(YEARS[1] + 1, 1, 1, tzinfo=UTC)  # the clock never passes the years of D23
 
 
 def _state(request: Request) -> SandboxState:
@@ -50,11 +62,20 @@ async def clock(request: Request) -> Response:
             if isinstance(seconds, bool) or not isinstance(seconds, (int, Decimal)) or seconds < 0:
                 raise invalid(f"'advance' must be a non-negative number of seconds, found {seconds}")
             with state.lock:
+                if seconds > Decimal((LAST_MOMENT - state.now).total_seconds()):
+                    raise invalid(f"'advance' {seconds} would move the clock past {isoformat_z(LAST_MOMENT)}")
                 target = state.now + timedelta(seconds=float(seconds))
         with state.lock:
             advance_clock(state, target)
     with state.lock:
         return ExactJSONResponse({"now": isoformat_z(state.now)})
+
+
+async def market_times(request: Request) -> Response:
+    """The D14 times this sandbox uses (its fixture's ``deadlines`` over the defaults): what an
+    emulator target hands the planner."""
+    state = _state(request)
+    return ExactJSONResponse(market_times_to_json(state.market_times))
 
 
 async def unavailabilities(request: Request) -> Response:
@@ -78,9 +99,20 @@ async def requests_log(request: Request) -> Response:
         return ExactJSONResponse({"requests": list(state.requests)})
 
 
-ROUTES = [
-    Route("/_sandbox/clock", clock, methods=["GET", "POST"]),
-    Route("/_sandbox/unavailabilities", unavailabilities, methods=["POST"]),
-    Route("/_sandbox/faults", faults, methods=["POST"]),
-    Route("/_sandbox/requests", requests_log, methods=["GET"]),
-]
+def _admin(
+    method: str, path: str, handler: Any, summary: str, answer: str, body: str | None = None
+) -> Operation:
+    return Operation(
+        method, path, handler, summary + " (admin: loopback callers only, others get 404)", "sandbox",
+        ref(answer), body=None if body is None else ref(body), errors=(400, 404), secured=False, faults=False,
+    )  # fmt: skip
+
+
+OPERATIONS = [
+    _admin("GET", "/_sandbox/clock", clock, "Read the sandbox clock", "Clock"),
+    _admin("POST", "/_sandbox/clock", clock, "Set or move the clock, running every event passed", "Clock", "ClockMove"),
+    _admin("GET", "/_sandbox/market-times", market_times, "The market times (D14) this sandbox uses", "MarketTimes"),
+    _admin("POST", "/_sandbox/unavailabilities", unavailabilities, "Add an unavailability (D9)", "Clipped", "Unavailability"),
+    _admin("POST", "/_sandbox/faults", faults, "Set ({} clears) the fault plan", "FaultState", "FaultPlan"),
+    _admin("GET", "/_sandbox/requests", requests_log, "The request log (the last 10 000)", "RequestLog"),
+]  # fmt: skip

@@ -26,6 +26,7 @@ from reconciler.rules.capacity import (
     commitments_at,
     wholesale_capacity,
 )
+from reconciler.rules.schedule import PeriodInput
 from reconciler.rules.soe import Efficiencies, SocBounds, advance_energy, project_energy, quantize_energy
 from reconciler.sandbox.fixture import AssetSpec
 
@@ -39,6 +40,11 @@ def block_id(asset_id: str, market: str) -> str:
     return str(uuid.uuid5(BLOCK_NAMESPACE, f"{asset_id}/{market}"))
 
 
+def new_bid_id(asset_id: str, serial: int) -> str:
+    """A bidID (D18): stable across runs for the same sequence of writes."""
+    return str(uuid.uuid5(BLOCK_NAMESPACE, f"{asset_id}/bid/{serial}"))
+
+
 def floor_period(moment: datetime) -> datetime:
     """Start of the quarter-hour that contains ``moment`` (UTC)."""
     return moment - timedelta(
@@ -46,14 +52,16 @@ def floor_period(moment: datetime) -> datetime:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Bid:
-    """The one live bid of a product (offered capacity already truncated to whole kW, D13)."""
+    """The one live bid of a product (offered capacity already truncated to whole kW, D13);
+    ``bid_id`` is given when the bid is stored (D18)."""
 
     code: ProductDateCode
     offered: Decimal
     capacity_price: Decimal | None
     energy_price: Decimal | None
+    bid_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +112,7 @@ class AssetState:
     results: dict[str, Result] = field(default_factory=dict)
     ancillary_blocks: list[CapacityMarket] = field(default_factory=list)  # in creation order
     soe_history: dict[datetime, Fraction] = field(default_factory=dict)
+    bids_stored: int = 0  # how many bids this asset has stored: numbers the next bidID
 
     @classmethod
     def seed(cls, spec: AssetSpec, organisation: str, now: datetime) -> AssetState:
@@ -224,6 +233,17 @@ class AssetState:
         periods = list(self.periods(self.soe_time, until))
         energies = project_energy(self.soe, [active.get(p, ZERO) for p in periods], self.efficiencies)
         return dict(zip([self.soe_time, *(p + PERIOD for p in periods)], energies, strict=True))
+
+    def period_inputs(
+        self, start: datetime, end: datetime, schedule: Mapping[datetime, Decimal] | None = None
+    ) -> list[PeriodInput]:
+        """The periods in ``[start, end)`` as the re-validation rules take them: active (or a
+        tentative) power and available energy capacity."""
+        active = self.schedule if schedule is None else schedule
+        return [
+            PeriodInput(p, active.get(p, ZERO), self.available_energy_capacity(p))
+            for p in self.periods(start, end)
+        ]
 
     def projected_energy(
         self, moment: datetime, schedule: Mapping[datetime, Decimal] | None = None

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 
-from reconciler.market import isoformat_z, result_publication, revalidation_moment
-from reconciler.rules.schedule import revalidate_power
+from reconciler.market import PERIOD, isoformat_z, result_publication, revalidation_moment
+from reconciler.rules.schedule import revalidate_last
 from reconciler.rules.vocabulary import AdjustmentReason
 from reconciler.sandbox.assets import Adjustment, AssetState
 from reconciler.sandbox.bidding import publish_result
@@ -24,16 +24,20 @@ PUBLICATION, REVALIDATION = 0, 1  # at the same instant, results come before re-
 
 
 def revalidate_period(asset: AssetState, period: datetime) -> None:
-    """D7 for one period at its re-validation moment, from E0 projected along the active schedule."""
+    """D7 for one period at its re-validation moment, from E0 projected along the active schedule
+    (:func:`reconciler.rules.schedule.revalidate_last`, the planner's simulation)."""
     asset.advance_soe(revalidation_moment(period))
-    start_energy = asset.projected_energy(period)
-    requested = asset.power(period)
-    limits = asset.bounds.energy_limits(asset.available_energy_capacity(period))
-    corrected = revalidate_power(start_energy, requested, limits, asset.efficiencies)
-    if corrected != requested:
-        asset.schedule[period] = corrected
+    periods = asset.period_inputs(asset.soe_time, period + PERIOD)
+    correction = revalidate_last(asset.soe, periods, asset.efficiencies, asset.bounds)
+    if correction is not None:
+        asset.schedule[period] = correction.corrected
         asset.adjustments.append(
-            Adjustment(period, requested, corrected, AdjustmentReason.STATE_OF_ENERGY_BOUNDARIES)
+            Adjustment(
+                period,
+                correction.requested,
+                correction.corrected,
+                AdjustmentReason.STATE_OF_ENERGY_BOUNDARIES,
+            )
         )
 
 

@@ -1,4 +1,5 @@
-"""Fault injection and the request log, for the platform API routes only (never ``/_sandbox``).
+"""Fault injection and the request log, for the platform API routes only (never ``/_sandbox``),
+and the body-size limit of D23 for every route.
 
 Faults (POST /_sandbox/faults): a share ``errorRate`` of requests answers a status from
 ``statuses`` without being processed; a share ``resetRate`` is processed and then the connection
@@ -24,7 +25,15 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.market import isoformat_z
-from reconciler.sandbox.wire import ApiError, dumps, invalid, require_object
+from reconciler.sandbox.wire import (
+    MAX_BODY_BYTES,
+    ApiError,
+    body_too_large,
+    dumps,
+    error_response,
+    invalid,
+    require_object,
+)
 
 if TYPE_CHECKING:
     from reconciler.sandbox.state import SandboxState
@@ -33,6 +42,9 @@ ADMIN_PREFIX = "/_sandbox"
 AUTH_PATH = "/auth/public/authenticate"  # its body holds a password: never logged
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_STATUSES = (500, 503)
+MAX_LATENCY_MS = 60_000  # a fault plan may slow answers, never hold them for ever
+LOG_ENTRIES = 10_000  # D23: the request log keeps the last 10 000 entries ...
+LOG_BODY_BYTES = 4096  # ... and at most 4 KiB of each body
 
 
 class InjectedConnectionReset(Exception):
@@ -88,10 +100,12 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
             raise invalid(f"{key} must be a number between 0 and 1, found {value}")
         return float(value)
 
-    def whole(key: str, default: int) -> int:
+    def whole(key: str, default: int, most: int | None = None) -> int:
         value = data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise invalid(f"{key} must be a non-negative integer, found {value}")
+        if most is not None and value > most:
+            raise invalid(f"{key} must be at most {most}, found {value}")
         return value
 
     statuses = data.get("statuses", list(DEFAULT_STATUSES))
@@ -116,7 +130,7 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
     return FaultPlan(
         rate("errorRate"),
         tuple(statuses),
-        whole("latencyMs", 0),
+        whole("latencyMs", 0, MAX_LATENCY_MS),
         rate("resetRate"),
         whole("seed", 0),
         frozenset(methods) if methods is not None else None,
@@ -124,24 +138,61 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
     )
 
 
-def _logged_body(chunks: list[bytes]) -> Any:
-    raw = b"".join(chunks)
-    try:
-        return json.loads(raw, parse_float=Decimal) if raw.strip() else None
-    except ValueError:
-        return raw.decode("utf-8", "replace")
+class _Body:
+    """A request body as it streams in: refused past :data:`MAX_BODY_BYTES` (413, D23), and its first
+    :data:`LOG_BODY_BYTES` kept for the request log."""
+
+    def __init__(self, receive: Receive) -> None:
+        self.receive, self.size, self.head = receive, 0, bytearray()
+
+    async def __call__(self) -> Message:
+        message = await self.receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            self.size += len(chunk)
+            if self.size > MAX_BODY_BYTES:
+                raise body_too_large()
+            self.head += chunk[: max(0, LOG_BODY_BYTES - len(self.head))]
+        return message
+
+    def logged(self) -> Any:
+        """The body for the log: its JSON when it fits in 4 KiB, else its first 4 KiB as text."""
+        raw = bytes(self.head)
+        if self.size > LOG_BODY_BYTES:
+            return raw.decode("utf-8", "replace")
+        try:
+            return json.loads(raw, parse_float=Decimal) if raw.strip() else None
+        except (ValueError, RecursionError):
+            return raw.decode("utf-8", "replace")
+
+
+def _declared_size(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
 
 
 class PlatformMiddleware:
-    """Logs every platform API request and applies the fault plan; admin routes pass straight through."""
+    """Logs every platform API request and applies the fault plan; admin routes pass straight
+    through. Every route gets the body-size limit."""
 
     def __init__(self, app: ASGIApp, state: SandboxState) -> None:
         self.app = app
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or str(scope["path"]).startswith(ADMIN_PREFIX):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _declared_size(scope) > MAX_BODY_BYTES:  # refused before a byte of it is read
+            await error_response(body_too_large())(scope, receive, send)
+            return
+        if str(scope["path"]).startswith(ADMIN_PREFIX):
+            await self.app(scope, _Body(receive), send)
             return
         state = self.state
         with state.lock:
@@ -157,14 +208,7 @@ class PlatformMiddleware:
                 plan = None
             status, reset = plan.draw() if plan else (None, False)
             latency = plan.latency_ms if plan else 0
-        chunks: list[bytes] = []
-
-        async def receive_body() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                chunks.append(message.get("body", b""))
-            return message
-
+        receive_body = _Body(receive)
         if latency:
             await asyncio.sleep(latency / 1000)
         try:
@@ -181,7 +225,7 @@ class PlatformMiddleware:
             entry["fault"] = "abandoned"  # the client gave up during the injected latency: nothing ran
         finally:
             if scope["method"] in WRITE_METHODS and scope["path"] != AUTH_PATH and status is None:
-                entry["body"] = _logged_body(chunks)
+                entry["body"] = receive_body.logged()
             with state.lock:
                 state.requests.append(entry)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,7 @@ from reconciler.market import (
     ProductError,
     is_quarter_hour,
     isoformat_z,
+    market_times_from_json,
     parse_instant,
     parse_product_date_code,
 )
@@ -296,27 +297,7 @@ class _Builder:
         return result
 
     def market_times(self, data: dict[str, Any]) -> MarketTimes:
-        defaults = DEFAULT_MARKET_TIMES
-
-        def clock(key: str, default: time) -> time:
-            return time.fromisoformat(data[key]) if key in data else default
-
-        def minutes(key: str, default: timedelta) -> timedelta:
-            return timedelta(minutes=data[key]) if key in data else default
-
-        return MarketTimes(
-            opening_days_before=int(data.get("openingDaysBefore", defaults.opening_days_before)),
-            fcr_deadline=clock("fcrDeadline", defaults.fcr_deadline),
-            afrr_capacity_deadline=clock("afrrCapacityDeadline", defaults.afrr_capacity_deadline),
-            afrr_energy_deadline_before=minutes(
-                "afrrEnergyDeadlineMinutes", defaults.afrr_energy_deadline_before
-            ),
-            fcr_results=clock("fcrResults", defaults.fcr_results),
-            afrr_capacity_results=clock("afrrCapacityResults", defaults.afrr_capacity_results),
-            afrr_energy_results_before=minutes(
-                "afrrEnergyResultsMinutes", defaults.afrr_energy_results_before
-            ),
-        )
+        return market_times_from_json(data)  # the schema has checked each value's form
 
     def organisation(self, data: dict[str, Any], path: ValuePath) -> Organisation:
         users = tuple(User(u["username"], u["password"]) for u in data["users"])

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from reconciler.market import PeriodState, is_quarter_hour, isoformat_z, period_state
-from reconciler.rules.schedule import PowerCapacity, check_schedule_update, check_soft_locked_power
+from reconciler.rules.schedule import check_schedule_update, check_soft_locked_power
 from reconciler.rules.vocabulary import AdjustmentReason
 from reconciler.sandbox.assets import WHOLESALE, Adjustment, AssetState, Unavailability, floor_period
 from reconciler.sandbox.state import SandboxState
@@ -51,8 +51,7 @@ def update_schedule(state: SandboxState, asset: AssetState, block_id: str, body:
         for time, _ in points:
             if time in available or time < asset.spec.start or time >= asset.spec.end:
                 continue
-            capacity = asset.wholesale(floor_period(time), bids).available
-            available[time] = PowerCapacity(capacity.charge, capacity.discharge)
+            available[time] = asset.wholesale(floor_period(time), bids).available
     else:
         available = {}
     violation = check_schedule_update(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import secrets
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.market import MarketTimes
 from reconciler.sandbox.assets import AssetState
-from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.faults import LOG_ENTRIES, FaultPlan
 from reconciler.sandbox.fixture import Fixture
 from reconciler.sandbox.wire import ApiError, not_found
 
@@ -42,7 +43,7 @@ class SandboxState:
     market_times: MarketTimes
     faults: FaultPlan | None = None
     sessions: dict[str, Session] = field(default_factory=dict)
-    requests: list[dict[str, Any]] = field(default_factory=list)
+    requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_ENTRIES))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     @classmethod

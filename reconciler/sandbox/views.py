@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from reconciler.market import PERIOD, day_start, delivery_day
-from reconciler.rules.capacity import CapacityMarket, ancillary_block_capacity
-from reconciler.rules.lifecycle import end_of_life
+from reconciler.rules.capacity import CapacityMarket, PowerLimits, ancillary_block_capacity
+from reconciler.rules.cone import Deliverable, cone, cone_periods, deliverable_at
+from reconciler.rules.lifecycle import QuarterCycles, end_of_life, quarter_cycles
 from reconciler.rules.soe import energy_as_decimal, state_of_charge
 from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.assets import WHOLESALE, AssetState, floor_period
@@ -190,24 +192,72 @@ def state_of_charge_projected(asset: AssetState, start: datetime, end: datetime)
 # Envelope: {"data": {category: [{"time", "value"}]}, "metaData": {category: {"unit"}}}. The aFRR
 # availability names are this project's (D4); the others are the documented category names.
 
-Reader = Callable[[AssetState, datetime], Decimal]
+
+class OperationalContext:
+    """What the per-period readers share within one request: the clock, the live capacity bids
+    and, computed once when asked for, the near cone of flexibility (D19)."""
+
+    def __init__(self, asset: AssetState, now: datetime) -> None:
+        self.asset, self.now = asset, now
+        self.bids = asset.capacity_bids()
+        self._near: dict[datetime, Deliverable] | None = None
+
+    def wholesale_available(self, period: datetime) -> PowerLimits:
+        return self.asset.wholesale(period, self.bids).available
+
+    def deliverable(self, period: datetime) -> Deliverable:
+        if self._near is None:
+            asset = self.asset
+            asset.advance_soe(self.now)
+            inputs = asset.period_inputs(asset.soe_time, cone_periods(self.now)[-1] + PERIOD)
+            available = [self.wholesale_available(p.time) for p in inputs]
+            self._near = cone(asset.soe, inputs, available, asset.efficiencies, asset.bounds, self.now)
+        return deliverable_at(period, self._near, self.wholesale_available(period))
+
+    def cycles(self, period: datetime) -> QuarterCycles:
+        asset = self.asset
+        return quarter_cycles(
+            asset.power(period),
+            asset.spec.energy_capacity,
+            asset.available_energy_capacity(period),
+            asset.efficiencies,
+        )
+
+
+Reader = Callable[[OperationalContext, datetime], Decimal | Fraction]
+ZERO = Decimal(0)
 
 CATEGORIES: dict[str, tuple[str, Reader]] = {
-    Category.ENERGY_CAPACITY_RATED: ("kWh", lambda a, p: a.spec.energy_capacity),
-    Category.ENERGY_CAPACITY_AVAILABLE: ("kWh", lambda a, p: a.available_energy_capacity(p)),
-    Category.POWER_CHARGE_RATED: ("kW", lambda a, p: a.spec.rated_charge_power),
-    Category.POWER_CHARGE_AVAILABLE: ("kW", lambda a, p: a.available_power(p).charge),
-    Category.POWER_DISCHARGE_RATED: ("kW", lambda a, p: a.spec.rated_discharge_power),
-    Category.POWER_DISCHARGE_AVAILABLE: ("kW", lambda a, p: a.available_power(p).discharge),
-    Category.FCR_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).fcr),
-    Category.AFRR_POS_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).afrr_pos),
-    Category.AFRR_NEG_AVAILABLE: ("kW", lambda a, p: a.ancillary_availability(p).afrr_neg),
-    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda a, p: a.ancillary_availability(p).max_total_charge),
-    Category.MAX_ANCILLARY_DISCHARGE: ("kW", lambda a, p: a.ancillary_availability(p).max_total_discharge),
-    Category.CHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.charge_efficiency),
-    Category.DISCHARGE_EFFICIENCY: ("ratio", lambda a, p: a.spec.discharge_efficiency),
-    Category.SOC_LOWER_BOUND: ("%", lambda a, p: a.spec.soc_lower),
-    Category.SOC_UPPER_BOUND: ("%", lambda a, p: a.spec.soc_upper),
+    Category.ENERGY_CAPACITY_RATED: ("kWh", lambda c, p: c.asset.spec.energy_capacity),
+    Category.ENERGY_CAPACITY_AVAILABLE: ("kWh", lambda c, p: c.asset.available_energy_capacity(p)),
+    Category.POWER_CHARGE_RATED: ("kW", lambda c, p: c.asset.spec.rated_charge_power),
+    Category.POWER_CHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).charge),
+    Category.POWER_DISCHARGE_RATED: ("kW", lambda c, p: c.asset.spec.rated_discharge_power),
+    Category.POWER_DISCHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).discharge),
+    Category.FCR_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).fcr),
+    Category.AFRR_POS_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_pos),
+    Category.AFRR_NEG_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_neg),
+    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda c, p: c.asset.ancillary_availability(p).max_total_charge),
+    Category.MAX_ANCILLARY_DISCHARGE: (
+        "kW",
+        lambda c, p: c.asset.ancillary_availability(p).max_total_discharge,
+    ),
+    Category.CHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.charge_efficiency),
+    Category.DISCHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.discharge_efficiency),
+    Category.MAXIMUM_DELIVERABLE_POWER: ("kW", lambda c, p: c.deliverable(p).maximum),
+    Category.MINIMUM_DELIVERABLE_POWER: ("kW", lambda c, p: c.deliverable(p).minimum),
+    # D22: the wholesale ones from the active schedule; no activations are modelled, so FCR and
+    # aFRR discharge nothing and the totals equal the wholesale values.
+    Category.CYCLES_WHOLESALE: ("cycles", lambda c, p: c.cycles(p).cycles),
+    Category.CYCLES_FCR: ("cycles", lambda c, p: ZERO),
+    Category.CYCLES_AFRR: ("cycles", lambda c, p: ZERO),
+    Category.CYCLES_TOTAL: ("cycles", lambda c, p: c.cycles(p).cycles),
+    Category.AED_WHOLESALE: ("AED", lambda c, p: c.cycles(p).available_energy_discharges),
+    Category.AED_FCR: ("AED", lambda c, p: ZERO),
+    Category.AED_AFRR: ("AED", lambda c, p: ZERO),
+    Category.AED_TOTAL: ("AED", lambda c, p: c.cycles(p).available_energy_discharges),
+    Category.SOC_LOWER_BOUND: ("%", lambda c, p: c.asset.spec.soc_lower),
+    Category.SOC_UPPER_BOUND: ("%", lambda c, p: c.asset.spec.soc_upper),
 }
 
 
@@ -217,18 +267,20 @@ def parse_categories(value: str | None) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
     unknown = [name for name in names if name not in CATEGORIES]
     if unknown:
-        raise invalid(f"unknown categories {', '.join(unknown)}; known: {', '.join(CATEGORIES)}")
+        shown = ", ".join(name[:64] for name in unknown[:5])
+        raise invalid(f"unknown categories {shown}; known: {', '.join(CATEGORIES)}")
     return list(dict.fromkeys(names))
 
 
 def operational(
-    asset: AssetState, query: Mapping[str, str], start: datetime, end: datetime
+    asset: AssetState, query: Mapping[str, str], start: datetime, end: datetime, now: datetime
 ) -> dict[str, Any]:
     names = parse_categories(query.get("categories"))
     periods = list(periods_in(asset, start, end))
+    context = OperationalContext(asset, now)
     return {
         "data": {
-            name: [{"time": period, "value": CATEGORIES[name][1](asset, period)} for period in periods]
+            name: [{"time": period, "value": CATEGORIES[name][1](context, period)} for period in periods]
             for name in names
         },
         "metaData": {name: {"unit": CATEGORIES[name][0]} for name in names},

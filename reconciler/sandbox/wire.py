@@ -2,14 +2,16 @@
 
 Numbers go out exactly: a ``Decimal`` is written digit for digit (``json`` would need floats, and a
 float cannot carry a stored energy like 4473.684210526 kWh exactly). Incoming JSON is parsed with
-``parse_float=Decimal``; NaN and Infinity are refused.
+``parse_float=Decimal``. Whatever a client sends is bounded before it reaches a rule (D23): the body
+size (:data:`MAX_BODY_BYTES`, enforced as it streams in), the nesting depth, the size of every number
+and the years of every time, so no request can stall the server or slow later reads.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar, NoReturn
@@ -19,6 +21,13 @@ from starlette.responses import Response
 from reconciler.market import isoformat_z, parse_instant
 
 WIRE_DECIMALS = 9  # derived quantities that are not exact decimals (SoC %) are rounded to 1e-9
+
+# D23: the limits of what a request may carry. A breach is a 4xx, never a stall or a 5xx.
+MAX_BODY_BYTES = 1 << 20  # 1 MiB; larger bodies are 413
+MAX_JSON_DEPTH = 64  # arrays and objects nested deeper are 400
+MAX_EXPONENT = 308  # |exponent| of a number (as in 1E+308), beyond which it is 400
+MAX_DIGITS = 34  # significant digits of a number (IEEE decimal128); an assumption of this sandbox
+YEARS = (2000, 2100)  # times and delivery days outside these years are 400
 
 
 class ApiError(Exception):
@@ -94,18 +103,75 @@ def error_response(error: ApiError) -> ExactJSONResponse:
     return ExactJSONResponse({"error": error.message}, status_code=error.status)
 
 
+class _NumberOutOfRange(ValueError):
+    pass
+
+
 def _refuse_constant(name: str) -> NoReturn:
-    raise ValueError(f"{name} is not a number")
+    raise _NumberOutOfRange(f"{name} is not a finite number")
+
+
+def _check_number(text: str, number: Decimal) -> Decimal:
+    digits = number.as_tuple().digits
+    if abs(number.adjusted()) > MAX_EXPONENT:
+        raise _NumberOutOfRange(f"number {text[:40]} is out of range (exponent beyond ±{MAX_EXPONENT})")
+    if len(digits) > MAX_DIGITS:
+        raise _NumberOutOfRange(f"number {text[:40]}… has more than {MAX_DIGITS} significant digits")
+    return number
+
+
+def _float(text: str) -> Decimal:
+    return _check_number(text, Decimal(text))
+
+
+def _int(text: str) -> int:
+    digits = text.lstrip("-")
+    if len(digits) > MAX_DIGITS:  # checked before int(): a million digits would take seconds
+        raise _NumberOutOfRange(f"number {text[:40]}… has more than {MAX_DIGITS} significant digits")
+    return int(text)
+
+
+def _depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed body (iterative: any depth is safe to walk)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def loads(body: bytes) -> Any:
-    """Parse a request body; raises ``invalid operation`` (400) for anything that is not JSON."""
+    """Parse a request body; raises ``invalid operation`` (400) for anything that is not JSON
+    within the limits of D23 (depth, number size). A ``null`` body parses to ``None``: a handler
+    that needs an object or a list refuses it."""
     if not body.strip():
         raise invalid("malformed request: the body is empty, expected JSON")
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        data = json.loads(body, parse_float=_float, parse_int=_int, parse_constant=_refuse_constant)
+    except _NumberOutOfRange as exc:
+        raise invalid(f"malformed request: {exc}") from None
+    except RecursionError:
+        raise invalid(f"malformed request: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise invalid(f"malformed request: the body is not valid JSON ({exc})") from None
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise invalid(f"malformed request: JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def body_too_large() -> ApiError:
+    return ApiError(
+        "invalid operation", f"the request body is larger than {MAX_BODY_BYTES} bytes (1 MiB)", 413
+    )
 
 
 def require_object(value: Any, where: str) -> dict[str, Any]:
@@ -142,14 +208,23 @@ def string_field(data: Mapping[str, Any], key: str, where: str) -> str:
 
 
 def parse_time(text: str, what: str) -> datetime:
-    """An RFC 3339 instant with an offset, as UTC; anything else is a 400 naming ``what``."""
+    """An RFC 3339 instant with an offset, as UTC, in the years of :data:`YEARS`; anything else is a
+    400 naming ``what``."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise invalid(f"{what} {text!r} is not an RFC 3339 time") from None
+        raise invalid(f"{what} {text[:64]!r} is not an RFC 3339 time") from None
     if moment.tzinfo is None:
         raise invalid(f"{what} {text!r} has no offset; expected e.g. 2026-05-30T10:00:00Z")
+    check_day(moment.date(), what)
     return parse_instant(moment.isoformat())
+
+
+def check_day(day: date, what: str) -> date:
+    """A date within :data:`YEARS` (D23: calendars beyond them overflow or mean nothing here)."""
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise invalid(f"{what} {day.isoformat()} is outside the years {YEARS[0]}–{YEARS[1]}")
+    return day
 
 
 def time_field(data: Mapping[str, Any], key: str, where: str) -> datetime:

@@ -8,7 +8,9 @@ what a pull request, a push to main and the hourly drift check would do.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import subprocess
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -21,19 +23,48 @@ from reconciler.core.schemas import load_schema
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.render.markdown import MARKER
-from tests.gitops.workflows import INSTALL_STEP, ROOT, Runner, load_workflow, only_job, triggers
+from tests.gitops.workflows import (
+    EXAMPLE_WORKFLOWS,
+    INSTALL_STEP,
+    ROOT,
+    Runner,
+    load_workflow,
+    only_job,
+    triggers,
+)
 from tests.support.harness import MUNICH, ORG, run, writes
 
 USER, PASSWORD = "demo", "demo-password"  # the example fixture's user, as repository secrets
+WORKFLOWS = ("reconciler-plan.yml", "reconciler-apply.yml", "reconciler-drift.yml")
+PLATFORM_COMMANDS = re.compile(r"^\s*reconciler (plan|apply|drift)\b", re.MULTILINE)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
 
 
 def user_repository(root: Path, api_url: str) -> Path:
+    """The user's repository as actions/checkout leaves it: a clone of ``origin`` at main's head."""
     shutil.copytree(ROOT / "examples" / "portfolio", root / "manifests")
     (root / "reconciler.yaml").write_text(
         "targets:\n"
         f"  production: {{kind: emulator, apiUrl: '{api_url}', organisation: {ORG}, protected: true}}\n",
         encoding="utf-8",
     )
+    origin = root.parent / "origin.git"
+    git(root.parent, "init", "-q", "--bare", "-b", "main", str(origin))
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "manifests")
+    git(root, "remote", "add", "origin", str(origin))
+    git(root, "push", "-q", "origin", "main")
     return root
 
 
@@ -43,17 +74,23 @@ def runner(name: str, sandbox: Any, tmp_path: Path) -> Runner:
         "secrets.LAYR_PASSWORD": PASSWORD,
         "secrets.LAYR_TOKEN": "",  # not set in this repository
         "matrix.target": "production",
+        "github.token": "",  # the checkout's origin is a local folder: no token needed
     }
     workspace = tmp_path / "repo"
     if not workspace.exists():
         user_repository(workspace, sandbox.url)
     runs = tmp_path / f"runner-{name}"
     runs.mkdir()
-    return Runner(load_workflow(name), workspace, expressions, runs)
+    defaults = {
+        "GITHUB_SHA": git(workspace, "rev-parse", "HEAD"),
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_REF_NAME": "main",
+    }
+    return Runner(load_workflow(name), workspace, expressions, runs, defaults)
 
 
 def test_each_workflow_installs_reconciler_once_and_runs_only_reconciler_commands() -> None:
-    for name in ("reconciler-plan.yml", "reconciler-apply.yml", "reconciler-drift.yml"):
+    for name in WORKFLOWS:
         steps = only_job(load_workflow(name))["steps"]
         install = [s for s in steps if s.get("id") == INSTALL_STEP]
         assert [s["run"] for s in install] == ['python -m pip install "$RECONCILER_PACKAGE"'], name
@@ -101,7 +138,10 @@ def test_pull_request_with_a_broken_manifest_still_updates_the_comment(sandbox: 
     munich = job.workspace / "manifests" / "munich-1.yaml"
     munich.write_text(munich.read_text().replace("capacity: 2,", "capacity: 1.5,", 1))
 
-    assert job.run("Validate the manifests").exit_code == 1
+    validated = job.run("Validate the manifests")
+    assert validated.exit_code == 1
+    assert validated.stdout.startswith("::error file=manifests/munich-1.yaml,line=")  # an annotation
+    assert "title=reconciler bid-capacity-step::" in validated.stdout
     planned = job.run("Plan")  # runs after a failed validation too (`!cancelled()`)
     assert "!cancelled()" in job.step("Plan")["if"]
     assert planned.exit_code == 0 and planned.outputs == {"exitcode": "1"}
@@ -124,14 +164,15 @@ def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
         "group": "reconciler-apply-${{ matrix.target }}",
         "cancel-in-progress": False,
     }
-    assert {k: v for k, v in job.job["env"].items() if k.startswith("LAYR_")} == {
-        "LAYR_USERNAME": "${{ secrets.LAYR_USERNAME }}",
-        "LAYR_PASSWORD": "${{ secrets.LAYR_PASSWORD }}",
-        "LAYR_TOKEN": "${{ secrets.LAYR_TOKEN }}",
-    }
+    assert job.job["environment"] == "${{ matrix.target }}"
 
     names = [s["name"] for s in job.run_steps()]
-    assert names == ["Validate the manifests", "Plan on the merge commit", "Apply exactly that plan"]
+    assert names == [
+        "Refuse a commit that is no longer the head of its branch",
+        "Validate the manifests",
+        "Plan on the merge commit",
+        "Apply exactly that plan",
+    ]
     for name in names:
         result = job.run(name)
         assert result.exit_code == 0, f"{name}: {result.stdout}{result.stderr}"
@@ -177,3 +218,63 @@ def test_scheduled_drift_fails_visibly_and_passes_once_live_matches(
     again = job.run("Drift")
     assert again.exit_code == 2
     assert "munich-1/wholesale 2026-11-24 13:00 CET" in again.stdout
+
+
+def test_a_rerun_of_an_old_apply_run_refuses_once_the_branch_has_moved_on(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    job = runner("reconciler-apply.yml", sandbox, tmp_path)
+    check = "Refuse a commit that is no longer the head of its branch"
+    current = job.run(check)
+    assert current.exit_code == 0, current.stderr
+    old = job.defaults["GITHUB_SHA"]
+
+    newer = tmp_path / "newer"  # someone merges another change meanwhile
+    git(tmp_path, "clone", "-q", str(tmp_path / "origin.git"), str(newer))
+    (newer / "manifests" / "notes.txt").write_text("later\n", encoding="utf-8")
+    git(newer, "add", "-A")
+    git(newer, "commit", "-q", "-m", "later")
+    git(newer, "push", "-q", "origin", "main")
+    head = git(newer, "rev-parse", "HEAD")
+
+    rerun = job.run(check)  # the old run, re-run: same GITHUB_SHA
+    assert rerun.exit_code == 1
+    assert rerun.stdout.startswith(
+        f"::error title=Not the head of main::this run is for {old} but main is at {head}"
+    )
+    assert writes(sandbox.requests()) == []
+
+
+def test_credentials_reach_only_the_steps_that_call_the_platform() -> None:
+    for name in WORKFLOWS:
+        workflow = load_workflow(name)
+        job = only_job(workflow)
+        for scope in (workflow, job):
+            assert not [k for k in scope.get("env", {}) if k.startswith("LAYR_")], name
+        for step in job["steps"]:
+            with_credentials = {k for k in step.get("env", {}) if k.startswith("LAYR_")}
+            calls = bool(PLATFORM_COMMANDS.search(step.get("run", "")))
+            assert with_credentials == (
+                {"LAYR_USERNAME", "LAYR_PASSWORD", "LAYR_TOKEN"} if calls else set()
+            ), (
+                name,
+                step.get("name"),
+            )
+            assert "secrets." not in json.dumps(step.get("with", {})), (name, step.get("name"))
+    # apply and drift reach production: their jobs run in an environment (approvals, scoped secrets)
+    assert only_job(load_workflow("reconciler-apply.yml"))["environment"] == "${{ matrix.target }}"
+    assert only_job(load_workflow("reconciler-drift.yml"))["environment"] == "${{ matrix.target }}-drift"
+
+
+def test_third_party_actions_are_pinned_by_commit_and_reconciler_by_release() -> None:
+    for name in WORKFLOWS:
+        text = (EXAMPLE_WORKFLOWS / name).read_text(encoding="utf-8")
+        uses = re.findall(r"uses: (\S+)(.*)", text)
+        assert uses, name
+        for action, comment in uses:
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), (name, action)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (name, action, comment)
+        package = load_workflow(name)["env"]["RECONCILER_PACKAGE"]
+        assert re.fullmatch(
+            r"reconciler @ git\+https://github\.com/terralayr/reconciler@v\d+\.\d+\.\d+", package
+        )

@@ -1,7 +1,8 @@
 """Run the `run:` steps of the example GitHub workflows the way a runner does, against a sandbox.
 
 Each step script runs in ``bash --noprofile --norc -eo pipefail`` (GitHub's ``shell: bash``) in a
-checkout-like folder, with the workflow's, job's and step's ``env`` merged, ``GITHUB_OUTPUT`` and
+checkout-like folder, with the runner's default variables the test gives (``GITHUB_SHA``,
+``GITHUB_REF``…), the workflow's, job's and step's ``env`` merged, ``GITHUB_OUTPUT`` and
 ``GITHUB_STEP_SUMMARY`` as files, and ``${{ … }}`` expressions replaced from a table the test
 gives: an expression the table does not know fails the test instead of being guessed.
 """
@@ -54,12 +55,18 @@ class Runner:
     """One job's workspace: runs its steps in order and keeps GITHUB_OUTPUT per step."""
 
     def __init__(
-        self, workflow: dict[str, Any], workspace: Path, expressions: dict[str, str], tmp: Path
+        self,
+        workflow: dict[str, Any],
+        workspace: Path,
+        expressions: dict[str, str],
+        tmp: Path,
+        defaults: dict[str, str] | None = None,
     ) -> None:
         self.workflow = workflow
         self.job = only_job(workflow)
         self.workspace = workspace
         self.expressions = expressions
+        self.defaults = dict(defaults or {})  # the runner's GITHUB_* variables
         self.summary = tmp / "step-summary.md"
         self.summary.touch()
         self._tmp = tmp
@@ -89,6 +96,7 @@ class Runner:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("LAYR_", "GITHUB_"))}
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env["CI"] = "true"
+        env.update(self.defaults)
         for scope in (self.workflow, self.job, step):
             env.update({k: self.resolve(v) for k, v in (scope.get("env") or {}).items()})
         return env

@@ -23,7 +23,6 @@ from reconciler.rules.schedule import (
 from reconciler.rules.soe import (
     Efficiencies,
     SocBounds,
-    advance_energy,
     energy_delta,
     quantize_energy,
     state_of_charge,
@@ -50,7 +49,7 @@ def reference_simulation(
                 corrections.append(Correction(period.time, power, corrected))
             power = corrected
         powers.append(power)
-        energy = advance_energy(energy, power, efficiencies)
+        energy = quantize_energy(energy + energy_delta(power, efficiencies))  # plain Fractions
         energies.append(energy)
     return Simulation(powers, energies, corrections)
 

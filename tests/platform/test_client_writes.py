@@ -99,7 +99,8 @@ def test_example_3_gate_closure_is_inclusive_and_its_message_verbatim(
 def test_strict_rule_messages_reach_the_caller_verbatim(
     make_sandbox: MakeSandbox, make_client: MakeClient
 ) -> None:
-    client = make_client(make_sandbox(fixture()))
+    # 1250 kW rated: an FCR bid of 1000 kW is within the 80 % cap (D20)
+    client = make_client(make_sandbox(fixture(asset_spec(ratedChargePower=1250, ratedDischargePower=1250))))
     block_id = wholesale(client)
     with pytest.raises(InvalidOperationError) as off_grid:
         client.put_schedule(VA_ID, block_id, {utc("2026-05-30T10:05:00Z"): Decimal(10)})
@@ -162,6 +163,8 @@ def test_example_5_offered_capacity_is_truncated_then_checked(
         make_sandbox(
             fixture(
                 asset_spec(
+                    ratedChargePower=2500,  # FCR may offer 80 % of it (D20)
+                    ratedDischargePower=2500,
                     fcrCapacityAvailable=2000,
                     maxTotalAncillaryCapacityChargeAvailable=2000,
                     maxTotalAncillaryCapacityDischargeAvailable=2000,
@@ -182,7 +185,8 @@ def test_example_5_offered_capacity_is_truncated_then_checked(
 def test_bids_per_market_delete_with_an_empty_list_and_results_arrive(
     make_sandbox: MakeSandbox, make_client: MakeClient
 ) -> None:
-    sandbox = make_sandbox(fixture(clearingPrices={"FCR": 120, "AFRRCapacity": 20, "AFRREnergy": 100}))
+    spec = asset_spec(ratedChargePower=1250, ratedDischargePower=1250)  # FCR 1000 kW ≤ 80 % (D20)
+    sandbox = make_sandbox(fixture(spec, clearingPrices={"FCR": 120, "AFRRCapacity": 20, "AFRREnergy": 100}))
     client = make_client(sandbox)
     capacity, energy = product_date_code(DAY, "NEG_16_20"), product_date_code(DAY, "POS_073")
     client.put_bids(VA_ID, capacity, [Bid(Decimal(1000), Decimal("12.5"), Decimal(80))])

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from reconciler.market import Market
-from reconciler.rules.bids import accepted_capacity, check_bid_prices, check_offered_capacity, check_price
+from reconciler.market import Market, MarketTimes, parse_product_date_code
+from reconciler.rules.bids import (
+    accepted_capacity,
+    check_bid_lifetime,
+    check_bid_prices,
+    check_bid_timing,
+    check_offered_capacity,
+    check_price,
+)
 from reconciler.rules.units import Number
 
 
@@ -57,3 +65,32 @@ def test_which_prices_each_market_carries() -> None:
     assert _codes(Market.AFRR_ENERGY, None, one) == []
     assert _codes(Market.AFRR_ENERGY, one, one) == ["bid-price-unexpected"]
     assert _codes(Market.AFRR_ENERGY, None, Decimal(-20000)) == ["bid-price-range"]
+
+
+def test_bid_timing_d14_opening_deadline_and_publication() -> None:
+    code = parse_product_date_code("2026-11-24_NEGPOS_00_04")  # FCR: 07:30 CET on D-1 = 06:30Z
+    at = datetime.fromisoformat
+    not_open = check_bid_timing(code, at("2026-11-16T22:59:59+00:00"))
+    assert (
+        not_open is not None
+        and not_open.message == "bidding for 2026-11-24_NEGPOS_00_04 opens at 2026-11-16T23:00:00Z"
+    )
+    assert check_bid_timing(code, at("2026-11-16T23:00:00+00:00")) is None
+    assert check_bid_timing(code, at("2026-11-23T06:30:00+00:00")) is None  # the deadline is inclusive
+    late = check_bid_timing(code, at("2026-11-23T06:30:01+00:00"))
+    assert late is not None and late.code == "bid-deadline-passed"
+    published = check_bid_timing(code, at("2026-11-23T07:20:00+00:00"))
+    assert published is not None and published.code == "bid-results-published"
+    later = MarketTimes(fcr_deadline=time(8, 0))  # a fixture's override moves the deadline
+    assert check_bid_timing(code, at("2026-11-23T06:45:00+00:00"), later) is None
+
+
+def test_bid_lifetime() -> None:
+    code = parse_product_date_code("2026-11-24_NEGPOS_20_24")  # 19:00Z–23:00Z
+    start = datetime.fromisoformat("2026-11-23T23:00:00+00:00")
+    assert check_bid_lifetime(code, start, datetime.fromisoformat("2026-11-24T23:00:00+00:00")) is None
+    outside = check_bid_lifetime(code, start, datetime.fromisoformat("2026-11-24T22:00:00+00:00"))
+    assert outside is not None and outside.message == (
+        "2026-11-24_NEGPOS_20_24 (2026-11-24T19:00:00Z/2026-11-24T23:00:00Z) is outside the virtual asset's "
+        "lifetime 2026-11-23T23:00:00Z/2026-11-24T22:00:00Z"
+    )

@@ -12,10 +12,16 @@ from reconciler.rules.capacity import (
     CapacityMarket,
     Commitments,
     PowerLimits,
+    RoomLimit,
+    WindowQuarter,
     ancillary_block_capacity,
+    asset_power_before,
+    bid_room,
     capacity_market,
+    check_bid_room,
     check_wholesale_fit,
     commitments_at,
+    fcr_cap,
     remaining_ancillary,
     remaining_for_window,
     wholesale_capacity,
@@ -104,3 +110,53 @@ def test_capacity_market_of_products() -> None:
     assert capacity_market(parse_product_date_code("2026-11-24_NEG_16_20")) is CapacityMarket.AFRR_NEG
     assert capacity_market(parse_product_date_code("2026-11-24_NEG_001")) is None
     assert date(2026, 11, 24) == parse_product_date_code("2026-11-24_NEG_001").day
+
+
+def _quarters(
+    code: str, availability: AncillaryAvailability, others: Commitments | None = None
+) -> list[WindowQuarter]:
+    taken = others or Commitments()
+    return [WindowQuarter(t, availability, taken) for t in parse_product_date_code(code).periods()]
+
+
+def test_fcr_cap_d20_is_80_percent_of_the_smaller_rated_power() -> None:
+    assert fcr_cap(PowerLimits(D(4000), D(5000))) == 3200
+    roomy = _availability(10000, 10000, 10000, 10000, 10000)
+    code = parse_product_date_code("2026-11-24_NEGPOS_00_04")
+    room = bid_room(code, _quarters(str(code), roomy), PowerLimits(D(4000), D(5000)))
+    assert (room.kw, room.limit, room.period) == (3200, RoomLimit.FCR_CAP, None)
+    violation = check_bid_room(code, D(4000), room)
+    assert (
+        violation is not None
+        and "FCR cap of 3200 kW (80 % of the wholesale block's rated power)" in violation.message
+    )
+    assert check_bid_room(code, D(3000), room) is None
+    # D15 tighter than the cap: D15 names the limit (API.md §9 example 4, V2)
+    v2 = _availability(4000, 5000, 5000, 4000, 5000)
+    tight = bid_room(
+        code, _quarters(str(code), v2, Commitments(afrr_pos=D(3000))), PowerLimits(D(5000), D(5000))
+    )
+    assert (tight.kw, tight.limit) == (1000, RoomLimit.REMAINING)
+    # aFRR is not capped by D20
+    afrr = parse_product_date_code("2026-11-24_POS_00_04")
+    assert bid_room(afrr, _quarters(str(afrr), roomy), PowerLimits(D(1000), D(1000))).kw == 10000
+
+
+def test_afrr_energy_room_is_its_directions_availability_in_its_quarter() -> None:
+    code = parse_product_date_code("2026-11-24_NEG_073")
+    room = bid_room(code, _quarters(str(code), _availability(0, 3000, 2000, 0, 0)), PowerLimits(D(0), D(0)))
+    assert (room.kw, room.limit) == (2000, RoomLimit.AFRR_ENERGY)
+    violation = check_bid_room(code, D(3000), room)
+    assert violation is not None
+    assert violation.message == (
+        "offeredCapacity 3000 kW for 2026-11-24_NEG_073 exceeds the aFRR capacity available at "
+        "2026-11-24T17:00:00Z (2000 kW)"
+    )
+
+
+def test_asset_power_before_inverts_wholesale_capacity() -> None:
+    committed = Commitments(fcr=D(1000), afrr_pos=D(500))
+    asset = PowerLimits(D(4000), D(5000))
+    left = wholesale_capacity(asset, asset, committed).available
+    assert (left.charge, left.discharge) == (3000, 3500)
+    assert asset_power_before(left, committed) == asset

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from reconciler.rules.capacity import PowerLimits
 from reconciler.rules.schedule import (
-    PowerCapacity,
     check_schedule_update,
     check_soft_locked_power,
 )
@@ -15,7 +15,7 @@ from reconciler.rules.soe import Efficiencies, SocBounds
 START = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 END = START + timedelta(days=1)
 PERIOD_1215 = datetime(2026, 11, 23, 12, 15, tzinfo=UTC)
-FULL = PowerCapacity(charge=Decimal(400), discharge=Decimal(500))
+FULL = PowerLimits(charge=Decimal(400), discharge=Decimal(500))
 
 
 def _check(

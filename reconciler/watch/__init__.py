@@ -1,0 +1,1 @@
+"""``reconciler watch``: the always-on loop, its events, wake moments, webhooks and metrics."""
