@@ -92,6 +92,15 @@ def type_text(field: Schema, definitions: Schema) -> str:
     return " or ".join(kinds) if isinstance(kinds, list) else str(kinds)
 
 
+def one_of_keys(node: Schema) -> Iterator[list[str]]:
+    """The keys of each ``oneOf`` (also inside ``allOf``) whose branches each require one key."""
+    for group in [node, *node.get("allOf", [])]:
+        branches = group.get("oneOf", [])
+        keys = [branch.get("required", []) for branch in branches]
+        if branches and all(len(required) == 1 for required in keys):
+            yield [required[0] for required in keys]
+
+
 def example_text(value: Any) -> str:
     """As it is written in YAML: strings without quotes, everything else as JSON."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -131,6 +140,8 @@ def render_reference(schema: Schema) -> str:
         for name, field in node["properties"].items():
             out.append(field_row(name, resolve(field, definitions), name in required, definitions))
         out.append("")
+        for keys in one_of_keys(node):
+            out += ["Exactly one of " + ", ".join(f"`{key}`" for key in keys) + " is required.", ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

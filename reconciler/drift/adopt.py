@@ -372,7 +372,8 @@ def _load_staged(
             copy = Path(staging) / path.relative_to(root)
             copy.parent.mkdir(parents=True, exist_ok=True)
             copy.write_text(content, encoding="utf-8", newline="")
-        loaded, problems = read_manifest_text(text, str(Path(staging) / paths[0].relative_to(root)))
+        staged = str(Path(staging) / paths[0].relative_to(root))
+        loaded, problems = read_manifest_text(text, staged, project_root=Path(staging))
     shown = [replace(d, file=d.file.replace(staging, str(root))) if d.file else d for d in problems]
     return loaded, shown
 

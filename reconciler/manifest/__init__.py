@@ -14,8 +14,15 @@ Diagnostic codes (stable, for scripts and tests):
 - times: ``time-invalid``, ``time-off-grid``, ``local-time-nonexistent``, ``local-time-ambiguous``,
   ``timezone-unknown``, ``schedule-empty-range``, ``schedule-range-too-long``,
   ``schedule-duplicate-period`` (two entries or CSV rows set the same period)
-- CSV: ``csv-missing``, ``csv-header``, ``csv-row``, ``csv-value``, ``csv-too-many-errors``
+- files a manifest names: ``path-outside-project`` (absolute, or leaving the project through
+  ``..`` or a symlink), ``path-not-a-file`` (a folder, FIFO or device), ``file-too-large``,
+  ``file-unreadable``
+- CSV: ``csv-missing``, ``csv-header``, ``csv-row``, ``csv-value``, ``csv-empty``,
+  ``csv-too-many-errors``
+- files a directory scan finds: ``path-outside-project`` and ``path-not-a-file`` (warnings:
+  a symlink out of the project, a FIFO; the file is not read)
 - bids: ``day-invalid``, ``bid-product-unknown``, ``bid-product-day``, ``bid-duplicate-product``,
+  ``bid-template-overlap``, ``bid-product-range``, ``day-range-empty``, ``day-range-too-long``,
   ``bid-capacity-step``, ``bid-capacity-truncated`` (note), ``bid-price-range``,
   ``bid-price-missing``, ``bid-price-unexpected``, ``bid-deadline-passed`` and
   ``bid-deadline-near`` (warnings, only with ``now``)

@@ -23,6 +23,7 @@ class DocumentContext:
     now: datetime | None = None
     tz: ZoneInfo = MARKET_TZ
     name: str | None = None  # metadata.name once known, for addresses
+    project_root: Path | None = None  # where files the manifest names must lie; None: found from the file
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: set[FieldPath] = field(default_factory=set)
 

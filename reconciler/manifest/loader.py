@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,9 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from reconciler.core.diagnostics import Diagnostic, Severity, sort_key
-from reconciler.core.yamlsource import YamlDocument, parse_yaml_text, read_text
+from reconciler.core.yamlsource import FieldPath, YamlDocument, parse_yaml_text, read_text
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.files import NOT_A_FILE, OUTSIDE, PROJECT_CONFIG, project_root
 from reconciler.manifest.model import LoadResult, Manifest, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
@@ -32,13 +34,13 @@ from reconciler.market import MARKET_TZ, to_utc
 
 KIND = "VirtualAsset"
 API_PREFIX = "reconciler/"
-PROJECT_CONFIG = "reconciler.yaml"
 SUFFIXES = (".yaml", ".yml")
 
 
 @dataclass
 class _Run:
     now: datetime | None
+    project_root: Path | None = None
     manifests: list[Manifest] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -54,7 +56,12 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = [_read_file(run, file, explicit=False) for file in _manifest_candidates(path)]
+            root = project_root(path)
+            found = [
+                _read_file(run, file, explicit=False)
+                for file in _manifest_candidates(path)
+                if _in_project(run, file, root)
+            ]
         elif path.is_file():
             found = [_read_file(run, path, explicit=True)]
         else:
@@ -89,10 +96,12 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
 
 
 def read_manifest_text(
-    text: str, file: str, now: datetime | None = None
+    text: str, file: str, now: datetime | None = None, project_root: Path | None = None
 ) -> tuple[list[Manifest], list[Diagnostic]]:
-    """Check and expand the documents of one file's text (CSV paths resolve beside ``file``)."""
-    run = _Run(now=to_utc(now) if now is not None else None)
+    """Check and expand the documents of one file's text. CSV paths resolve beside ``file``, and
+    must stay inside ``project_root`` (default: found from ``file``, see
+    :func:`reconciler.manifest.files.project_root`)."""
+    run = _Run(now=to_utc(now) if now is not None else None, project_root=project_root)
     documents, problems = parse_yaml_text(text, file)
     run.diagnostics.extend(problems)
     for document in documents:
@@ -110,6 +119,31 @@ def _manifest_candidates(directory: Path) -> list[Path]:
             if name.endswith(SUFFIXES) and not name.startswith(".")
         )
     return found
+
+
+def _in_project(run: _Run, file: Path, root: Path) -> bool:
+    """A file a directory scan found is read only if it is a regular file inside the project: a
+    symlink out of it, or a FIFO that would block the read, is a warning and stays unread."""
+    try:
+        inside = file.resolve().is_relative_to(root)
+        regular = stat.S_ISREG(os.stat(file).st_mode)
+    except (OSError, RuntimeError):  # a dangling symlink or a loop
+        inside, regular = True, False
+    if inside and regular:
+        return True
+    run.skipped.append(str(file))
+    run.diagnostics.append(
+        Diagnostic(
+            Severity.WARNING,
+            OUTSIDE if not inside else NOT_A_FILE,
+            f"{file}: not read: "
+            + ("it leads outside the project" if not inside else "it is not a regular file"),
+            file=str(file),
+            expected="manifests inside the project (the folder of reconciler.yaml, else the one named)",
+            found="a symlink leading out" if not inside else "a FIFO, device, or broken symlink",
+        )
+    )
+    return False
 
 
 def _read_file(run: _Run, path: Path, *, explicit: bool) -> bool:
@@ -164,19 +198,46 @@ def _looks_like_manifest(value: Any) -> bool:
 
 
 def _read_document(run: _Run, document: YamlDocument) -> None:
-    ctx = DocumentContext(document, now=run.now)
+    ctx = DocumentContext(document, now=run.now, project_root=run.project_root)
     for path, problem in document.problems:
         ctx.add(path, problem)
-    check_structure(ctx)
-    manifest = _expand(ctx)
+    accepted = _accepted(ctx.document.value, check_structure(ctx))
+    manifest = _expand(ctx, accepted) if accepted is not None else None
     _check_unique(run, ctx)
     run.diagnostics.extend(ctx.diagnostics)
     if manifest is not None and not ctx.has_errors:
         run.manifests.append(manifest)
 
 
-def _expand(ctx: DocumentContext) -> Manifest | None:
-    value = ctx.document.value
+def _accepted(value: Any, refused: list[FieldPath]) -> Any:
+    """What expansion may read: the document with every list entry (a schedule entry, a bid) that
+    breaks the schema replaced by ``None``, so nothing reads a field the schema did not accept; or
+    ``None`` when a break lies outside every entry, which stops the whole document. The entries
+    left are valid: the schema constrains each entry on its own."""
+    entries: set[FieldPath] = set()
+    for path in refused:
+        index = next((i for i, part in enumerate(path) if isinstance(part, int)), None)
+        if index is None:
+            return None
+        entries.add(path[: index + 1])
+    for entry in entries:
+        value = _replaced(value, entry)
+    return value
+
+
+def _replaced(value: Any, path: FieldPath) -> Any:
+    """``value`` with the item at ``path`` set to ``None``, copying only the containers on the way."""
+    if not path:
+        return None
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(head, str) and head in value:
+        return {**value, head: _replaced(value[head], rest)}
+    if isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
+        return [*value[:head], _replaced(value[head], rest), *value[head + 1 :]]
+    return value
+
+
+def _expand(ctx: DocumentContext, value: Any) -> Manifest | None:
     if not isinstance(value, dict):
         return None
     metadata = value.get("metadata")

@@ -4,9 +4,10 @@
 ``{csv: path}`` one period per CSV row. No period may be set twice: the second entry is an
 error (code ``schedule-duplicate-period``) that names the first.
 
-The CSV file's path is relative to the manifest. It has a header ``time,power`` (either order)
-and one row per quarter-hour; times are written as in ``at`` and powers in the section's unit.
-Every CSV problem names the CSV file and its line.
+The CSV file's path is relative to the manifest and stays inside the project
+(:mod:`reconciler.manifest.files`). It has a header ``time,power`` (either order) and one row per
+quarter-hour; times are written as in ``at`` and powers in the section's unit. Every CSV problem
+names the CSV file and its line (:mod:`reconciler.manifest.csvfiles`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reconciler.core.yamlsource import FieldPath, format_path, number_problem, parse_decimal, read_text
+from reconciler.core.yamlsource import FieldPath, format_path, number_problem, parse_decimal
 from reconciler.manifest.context import DocumentContext
+from reconciler.manifest.csvfiles import CsvReader, read_csv
 from reconciler.manifest.model import DesiredSchedule, LineSources, ScheduleMode, SourceRef
 from reconciler.manifest.values import (
     GridTimeReader,
@@ -174,37 +176,6 @@ def _time(ctx: DocumentContext, text: str, path: FieldPath, parse_time: GridTime
 
 
 COLUMNS = ("time", "power")
-MAX_ERRORS = 25  # per CSV file; past that the file is probably not a schedule at all
-
-
-class _TooManyErrors(Exception):
-    pass
-
-
-class _CsvReader:
-    def __init__(self, ctx: DocumentContext, display: str, field: FieldPath) -> None:
-        self.ctx = ctx
-        self.display = display
-        self.field = field
-        self.field_text = format_path(field)
-        self.errors = 0
-
-    def at(self, line: int, column: str = "") -> SourceRef:
-        return SourceRef(self.display, line, 1, self.field_text + (f".{column}" if column else ""))
-
-    def error(self, line: int, code: str, message: str, expected: str, found: str, column: str = "") -> None:
-        if self.errors == MAX_ERRORS:
-            self.ctx.error(
-                "csv-too-many-errors",
-                f"stopped reading {self.display} after {MAX_ERRORS} errors",
-                self.field,
-                expected="a CSV file with the columns time,power",
-                found=f"more than {MAX_ERRORS} bad rows",
-                at=self.at(line),
-            )
-            raise _TooManyErrors
-        self.errors += 1
-        self.ctx.error(code, message, self.field, expected=expected, found=found, at=self.at(line, column))
 
 
 def read_csv_schedule(
@@ -212,49 +183,21 @@ def read_csv_schedule(
 ) -> tuple[list[tuple[datetime, Decimal, int]], LineSources]:
     """``(UTC period, kW, line)`` per good row, and the rows' sources (the CSV file and the
     field); bad rows become diagnostics."""
-    path = ctx.directory / relative
-    display = str(path)
-    sources = LineSources(display, format_path(field))
-    if not path.is_file():
-        ctx.error(
-            "csv-missing",
-            f"the CSV file {display} does not exist",
-            field,
-            expected="a CSV file path relative to the manifest",
-            found=relative,
-        )
-        return [], sources
-    text, problem = read_text(path, display)
-    if text is None:
-        if problem is not None:
-            ctx.add(field, problem)
-        return [], sources
-    reader = _CsvReader(ctx, display, field)
-    rows: list[tuple[datetime, Decimal, int]] = []
-    try:
-        for row in _rows(reader, text, unit, tz):
-            rows.append(row)
-    except _TooManyErrors:
-        return [], sources
-    except csv.Error as exc:  # e.g. a NUL byte or an endless quoted cell
-        ctx.error(
-            "csv-row", f"{display} is not readable as CSV: {exc}", field, expected="CSV text", found=str(exc)
-        )
-        return rows, sources
-    if not rows and not reader.errors:
+    display, rows = read_csv(
+        ctx,
+        relative,
+        field,
+        COLUMNS,
+        lambda reader, text: _rows(reader, text, unit, tz),
+        noun="schedule rows",
         # An empty export must not read as "no periods": with mode exact it would idle the battery.
-        ctx.error(
-            "csv-empty",
-            f"{display} holds no schedule rows",
-            field,
-            expected="a header time,power and one row per quarter-hour",
-            found="an empty file" if not text.strip() else "no rows after the header",
-            at=reader.at(1),
-        )
-    return rows, sources
+        empty="a header time,power and one row per quarter-hour",
+    )
+    return rows, LineSources(display, format_path(field))
 
 
-def _rows(reader: _CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tuple[datetime, Decimal, int]]:
+def _rows(reader: CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tuple[datetime, Decimal, int]]:
+    """The good rows; written out (not :func:`csv_lines`) because a year of rows is read here."""
     rows = csv.reader(text.splitlines())
     order: dict[str, int] | None = None
     parse_time = GridTimeReader(tz)  # CSV rows are read before the builder exists
@@ -264,13 +207,9 @@ def _rows(reader: _CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tu
         if not "".join(cells).strip():
             continue
         if order is None:
-            names = [cell.strip().lower() for cell in cells]
-            if sorted(names) != sorted(COLUMNS):
-                reader.error(
-                    line, "csv-header", "the first row must name the columns", "time,power", ",".join(cells)
-                )
+            order = reader.header(line, cells, COLUMNS)
+            if order is None:
                 return
-            order = {name: names.index(name) for name in COLUMNS}
             at_time, at_power = order["time"], order["power"]
             continue
         if len(cells) != len(COLUMNS):
@@ -282,18 +221,14 @@ def _rows(reader: _CsvReader, text: str, unit: str, tz: ZoneInfo) -> Iterator[tu
         try:
             period = parse_time(time_text)
         except ValueProblem as problem:
-            reader.error(line, problem.code, problem.message, problem.expected, problem.found, "time")
+            if reader.fits(line, cells):  # else said: a long cell is not quoted back
+                reader.error(line, problem.code, problem.message, problem.expected, problem.found, "time")
             continue
         power, implausible = powers.get(power_text) or powers.setdefault(power_text, _power(power_text, unit))
         if power is None:
-            reader.error(
-                line,
-                "csv-value",
-                f"power {power_text!r} is not a usable number",
-                implausible,
-                power_text,
-                "power",
-            )
+            if reader.fits(line, cells):
+                message = f"power {power_text!r} is not a usable number"
+                reader.error(line, "csv-value", message, implausible, power_text, "power")
             continue
         yield period, power, line
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, getcontext
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from reconciler.market import (
@@ -211,22 +210,3 @@ def local_text(moment: datetime, tz: ZoneInfo) -> str:
     """``2026-11-24T18:00+01:00``: an instant as the manifest's author reads it."""
     local = to_utc(moment).astimezone(tz)
     return f"{local.strftime('%Y-%m-%dT%H:%M')}{_format_offset(local)}"
-
-
-def describe(value: Any) -> str:
-    """A short human description of a YAML value for ``found``."""
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
-    if isinstance(value, Decimal):
-        return f"{show_number(value)} (a number)" if value.is_finite() else str(value)
-    if isinstance(value, str):
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        return f"{shown!r} (a string)"
-    if isinstance(value, list):
-        return f"a list of {len(value)}"
-    if isinstance(value, dict):
-        keys = ", ".join(str(k) for k in list(value)[:6]) + (", ..." if len(value) > 6 else "")
-        return f"a mapping with keys {keys}" if value else "an empty mapping"
-    return type(value).__name__

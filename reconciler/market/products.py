@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from reconciler.market.calendar import MARKET_TZ, PERIOD, day_start, periods_between, quarter_hours, to_utc
@@ -56,6 +57,7 @@ class Product:
         return self.market is not Market.FCR
 
 
+@cache  # a few hundred names exist, and a bid template parses each once per day it covers
 def parse_product(name: str) -> Product:
     """Parse a product name; raises :class:`ProductError` naming what would have been valid."""
     block = _BLOCK.match(name)

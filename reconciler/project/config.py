@@ -16,7 +16,6 @@ Errors point at ``file:line`` like the manifest loader's.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,9 @@ from typing import Any
 import httpx
 import jsonschema
 
+from reconciler.core import schema_errors
 from reconciler.core.errors import UsageError
+from reconciler.core.schema_errors import SchemaProblem
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 from reconciler.platform.session import get_json_within, is_loopback_host
@@ -117,40 +118,17 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
-def _schema_message(error: jsonschema.ValidationError) -> tuple[tuple[str, ...], str]:
-    """The field path an error is about and a message saying what was expected and found."""
-    path = tuple(str(part) for part in error.absolute_path)
-    instance: Any = error.instance
-    value: Any = error.validator_value
-    schema: Any = error.schema
-    if error.validator == "required":
-        missing = [name for name in value if not (isinstance(instance, dict) and name in instance)]
-        return path, f"missing field {', '.join(repr(m) for m in missing)}"
-    if error.validator == "additionalProperties" and isinstance(instance, dict):
-        allowed = list(schema.get("properties", {}))
-        extra = [key for key in instance if key not in allowed]
-        key = extra[0] if extra else ""
-        hint = difflib.get_close_matches(key, allowed, n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; expected one of {', '.join(allowed)}"
-        return (*path, key), f"unknown field {key!r}{suggestion}"
-    if error.validator == "not" and isinstance(value, dict) and "required" in value:
-        field = value["required"][0]
-        kind = instance.get("kind") if isinstance(instance, dict) else None
-        return (*path, field), f"field {field!r} does not belong to a target of kind {kind!r}"
-    if error.validator in ("enum", "const"):
-        options = value if error.validator == "enum" else [value]
-        hint = difflib.get_close_matches(str(instance), [str(o) for o in options], n=1)
-        suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-        return (
-            path,
-            f"expected one of {', '.join(map(str, options))}; found {_describe(instance)}{suggestion}",
-        )
-    if error.validator == "type":
-        return path, f"expected {value}; found {_describe(instance)}"
-    if error.validator == "pattern":
-        expected = "an http:// or https:// URL" if path[-1:] == ("apiUrl",) else f"text matching {value}"
-        return path, f"expected {expected}; found {_describe(instance)}"
-    return path, error.message
+def _schema_message(problem: SchemaProblem) -> str:
+    """What a config line says about one schema problem (its field path is printed before it)."""
+    if problem.code == schema_errors.UNKNOWN_KEY:
+        hint = f" (did you mean {problem.hint!r}?)" if problem.hint else f"; expected {problem.expected}"
+        return f"unknown field {problem.key!r}{hint}"
+    if problem.code == schema_errors.MISSING_KEY:
+        return f"missing field {problem.key!r}"
+    if problem.code == schema_errors.FORBIDDEN_KEY and isinstance(problem.value, dict):
+        return f"field {problem.key!r} does not belong to a target of kind {problem.value.get('kind')!r}"
+    hint = f" (did you mean {problem.hint!r}?)" if problem.hint else ""
+    return f"expected {problem.expected}; found {problem.found}{hint}"
 
 
 def _read_yaml(path: Path) -> tuple[Any, Lines]:
@@ -183,9 +161,11 @@ def load_config(path: Path) -> ProjectConfig:
         raise UsageError(f"{file}:1: the file is empty; expected 'targets:' (see examples/reconciler.yaml)")
     validator = jsonschema.Draft202012Validator(load_schema(SCHEMA_NAME))
     problems: dict[str, int] = {}
-    for error in validator.iter_errors(data):
-        field_path, message = _schema_message(error)
+    for problem in schema_errors.explain(validator.iter_errors(data), describe=_describe):
+        about = problem.path[:-1] if problem.code == schema_errors.MISSING_KEY else problem.path
+        field_path = tuple(str(part) for part in about)
         where = _where(file, lines, field_path)
+        message = _schema_message(problem)
         problems.setdefault(f"{where}: {_dotted(field_path)}: {message}", int(where.rsplit(":", 1)[1]))
     if problems:
         raise UsageError("\n".join(sorted(problems, key=lambda text: (problems[text], text))))
@@ -264,8 +244,8 @@ def resolve_target(
     known = ", ".join(project.targets)
     if target is not None:
         if target not in project.targets:
-            hint = difflib.get_close_matches(target, list(project.targets), n=1)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            hint = schema_errors.suggest(target, list(project.targets))
+            suggestion = f" (did you mean {hint!r}?)" if hint else ""
             raise UsageError(f"unknown target {target!r}{suggestion}; {display_path(path)} defines: {known}")
         chosen = project.targets[target]
     else:

@@ -6,7 +6,6 @@ field, what was expected and what was found. Numbers are ``Decimal``; times are 
 
 from __future__ import annotations
 
-import difflib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +16,10 @@ from typing import Any
 
 import jsonschema
 
+from reconciler.core import schema_errors
 from reconciler.core.errors import ReconcilerError
 from reconciler.core.yamlsource import FieldPath as ValuePath
-from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, is_secret, load_single, read_file
+from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
     MarketTimes,
@@ -170,58 +170,20 @@ def _found(value: Any) -> str:
 
 
 def _check_schema(data: Any, reporter: _Reporter) -> None:
-    validator = jsonschema.Draft202012Validator(fixture_schema())
-    errors = sorted(
-        validator.iter_errors(data), key=lambda e: (reporter.line_of(tuple(e.absolute_path)), e.path)
-    )
-    if not errors:
+    problems = schema_errors.explain(_validator().iter_errors(data), describe=_found)
+    if not problems:
         return
-    raise FixtureError("\n".join(str(_schema_error(error, reporter)) for error in errors[:10]))
+    problems.sort(key=lambda p: reporter.line_of(p.path))
+    raise FixtureError("\n".join(str(_schema_error(problem, reporter)) for problem in problems[:10]))
 
 
-def _schema_error(error: jsonschema.ValidationError, reporter: _Reporter) -> FixtureError:
-    path: ValuePath = tuple(error.absolute_path)
-    if is_secret(path):  # e.g. a password YAML read as a number: say so without echoing it
-        return reporter.error(path, "text", "a value that is not shown (it is a secret)")
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = sorted(schema.get("properties", {}))
-        unknown = [key for key in error.instance if key not in known]
-        key = unknown[0] if unknown else "?"
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return reporter.error((*path, key), f"one of {', '.join(known)}", f"unknown field {key!r}{hint}")
-    if error.validator == "required":
-        missing = str(error.message).split("'")[1] if "'" in str(error.message) else str(error.message)
-        return reporter.error((*path, missing), f"a value for required field {missing!r}", "nothing")
-    if error.validator == "type":
-        return reporter.error(path, f"a {error.validator_value}", _found(error.instance))
-    if error.validator in (
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "minLength",
-        "minItems",
-    ):
-        words = {
-            "minimum": "at least",
-            "maximum": "at most",
-            "exclusiveMinimum": "more than",
-            "exclusiveMaximum": "less than",
-            "minLength": "a text of length at least",
-            "minItems": "a list of length at least",
-        }
-        return reporter.error(
-            path, f"{words[str(error.validator)]} {error.validator_value}", _found(error.instance)
-        )
-    if error.validator == "pattern":
-        return reporter.error(path, f"text matching {error.validator_value}", _found(error.instance))
-    if error.validator == "propertyNames":
-        return reporter.error(
-            path, "a market (FCR, AFRRCapacity, AFRREnergy) or a productDateCode", error.message
-        )
-    return reporter.error(path, "a valid value", error.message)
+def _schema_error(problem: schema_errors.SchemaProblem, reporter: _Reporter) -> FixtureError:
+    if problem.code == schema_errors.UNKNOWN_KEY:
+        hint = f" (did you mean {problem.hint!r}?)" if problem.hint else ""
+        return reporter.error(problem.path, problem.expected, f"unknown field {problem.key!r}{hint}")
+    if problem.code == schema_errors.MISSING_KEY:
+        return reporter.error(problem.path, f"a value for required field {problem.key!r}", "nothing")
+    return reporter.error(problem.path, problem.expected, problem.found)
 
 
 class _Builder:

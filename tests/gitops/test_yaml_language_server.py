@@ -64,12 +64,12 @@ def test_an_off_grid_time_and_a_product_that_does_not_exist_are_flagged_where_va
     text = (
         MUNICH.read_text(encoding="utf-8")
         .replace('to: "2026-11-24T04:00"', 'to: "2026-11-24T04:05"')
-        .replace("product: NEGPOS_20_24", "product: NEGPOS_20_23")
+        .replace("product: NEGPOS_00_04", "product: NEGPOS_00_03")
         .replace("product: NEG_073", "product: NEG_101")
     )
     path = workspace / "examples" / "portfolio" / "munich-1.yaml"
     path.write_text(text, encoding="utf-8")
-    off_grid, fcr, afrr = (line_of(text, s) for s in ("04:05", "NEGPOS_20_23", "NEG_101"))
+    off_grid, fcr, afrr = (line_of(text, s) for s in ("04:05", "NEGPOS_00_03", "NEG_101"))
 
     editor = flagged(server.diagnostics_of(server.open(path, text)))
     assert set(editor) == {off_grid, fcr, afrr}
