@@ -24,8 +24,15 @@ from reconciler.market import Market, parse_instant, parse_product_date_code
 from reconciler.plan.fmt import local
 from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
 from reconciler.platform.client import PlatformClient
-from reconciler.platform.errors import APIError, DeadlineExceeded, PlatformError, TransportError
-from reconciler.platform.reading import ReadProgress, read_fingerprints
+from reconciler.platform.errors import (
+    APIError,
+    CommandTimeout,
+    DeadlineExceeded,
+    PlatformError,
+    TransportError,
+)
+from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
+from reconciler.platform.retries import ReadRetries
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 
@@ -78,8 +85,7 @@ def check_saved_plan(
             f"this plan expired at {local(plan.expires_at)} (now {local(now)}): a deadline it "
             "depends on has passed; make a new plan. Nothing was written"
         )
-    va_ids = sorted({key.split("/", 1)[0] for key in plan.fingerprints})
-    current = read_fingerprints(client, va_ids, on_read)
+    current = read_fingerprints(client, plan.fingerprints, on_read)
     changed = sorted(key for key, value in plan.fingerprints.items() if current.get(key) != value)
     if changed:
         names = {change.virtual_asset: change.asset for change in plan.changes}
@@ -122,7 +128,8 @@ def apply_changes(
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
     outcomes = tuple(outcome_of[id(change)] for change in ordered)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
-    return ApplyReport(outcomes, tuple(verify(written, client)))
+    reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
+    return ApplyReport(outcomes, tuple(verify(written, reader)))
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,8 @@ def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
     request = change.request
     try:
         client.send_planned(request.method, request.path, request.body, deadline=deadline)
+    except CommandTimeout as exc:  # the command's --timeout, not the write's own deadline
+        return Outcome(change, Status.FAILED, str(exc))
     except DeadlineExceeded:
         # No re-read here: it would run past the deadline the write just reached.
         return Outcome(

@@ -127,7 +127,7 @@ def _apply_saved(
     )
     target = with_recorded_protection(target, saved.target)
     with (
-        connect(target, parallelism=platform.parallelism) as connection,
+        connect(target, parallelism=platform.parallelism, deadline=platform.deadline) as connection,
         hold_target_lock(target, timeout=lock_timeout, note=note) as lock,
     ):
         if auto_approve:  # refused before any read when it cannot be honoured

@@ -16,7 +16,7 @@ from reconciler.cli.options import (
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets
+from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.drift.adopt import Adoption, adopt
 from reconciler.drift.find import drift_json, find_drift
@@ -68,7 +68,7 @@ def drift(
             progress(verbosity, use_color(no_color), "Reading live state") as reporter,
         ):
             now = session.connection.now()
-            live = read_session_live(session, reporter.on_read)
+            live = read_session_live(session, now, reporter.on_read)
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
@@ -84,6 +84,8 @@ def drift(
         click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
+    if report_failed_reads(session.manifests, live.failed, "drift"):
+        return 1
     return 2 if entries and detailed_exitcode else 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DEFAULT_TIMEOUT_SECONDS = 600
+
+
 @dataclass(frozen=True)
 class PlatformOptions:
     target: str | None
@@ -29,10 +33,11 @@ class PlatformOptions:
     organisation: str | None
     config: Path | None
     parallelism: int
+    deadline: float | None = None  # time.monotonic() when the command must stop talking (--timeout)
 
 
 def platform_options(command: F) -> F:
-    """``--target``, ``--api-url``/``--organisation``, ``--config``, ``--parallelism``."""
+    """``--target``, ``--api-url``/``--organisation``, ``--config``, ``--parallelism``, ``--timeout``."""
 
     @click.option(
         "--target", metavar="NAME", shell_complete=complete_targets, help="A target named in reconciler.yaml."
@@ -53,6 +58,14 @@ def platform_options(command: F) -> F:
         show_default=True,
         help="Requests in flight at once: reads, and writes to different assets.",
     )
+    @click.option(
+        "--timeout",
+        metavar="SECONDS",
+        type=click.IntRange(1, 86400),
+        default=DEFAULT_TIMEOUT_SECONDS,
+        show_default=True,
+        help="Stop after this long however the platform answers; what is not written by then is reported.",
+    )
     @functools.wraps(command)
     def wrapper(
         *args: Any,
@@ -61,9 +74,11 @@ def platform_options(command: F) -> F:
         organisation: str | None,
         config: Path | None,
         parallelism: int,
+        timeout: int,
         **kwargs: Any,
     ) -> Any:
-        options = PlatformOptions(target, api_url, organisation, config, parallelism)
+        deadline = time.monotonic() + timeout
+        options = PlatformOptions(target, api_url, organisation, config, parallelism, deadline)
         return command(*args, platform=options, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -112,6 +127,7 @@ def platform_session(
         parallelism=platform.parallelism,
         lock_timeout=lock_timeout,
         note=note,
+        deadline=platform.deadline,
     )
 
 

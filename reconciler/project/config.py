@@ -31,7 +31,7 @@ from reconciler.core.errors import UsageError
 from reconciler.core.schema_errors import SchemaProblem
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
-from reconciler.platform.session import is_loopback_host
+from reconciler.platform.session import get_json_within, is_loopback_host
 from reconciler.project.protection import ProtectedEntry, Protection, protection_for
 
 CONFIG_NAME = "reconciler.yaml"
@@ -213,8 +213,8 @@ def load_config(path: Path) -> ProjectConfig:
 def probe_emulator(api_url: str) -> bool:
     """True when ``api_url`` answers ``GET /_sandbox/clock`` like a ``reconciler sandbox``."""
     try:
-        response = httpx.get(api_url.rstrip("/") + EMULATOR_PROBE_PATH, timeout=PROBE_TIMEOUT_SECONDS)
-        return response.status_code == 200 and "now" in response.json()
+        answer = get_json_within(api_url.rstrip("/") + EMULATOR_PROBE_PATH, PROBE_TIMEOUT_SECONDS)
+        return isinstance(answer, dict) and "now" in answer
     except (httpx.HTTPError, ValueError, TypeError):
         return False
 

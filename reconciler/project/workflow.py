@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.diagnostics import Diagnostic, Severity
@@ -15,6 +16,7 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import make_plan
 from reconciler.plan.model import Plan, TargetInfo
+from reconciler.plan.reads import earliest_deadline, read_scopes
 from reconciler.platform.live import LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
@@ -75,6 +77,7 @@ def open_session(
     parallelism: int,
     lock_timeout: float | None = None,
     note: Callable[[str], None] = lambda _: None,
+    deadline: float | None = None,
 ) -> Iterator[Session]:
     """Load and check the manifests first (no request on bad input), then connect. With a
     ``lock_timeout`` the target's apply lock is held, before any read, until the session ends."""
@@ -82,7 +85,7 @@ def open_session(
     resolved = resolve_target(
         list(paths), config=config, target=target, api_url=api_url, organisation=organisation
     )
-    with connect(resolved, parallelism=parallelism) as connection:
+    with connect(resolved, parallelism=parallelism, deadline=deadline) as connection:
         if lock_timeout is None:
             yield Session(result.manifests, result, connection)
             return
@@ -108,13 +111,23 @@ def organisation_mismatches(session: Session) -> list[Diagnostic]:
     ]
 
 
-def read_session_live(session: Session, on_read: ReadProgress | None = None) -> LiveState:
-    return read_live(session.connection.client, [m.virtual_asset for m in session.manifests], on_read)
+def read_session_live(session: Session, now: datetime, on_read: ReadProgress | None = None) -> LiveState:
+    """What the manifests manage, read at ``now`` (platform time); reads retry no later than the
+    earliest deadline the manifests serve."""
+    manifests, times = session.manifests, session.connection.market_times
+    return read_live(
+        session.connection.client,
+        read_scopes(manifests),
+        now,
+        on_read,
+        deadline=earliest_deadline(manifests, now, times),
+        times=times,
+    )
 
 
 def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple[Plan, LiveState]:
     now = session.connection.now()
-    live = read_session_live(session, on_read)
+    live = read_session_live(session, now, on_read)
     plan = make_plan(
         session.manifests,
         live,
