@@ -64,6 +64,7 @@ def test_no_form_of_a_random_secret_reaches_any_output(
     monkeypatch.setenv("LAYR_PASSWORD", secret)
     fast = functools.partial(RetryPolicy, base_delay=0.001, max_delay=0.005)
     monkeypatch.setattr("reconciler.platform.client.RetryPolicy", fast)
+    monkeypatch.setattr("reconciler.platform.reading.READ_RETRY_SECONDS", 0.5)  # a down platform, sooner
     results: list[Result] = []
 
     def cli(*args: str) -> int:
