@@ -107,6 +107,9 @@ class ServedSandbox:
         response.raise_for_status()
         return response.json()
 
+    def set_clock(self, moment: str) -> None:
+        self._admin("POST", "/_sandbox/clock", {"now": moment})
+
     def set_faults(self, **plan: Any) -> None:
         self._admin("POST", "/_sandbox/faults", plan)
 

@@ -42,7 +42,7 @@ from reconciler.plan.planfile import plan_digest
 from reconciler.plan.requests import requests_for
 from reconciler.platform import Credentials, PlatformClient
 from reconciler.platform.live import LiveAsset, LiveState
-from reconciler.platform.reading import read_live
+from reconciler.platform.reading import ReadScope, read_live
 from reconciler.sandbox.server import running_sandbox
 
 ASSETS, DAYS = 35, 30
@@ -90,9 +90,9 @@ def read_live_state(root: Path) -> tuple[LiveState, datetime]:
     fixture = write_fixture(root / "fixture.yaml", 1, days=DAYS)
     with running_sandbox(fixture) as sandbox:
         credentials = Credentials(username=USER, password=PASSWORD)
-        with PlatformClient(sandbox.url, ORG, credentials) as client:
-            one = read_live(client, [asset_id(1)]).assets[asset_id(1)]
         now = sandbox.now()
+        with PlatformClient(sandbox.url, ORG, credentials) as client:
+            one = read_live(client, {asset_id(1): ReadScope()}, now).assets[asset_id(1)]
     assets: dict[str, LiveAsset] = {}
     for i in range(1, ASSETS + 1):
         va = dataclasses.replace(one.va, id=asset_id(i))

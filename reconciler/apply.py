@@ -28,13 +28,15 @@ from reconciler.plan.requests import Request, requests_for
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import (
     APIError,
+    CommandTimeout,
     DeadlineExceeded,
     NotFoundError,
     PlatformError,
     TransportError,
 )
 from reconciler.platform.models import VirtualAsset
-from reconciler.platform.reading import ReadProgress, read_fingerprints
+from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
+from reconciler.platform.retries import ReadRetries
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 
@@ -92,8 +94,7 @@ def check_saved_plan(
             f"this plan expired at {local(expires)} (now {local(now)}): a deadline it "
             "depends on has passed; make a new plan. Nothing was written"
         )
-    va_ids = sorted({key.split("/", 1)[0] for key in plan.fingerprints})
-    current = read_fingerprints(client, va_ids, on_read)
+    current = read_fingerprints(client, plan.fingerprints, on_read)
     changed = sorted(key for key, value in plan.fingerprints.items() if current.get(key) != value)
     if changed:
         names = {change.virtual_asset: change.asset for change in plan.changes}
@@ -177,7 +178,8 @@ def apply_changes(
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
     outcomes = tuple(outcome_of[id(change)] for change in ordered if id(change) in outcome_of)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
-    return ApplyReport(outcomes, tuple(verify(written, client)))
+    reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
+    return ApplyReport(outcomes, tuple(verify(written, reader)))
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,8 @@ def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome
 
     try:
         client.send_planned(request.method, request.path, request.body, deadline=deadline)
+    except CommandTimeout as exc:  # the command's --timeout, not the write's own deadline
+        return each(Status.FAILED, str(exc))
     except DeadlineExceeded:
         # No re-read here: it would run past the deadline the write just reached.
         return [

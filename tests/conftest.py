@@ -27,6 +27,17 @@ _FixtureDumper.add_representer(
 )
 
 
+@pytest.fixture(autouse=True)
+def apply_locks_of_this_test(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Apply locks and applied-plan records in a folder of this test's own (also for the commands it
+    runs as subprocesses): sandboxes of different tests may reuse a loopback port."""
+    folder = tmp_path_factory.mktemp("locks")
+    monkeypatch.setenv("RECONCILER_LOCK_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def example_fixture_path() -> Path:
     """``examples/sandbox-fixture.yaml``: the embedded sandbox of ``reconciler plan examples/``."""

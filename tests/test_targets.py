@@ -130,8 +130,11 @@ def test_plain_http_to_a_remote_host_is_refused_before_credentials_are_read() ->
         pass
 
 
-def test_apply_on_a_protected_target_needs_auto_approve_or_its_name_typed() -> None:
-    production = load_config(EXAMPLES / "reconciler.yaml").targets["production"]
+def test_apply_on_a_protected_target_needs_its_name_typed_or_auto_approve_with_it_named(
+    tmp_path: Path,
+) -> None:
+    manifest = write_project(tmp_path)
+    production = resolve_target([manifest], config=None, target="production", api_url=None, organisation=None)
     asked: list[str] = []
 
     def typed(answer: str) -> Callable[[str], str]:
@@ -141,12 +144,17 @@ def test_apply_on_a_protected_target_needs_auto_approve_or_its_name_typed() -> N
 
         return prompt
 
-    confirm_protected(production, True, typed("no"))
+    confirm_protected(production, named="production", auto_approve=True, prompt_fn=typed("no"))
     assert asked == []
-    confirm_protected(production, False, typed("production"))
-    assert len(asked) == 1
+    with pytest.raises(ReconcilerError, match="--target production --auto-approve"):
+        confirm_protected(production, named=None, auto_approve=True, prompt_fn=typed("no"))
+    confirm_protected(production, named=None, auto_approve=False, prompt_fn=typed("production"))
+    assert len(asked) == 1 and "Type 'production' to apply" in asked[0]
     with pytest.raises(ReconcilerError, match="protected"):
-        confirm_protected(production, False, typed("yes"))
+        confirm_protected(production, named="production", auto_approve=False, prompt_fn=typed("yes"))
+    staging = resolve_target([manifest], config=None, target="staging", api_url=None, organisation=None)
+    confirm_protected(staging, named=None, auto_approve=False, prompt_fn=typed("anything"))  # not asked
+    assert len(asked) == 2
 
 
 def test_embedded_target_needs_no_environment_and_its_now_is_the_fixture_clock() -> None:

@@ -2,7 +2,8 @@
 
 Commands live one per module and are imported only when invoked, so ``reconciler --help`` stays
 fast. Every command returns its exit code; :func:`main` is the one place that turns exceptions
-into messages and exit codes (1 expected failure, 2 usage, 3 bug, 130 interrupted).
+into messages and exit codes (1 expected failure, 2 usage, 3 bug, 130 interrupted), and the one
+place that routes everything a command prints through the secret redaction.
 """
 
 from __future__ import annotations
@@ -89,7 +90,15 @@ def cli() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the command, map every outcome to an exit code."""
+    """Entry point: run the command, map every outcome to an exit code; standard output and
+    standard error mask every secret the command learns, whatever prints it."""
+    from reconciler.core.redaction import redacted_output
+
+    with redacted_output():
+        _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> None:
     from reconciler.core.errors import ReconcilerError
 
     try:

@@ -13,6 +13,8 @@ from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, check_
 from reconciler.cli.options import (
     PlatformOptions,
     color_option,
+    lock_timeout_option,
+    note,
     only_option,
     platform_options,
     platform_session,
@@ -26,8 +28,9 @@ from reconciler.plan.model import Change, Plan
 from reconciler.plan.planfile import read_plan, short_digest
 from reconciler.plan.selection import Selection
 from reconciler.platform.client import PlatformClient
-from reconciler.project.config import resolve_target
-from reconciler.project.targets import confirm_protected, connect
+from reconciler.project.config import Target, resolve_target
+from reconciler.project.lock import hold_target_lock
+from reconciler.project.targets import confirm_protected, connect, with_recorded_protection
 from reconciler.project.workflow import InvalidManifests, plan_session, target_info
 from reconciler.render.text import not_planned_lines
 
@@ -41,9 +44,12 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
 @click.command("apply")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--auto-approve", is_flag=True, help="Apply without asking (required on a protected target in CI)."
+    "--auto-approve",
+    is_flag=True,
+    help="Apply without asking; on a protected platform only together with --target NAME.",
 )
 @only_option
+@lock_timeout_option
 @color_option
 @verbosity_options()
 @platform_options
@@ -51,17 +57,27 @@ def apply(
     paths: tuple[Path, ...],
     auto_approve: bool,
     selection: Selection,
+    lock_timeout: float,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
 ) -> int:
     """Make the writes of a saved plan exactly, or plan and apply manifests.
 
-    A plan file is refused whole, before any request, when its content does not match its
-    digest, a recorded request is not the one its change gives, it was made for another target,
-    has expired, or any live object it read has changed since. Objects a plan could not plan
-    (errors) are not written; everything else is, and the exit code is then 1. Manifests are
-    planned, shown and, without --auto-approve, confirmed first.
+    With manifests, the plan is shown and applied after a yes at the terminal (or with
+    --auto-approve). A saved plan was reviewed when it was made: it applies without a question,
+    and is refused whole, before any request, when its content does not match its digest, a
+    recorded request is not the one its change gives, it was made for another target, has
+    expired, or any live object it read has changed since. Objects a plan could not plan (errors)
+    are not written; everything else is, and the exit code is then 1.
+
+    A protected platform (by API URL and organisation, whichever way it is reached; api.trlyr.com
+    always) needs its target's name typed at a terminal, or --auto-approve with --target NAME,
+    for manifests and plan files alike.
+
+    One apply per target at a time on this machine: apply holds the target's lock from before it
+    reads live state until it ends (--lock-timeout waits for another apply to finish), and a
+    saved plan is applied once.
 
     \b
     Examples:
@@ -76,9 +92,11 @@ def apply(
                 "--only selects what to plan; a saved plan is applied as it was planned (its selection "
                 "is recorded in it): make the plan with --only instead"
             )
-        return _apply_saved(paths[0], auto_approve, color, verbosity, platform)
+        return _apply_saved(paths[0], auto_approve, lock_timeout, color, verbosity, platform)
     try:
-        with platform_session(paths, platform, selection) as session:
+        with platform_session(paths, platform, selection, lock_timeout) as session:
+            if auto_approve:  # refused before any read when it cannot be honoured
+                _approve(session.connection.target, platform, auto_approve)
             with progress(verbosity, color, "Reading live state") as reporter:
                 result, _ = plan_session(session, reporter.on_read)
             if verbosity is not Verbosity.QUIET:
@@ -86,9 +104,10 @@ def apply(
             if not result.changes:
                 return _finish(None, result, color, verbosity)
             connection = session.connection
-            confirm_protected(connection.target, auto_approve, _prompt)
-            if not connection.target.protected and not auto_approve:
-                _ask_yes_no(connection.description)
+            if not auto_approve:
+                _approve(connection.target, platform, auto_approve)
+                if connection.target.protection is None:
+                    _ask_yes_no(connection.description)
                 # someone may have written while the question waited: apply only what was shown
                 check_saved_plan(
                     result,
@@ -105,18 +124,31 @@ def apply(
 
 
 def _apply_saved(
-    path: Path, auto_approve: bool, color: bool, verbosity: Verbosity, platform: PlatformOptions
+    path: Path,
+    auto_approve: bool,
+    lock_timeout: float,
+    color: bool,
+    verbosity: Verbosity,
+    platform: PlatformOptions,
 ) -> int:
     saved = read_plan(path)
+    recorded = _recorded_config(saved.target.config)
     target = resolve_target(
         [path.parent],
-        config=platform.config or _recorded_config(saved.target.config),
+        config=platform.config or recorded,
         target=platform.target
         or (None if platform.api_url or not saved.target.config else saved.target.name),
         api_url=platform.api_url or (None if saved.target.config else saved.target.api_url),
         organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
+        protection_configs=[recorded] if recorded else [],
     )
-    with connect(target, parallelism=platform.parallelism) as connection:
+    target = with_recorded_protection(target, saved.target)
+    with (
+        connect(target, parallelism=platform.parallelism, deadline=platform.deadline) as connection,
+        hold_target_lock(target, timeout=lock_timeout, note=note) as lock,
+    ):
+        if auto_approve:  # refused before any read when it cannot be honoured
+            _approve(target, platform, auto_approve)
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
                 saved,
@@ -128,7 +160,9 @@ def _apply_saved(
             )
         if not saved.changes:
             return _finish(None, saved, color, verbosity)
-        confirm_protected(target, auto_approve, _prompt)
+        if not auto_approve:  # an unprotected saved plan applies without a question (Terraform's rule)
+            _approve(target, platform, auto_approve)
+        lock.claim_plan(saved, str(path))
         if verbosity is not Verbosity.QUIET:
             selected = f", selection {' '.join(saved.selection)}" if saved.selection else ""
             click.echo(
@@ -139,19 +173,26 @@ def _apply_saved(
     return _finish(report, saved, color, verbosity)
 
 
+def _approve(target: Target, platform: PlatformOptions, auto_approve: bool) -> None:
+    confirm_protected(target, named=platform.target, auto_approve=auto_approve, prompt_fn=_prompt)
+
+
 def _recorded_config(config: str | None) -> Path | None:
     """The reconciler.yaml the plan was made with, when it is still there."""
     return Path(config) if config and Path(config).is_file() else None
 
 
-def _prompt(text: str) -> str:
+def _prompt(text: str) -> str | None:
+    """The answer typed at the terminal; None when there is no terminal to ask on."""
     if not sys.stdin.isatty():
-        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
+        return None
     return str(click.prompt(text, default="", show_default=False))
 
 
 def _ask_yes_no(description: str) -> None:
     answer = _prompt(f"Apply these changes to {description}? [y/N]")
+    if answer is None:
+        raise ReconcilerError("no terminal to confirm on: pass --auto-approve to apply non-interactively")
     if answer.strip().lower() not in ("y", "yes"):
         raise ReconcilerError("not applied: the answer was not 'yes'")
 

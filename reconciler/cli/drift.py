@@ -18,7 +18,7 @@ from reconciler.cli.options import (
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets
+from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.core.diagnostics import Diagnostic, sort_key
 from reconciler.drift.adopt import Adoption, adopt
@@ -76,7 +76,7 @@ def drift(
             progress(verbosity, use_color(no_color), "Reading live state") as reporter,
         ):
             now = session.connection.now()
-            live = read_session_live(session, reporter.on_read)
+            live = read_session_live(session, now, reporter.on_read)
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
@@ -103,7 +103,8 @@ def drift(
         _print_held(session.held)
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
-    if any(d.is_error for d in session.held):
+    failed_reads = report_failed_reads(session.manifests, live.failed, "drift")
+    if failed_reads or any(d.is_error for d in session.held):
         return 1
     return 2 if entries and detailed_exitcode else 0
 

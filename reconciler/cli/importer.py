@@ -13,7 +13,7 @@ from reconciler.drift.adopt import write_files
 from reconciler.drift.importer import render_manifest, schema_reference
 from reconciler.manifest import read_manifest_text
 from reconciler.plan.fmt import local
-from reconciler.platform.reading import read_live
+from reconciler.platform.reading import ReadScope, read_live
 from reconciler.project.config import resolve_target
 from reconciler.project.targets import connect
 
@@ -35,7 +35,8 @@ def import_manifest(
 
     \b
     The schedule is the active one (after platform corrections), compressed into ranges in
-    local Europe/Berlin time with mode: exact; bids are those of the asset's delivery days.
+    local Europe/Berlin time with mode: exact; bids are those of the delivery days still open
+    for bidding (today to seven days ahead).
     The target comes from reconciler.yaml beside --out or in a folder above it (without
     --out: in the working directory), or from --target, --api-url or --config.
     Example:
@@ -51,10 +52,16 @@ def import_manifest(
         api_url=platform.api_url,
         organisation=platform.organisation,
     )
-    with connect(resolved, parallelism=platform.parallelism) as connection:
+    with connect(resolved, parallelism=platform.parallelism, deadline=platform.deadline) as connection:
         now = connection.now()
-        live = read_live(connection.client, [virtual_asset])
+        scopes = {virtual_asset: ReadScope(open_days=True)}
+        live = read_live(connection.client, scopes, now, times=connection.market_times)
         description = connection.description
+    if virtual_asset in live.failed:
+        raise ReconcilerError(
+            f"virtual asset {virtual_asset} could not be read ({description}): "
+            f"{live.failed[virtual_asset]}; nothing was written"
+        )
     asset = live.assets.get(virtual_asset)
     if asset is None:
         raise ReconcilerError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+DEFAULT_TIMEOUT_SECONDS = 600
+
+
 @dataclass(frozen=True)
 class PlatformOptions:
     target: str | None
@@ -30,10 +34,11 @@ class PlatformOptions:
     organisation: str | None
     config: Path | None
     parallelism: int
+    deadline: float | None = None  # time.monotonic() when the command must stop talking (--timeout)
 
 
 def platform_options(command: F) -> F:
-    """``--target``, ``--api-url``/``--organisation``, ``--config``, ``--parallelism``."""
+    """``--target``, ``--api-url``/``--organisation``, ``--config``, ``--parallelism``, ``--timeout``."""
 
     @click.option(
         "--target", metavar="NAME", shell_complete=complete_targets, help="A target named in reconciler.yaml."
@@ -54,6 +59,14 @@ def platform_options(command: F) -> F:
         show_default=True,
         help="Requests in flight at once: reads, and writes to different assets.",
     )
+    @click.option(
+        "--timeout",
+        metavar="SECONDS",
+        type=click.IntRange(1, 86400),
+        default=DEFAULT_TIMEOUT_SECONDS,
+        show_default=True,
+        help="Stop after this long however the platform answers; what is not written by then is reported.",
+    )
     @functools.wraps(command)
     def wrapper(
         *args: Any,
@@ -62,9 +75,11 @@ def platform_options(command: F) -> F:
         organisation: str | None,
         config: Path | None,
         parallelism: int,
+        timeout: int,
         **kwargs: Any,
     ) -> Any:
-        options = PlatformOptions(target, api_url, organisation, config, parallelism)
+        deadline = time.monotonic() + timeout
+        options = PlatformOptions(target, api_url, organisation, config, parallelism, deadline)
         return command(*args, platform=options, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -98,9 +113,13 @@ def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str
 
 
 def platform_session(
-    paths: Sequence[Path], platform: PlatformOptions, selection: Selection | None = None
+    paths: Sequence[Path],
+    platform: PlatformOptions,
+    selection: Selection | None = None,
+    lock_timeout: float | None = None,
 ) -> AbstractContextManager[Session]:
-    """:func:`reconciler.project.workflow.open_session` with a command's platform options."""
+    """:func:`reconciler.project.workflow.open_session` with a command's platform options; with
+    ``lock_timeout`` (apply) holding the target's lock."""
     from reconciler.plan.selection import Selection
     from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
 
@@ -112,7 +131,26 @@ def platform_session(
         config=platform.config,
         parallelism=platform.parallelism,
         selection=selection or Selection(),
+        lock_timeout=lock_timeout,
+        note=note,
+        deadline=platform.deadline,
     )
+
+
+def note(text: str) -> None:
+    """A note for the person running the command (waiting for a lock, ...), on standard error."""
+    click.echo(text, err=True)
+
+
+def lock_timeout_option(command: F) -> F:
+    return click.option(
+        "--lock-timeout",
+        type=click.FloatRange(min=0),
+        default=0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Wait this long for another apply to the same target to finish (0: fail at once, naming it).",
+    )(command)
 
 
 def only_option(command: F) -> F:

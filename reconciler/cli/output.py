@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import click
 
@@ -31,6 +31,19 @@ def print_manifest_errors(result: LoadResult) -> None:
     click.echo(
         f"{errors} error(s) in the manifests; nothing was read from or written to any platform.", err=True
     )
+
+
+def report_failed_reads(manifests: Sequence[Manifest], failed: Mapping[str, str], what: str) -> bool:
+    """One error line on standard error per manifest whose live state could not be read (a read
+    that failed blocks only its asset); True when there was any."""
+    for manifest in manifests:
+        if manifest.virtual_asset in failed:
+            click.echo(
+                f"error: {manifest.source}: {manifest.name}: {what} unknown, its live state could not be "
+                f"read: {failed[manifest.virtual_asset]}",
+                err=True,
+            )
+    return any(manifest.virtual_asset in failed for manifest in manifests)
 
 
 def refuse_missing_assets(manifests: Sequence[Manifest], missing: Sequence[str], organisation: str) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import PlatformOptions, format_option, platform_options, platform_session
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets
+from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
 from reconciler.drift.find import find_drift
 from reconciler.plan.fmt import local
 from reconciler.project.workflow import InvalidManifests, read_session_live
@@ -37,7 +37,7 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
     try:
         with platform_session(paths, platform) as session:
             now = session.connection.now()
-            live = read_session_live(session)
+            live = read_session_live(session, now)
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
@@ -47,11 +47,11 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
     assets = build_status(session.manifests, live, find_drift(session.manifests, live, now), now)
     if output_format == "json":
         click.echo(json.dumps(status_json(assets, target, now), indent=2, ensure_ascii=False))
-        return 0
-    header = f"Status against {description} at {local(now)}."
-    if output_format == "markdown":
-        body = render_status_markdown(assets, now)
     else:
-        body = render_status_text(assets, now)
-    click.echo("\n".join([header, *body]))
-    return 0
+        header = f"Status against {description} at {local(now)}."
+        if output_format == "markdown":
+            body = render_status_markdown(assets, now)
+        else:
+            body = render_status_text(assets, now)
+        click.echo("\n".join([header, *body]))
+    return 1 if report_failed_reads(session.manifests, live.failed, "status") else 0

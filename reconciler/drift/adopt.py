@@ -43,6 +43,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler.core.diagnostics import Diagnostic, has_errors
 from reconciler.core.errors import ReconcilerError
+from reconciler.core.redaction import redact
 from reconciler.drift.importer import (
     ScheduleRange,
     compress,
@@ -387,7 +388,8 @@ def read_file(file: str) -> str:
 
 
 def write_files(texts: Mapping[str, str]) -> None:
-    """Write every file or none: each to a temporary file beside it, then ``os.replace`` them all."""
+    """Write every file or none: each to a temporary file beside it, then ``os.replace`` them all;
+    secrets masked."""
     staged: list[tuple[str, str]] = []
     for file in texts:
         if not Path(file).parent.is_dir():
@@ -398,7 +400,7 @@ def write_files(texts: Mapping[str, str]) -> None:
             handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((temporary, file))
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
+                out.write(redact(text))
             if target.exists():
                 os.chmod(temporary, target.stat().st_mode & 0o7777)
         for temporary, file in staged:

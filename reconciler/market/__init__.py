@@ -33,9 +33,11 @@ from reconciler.market.deadlines import (
     MarketTimes,
     bid_deadline,
     bid_opening,
+    last_bidding_day,
     market_times_from_json,
     market_times_to_json,
     result_publication,
+    result_publications,
 )
 from reconciler.market.products import (
     Direction,
@@ -77,6 +79,7 @@ __all__ = [
     "gate_closure",
     "is_quarter_hour",
     "isoformat_z",
+    "last_bidding_day",
     "market_times_from_json",
     "market_times_to_json",
     "parse_instant",
@@ -91,6 +94,7 @@ __all__ = [
     "quarter_hours",
     "resolve_local",
     "result_publication",
+    "result_publications",
     "revalidation_moment",
     "to_utc",
 ]

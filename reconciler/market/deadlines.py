@@ -15,8 +15,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from reconciler.market.calendar import MARKET_TZ, day_start, to_utc
-from reconciler.market.products import Market, ProductDateCode
+from reconciler.market.calendar import MARKET_TZ, day_start, delivery_day, to_utc
+from reconciler.market.products import Market, ProductDateCode, product_date_code, products_of_day
 
 
 @dataclass(frozen=True)
@@ -114,3 +114,22 @@ def result_publication(
         return _on_day_before(code.day, times.afrr_capacity_results, tz)
     start, _ = code.window(tz)
     return start - times.afrr_energy_results_before
+
+
+def result_publications(
+    market: Market, day: date, times: MarketTimes = DEFAULT_MARKET_TIMES, tz: ZoneInfo = MARKET_TZ
+) -> tuple[datetime, datetime]:
+    """When the first and the last result of a market's products on a delivery day are published
+    (the same moment but for aFRR energy, published quarter by quarter)."""
+    products = products_of_day(market, day, tz)
+    first, last = (
+        result_publication(product_date_code(day, p), times, tz) for p in (products[0], products[-1])
+    )
+    return min(first, last), max(first, last)
+
+
+def last_bidding_day(
+    now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES, tz: ZoneInfo = MARKET_TZ
+) -> date:
+    """The latest delivery day open for bidding at ``now`` (bidding opens seven days ahead)."""
+    return delivery_day(now, tz) + timedelta(days=times.opening_days_before)

@@ -84,6 +84,9 @@ def make_plan(
             diagnostics.append(mismatch)
             continue
         asset = live.assets.get(manifest.virtual_asset)
+        if manifest.virtual_asset in live.failed:
+            diagnostics.append(_read_failed(manifest, live.failed[manifest.virtual_asset]))
+            continue
         if asset is None:
             diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
@@ -246,4 +249,16 @@ def _unknown_asset(manifest: Manifest, organisation: str) -> Diagnostic:
         manifest.name,
         expected="a virtual asset of the target's organisation",
         found=manifest.virtual_asset,
+    )
+
+
+def _read_failed(manifest: Manifest, failure: str) -> Diagnostic:
+    """A read of this asset failed through every retry: it is not planned, the others are."""
+    return located(
+        Severity.ERROR,
+        "read-failed",
+        f"{manifest.name} (virtual asset {manifest.virtual_asset}) is not planned: its live state "
+        f"could not be read: {failure}",
+        manifest.source,
+        manifest.name,
     )

@@ -227,6 +227,7 @@ class TargetInfo:
     embedded: bool = False
     kind: str = ""
     config: str | None = None
+    protected: bool = False  # recorded so apply keeps it; apply never lets the file lift it
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -236,6 +237,7 @@ class TargetInfo:
             "embedded": self.embedded,
             "kind": self.kind,
             "config": self.config,
+            "protected": self.protected,
         }
 
     @classmethod
@@ -247,6 +249,7 @@ class TargetInfo:
             bool(data.get("embedded", False)),
             str(data.get("kind", "")),
             data.get("config"),
+            data.get("protected") is True,
         )
 
     def same_target(self, other: TargetInfo) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.core.errors import ReconcilerError
+from reconciler.core.redaction import redact
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Plan, Prediction, TargetInfo
@@ -111,8 +112,8 @@ def dumps(plan: Plan) -> str:
 
 
 def write_plan(plan: Plan, path: Path) -> None:
-    """Write atomically: a reader never sees half a plan, a failed write leaves no file."""
-    text = dumps(plan)
+    """Write atomically: a reader never sees half a plan, a failed write leaves no file; no secret."""
+    text = redact(dumps(plan))
     directory = path.resolve().parent
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)

@@ -37,13 +37,12 @@ class Projection:
 
 
 def soc_bounds(asset: LiveAsset) -> SocBounds:
-    if asset.soc:
-        return SocBounds.of(asset.soc[0].lower, asset.soc[0].upper)
-    return SocBounds()
+    bounds = asset.soc_bounds
+    return SocBounds.of(*bounds) if bounds is not None else SocBounds()
 
 
-def available_energy(asset: LiveAsset) -> dict[datetime, Decimal]:
-    return {point.time: point.available for point in asset.energy_capacity}
+def available_energy(asset: LiveAsset) -> Mapping[datetime, Decimal]:
+    return asset.available_energy
 
 
 def project(

@@ -8,13 +8,20 @@ Usage::
 
 Endpoints follow API.md §2–§5; the shapes the docs leave open are decided in DECISIONS.md and
 encoded in :mod:`reconciler.platform.wire`. Errors: :mod:`reconciler.platform.errors`.
-Writes take an optional ``deadline`` (a :func:`time.monotonic` value): no retry starts after it.
+
+Time (all :func:`time.monotonic` values): writes take an optional ``deadline``, after which
+nothing is sent; ``run_deadline`` ends every request of the client (the command's ``--timeout``);
+reads retry up to ``max_attempts`` times, or, through :meth:`PlatformClient.retrying_reads`, for a
+time (:class:`~reconciler.platform.retries.ReadRetries`). Every attempt ends within
+``request_timeout`` seconds.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
@@ -24,21 +31,22 @@ import httpx
 
 from reconciler.market import Market, ProductDateCode
 from reconciler.platform.credentials import Credentials
+from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError, ServerError, TransportError
 from reconciler.platform.models import (
     Adjustment,
     Bid,
     Block,
-    EnergyCapacityPoint,
     ProductBids,
     ProductResults,
-    SocPoint,
     StateOfEnergy,
     VirtualAsset,
 )
-from reconciler.platform.session import RetryPolicy, Session
+from reconciler.platform.retries import ReadRetries
+from reconciler.platform.session import Budget, RetryPolicy, Session
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
+    BidRoute,
     bids_body,
     bids_path,
     day_params,
@@ -46,13 +54,12 @@ from reconciler.platform.wire.bids import (
     parse_product_results,
     product_bids_path,
     results_path,
+    route_day_params,
 )
-from reconciler.platform.wire.energy_capacity import parse_energy_capacity
 from reconciler.platform.wire.fields import as_list, range_params
 from reconciler.platform.wire.operational import operational_params, parse_operational
 from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
-from reconciler.platform.wire.soc import parse_projected_soc
 
 T = TypeVar("T")
 
@@ -67,23 +74,28 @@ class PlatformClient:
         credentials: Credentials,
         *,
         timeout: float = 10.0,
+        request_timeout: float = 60.0,
         max_attempts: int = 5,
         parallelism: int = 10,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        run_deadline: float | None = None,
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         self.organisation = organisation
         self.parallelism = parallelism
+        self._read_retries: ReadRetries | None = None
         self._session = Session(
             base_url,
             credentials,
             timeout=timeout,
+            request_timeout=request_timeout,
             max_attempts=max_attempts,
             max_connections=parallelism,
             transport=transport,
             retry=retry or RetryPolicy(),
+            run_deadline=run_deadline,
         )
 
     @property
@@ -100,6 +112,18 @@ class PlatformClient:
             f"PlatformClient(base_url={self.base_url!r}, organisation={self.organisation!r}, "
             f"credentials={self._session.credentials!r})"
         )
+
+    @property
+    def run_deadline(self) -> float | None:
+        """When every request of this client stops (the command's time limit), or None."""
+        return self._session.run_deadline
+
+    def retrying_reads(self, retries: ReadRetries) -> PlatformClient:
+        """This client (same connections, login and counts), but its reads retry within
+        ``retries`` instead of ``max_attempts`` times. A view: close the original, not this."""
+        view = copy.copy(self)
+        view._read_retries = retries
+        return view
 
     def close(self) -> None:
         self._session.close()
@@ -118,25 +142,56 @@ class PlatformClient:
         return va_path(self.organisation, va_id, *rest)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> Any:
-        return self._session.request("GET", path, params=params)
+        retries = self._read_retries
+        if retries is None:
+            return self._session.request("GET", path, params=params)
+        try:
+            answer = self._session.request("GET", path, params=params, budget=retries.budget())
+        except PlatformError as error:
+            gave_up = isinstance(error, (ServerError, TransportError))
+            if not isinstance(error, RUN_WIDE_ERRORS):
+                retries.finished(gave_up=gave_up)
+            raise
+        retries.finished(gave_up=False)
+        return answer
 
     def gather(self, calls: Sequence[Callable[[], T]]) -> list[T]:
         """Run reads in parallel, at most ``parallelism`` at once; results in call order.
 
-        Every call runs to its end; the first failure (in call order) is then re-raised.
+        Every call runs to its end, then the first failure (in call order) is raised; a failure
+        that ends the run (:data:`~reconciler.platform.errors.RUN_WIDE_ERRORS`: refused
+        credentials, a failed login, the time limit) is raised at once and no queued call starts.
         """
-        if not calls:
-            return []
-        if len(calls) == 1 or self.parallelism == 1:
-            return [call() for call in calls]
-        with ThreadPoolExecutor(max_workers=min(self.parallelism, len(calls))) as pool:
-            futures = [pool.submit(call) for call in calls]
-            wait(futures)
-        for future in futures:
-            failure = future.exception()
-            if failure is not None:
-                raise failure
-        return [future.result() for future in futures]
+        outcomes = self.gather_settled(calls)
+        for outcome in outcomes:
+            if isinstance(outcome, PlatformError):
+                raise outcome
+        return outcomes  # type: ignore[return-value]  # no PlatformError among them
+
+    def gather_settled(self, calls: Sequence[Callable[[], T]]) -> list[T | PlatformError]:
+        """:meth:`gather`, but each call's :class:`PlatformError` comes back in its place; only a
+        run-wide one is raised. Any other exception (a bug) is raised."""
+        stop = threading.Event()  # set by the first run-wide failure: no call starts after it
+
+        def settle(call: Callable[[], T]) -> T | PlatformError | None:
+            if stop.is_set():
+                return None
+            try:
+                return call()
+            except PlatformError as error:
+                if isinstance(error, RUN_WIDE_ERRORS):
+                    stop.set()
+                return error
+
+        if len(calls) <= 1 or self.parallelism == 1:
+            outcomes = [settle(call) for call in calls]
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.parallelism, len(calls))) as pool:
+                outcomes = list(pool.map(settle, calls))
+        for outcome in outcomes:
+            if isinstance(outcome, RUN_WIDE_ERRORS):
+                raise outcome  # the calls that never started returned None
+        return outcomes  # type: ignore[return-value]  # every call ran: None is a call's own value
 
     # -- virtual assets and blocks ----------------------------------------------------------
 
@@ -179,7 +234,7 @@ class PlatformClient:
             SCHEDULE_UPDATE_METHOD,
             self._va_path(va_id, "blocks", segment(block_id)),
             body=schedule_update_body(points),
-            deadline=deadline,
+            budget=Budget(deadline=deadline),
         )
         return parse_block(raw)
 
@@ -188,17 +243,8 @@ class PlatformClient:
     def get_adjustments(self, va_id: str, start: datetime, end: datetime) -> list[Adjustment]:
         return parse_adjustments(self._get(self._va_path(va_id, "adjustments"), range_params(start, end)))
 
-    def get_energy_capacity(self, va_id: str, start: datetime, end: datetime) -> list[EnergyCapacityPoint]:
-        return parse_energy_capacity(
-            self._get(self._va_path(va_id, "energy-capacity"), range_params(start, end))
-        )
-
     def get_state_of_energy(self, va_id: str) -> StateOfEnergy:
         return parse_state_of_energy(self._get(self._va_path(va_id, "state-of-energy", "latest")))
-
-    def get_projected_soc(self, va_id: str, start: datetime, end: datetime) -> list[SocPoint]:
-        raw = self._get(self._va_path(va_id, "state-of-charge", "projected"), range_params(start, end))
-        return parse_projected_soc(raw)
 
     def get_operational(
         self, va_id: str, categories: Sequence[str], start: datetime, end: datetime
@@ -213,6 +259,16 @@ class PlatformClient:
         raw = self._get(self._va_path(va_id, bids_path(market)), day_params(market, day))
         return [item for item in parse_product_bids(raw) if item.code.market is market]
 
+    def get_day_bids(self, va_id: str, route: BidRoute, day: date) -> list[ProductBids]:
+        """The bids of every market of a route for one delivery day, in one read."""
+        raw = self._get(self._va_path(va_id, route.bids_path), route_day_params(day))
+        return [item for item in parse_product_bids(raw) if item.code.market in route.markets]
+
+    def get_day_results(self, va_id: str, route: BidRoute, day: date) -> list[ProductResults]:
+        """The published results of every market of a route for one delivery day, in one read."""
+        raw = self._get(self._va_path(va_id, route.results_path), route_day_params(day))
+        return [item for item in parse_product_results(raw) if item.code.market in route.markets]
+
     def put_bids(
         self, va_id: str, code: ProductDateCode, bids: Sequence[Bid], *, deadline: float | None = None
     ) -> list[ProductBids]:
@@ -221,7 +277,7 @@ class PlatformClient:
             "PUT",
             self._va_path(va_id, product_bids_path(code)),
             body=bids_body(code.market, bids),
-            deadline=deadline,
+            budget=Budget(deadline=deadline),
         )
         return parse_product_bids(raw) if raw is not None else []
 
@@ -231,7 +287,7 @@ class PlatformClient:
         Apply uses this so the request on the wire is the one the plan showed; a PUT is retried
         (idempotent) within ``deadline`` like every PUT.
         """
-        return self._session.request(method, path, body=body, deadline=deadline)
+        return self._session.request(method, path, body=body, budget=Budget(deadline=deadline))
 
     def get_results(self, va_id: str, market: Market, day: date) -> list[ProductResults]:
         raw = self._get(self._va_path(va_id, results_path(market)), day_params(market, day))

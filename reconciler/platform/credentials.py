@@ -3,6 +3,12 @@
 A token alone is used as it is; with a username and password as well, the client can log in
 again when the token expires (D5). Secrets are registered for redaction the moment a
 :class:`Credentials` exists, and its repr never shows them.
+
+Credentials that could not work, or could not be kept out of output, are refused before any
+request and without showing them: a token with a character an HTTP header cannot carry (it is
+sent as ``Authorization: Bearer …``), and a password or token shorter than
+:data:`~reconciler.core.redaction.MIN_SECRET_LENGTH` characters (masking it would mangle ordinary
+words of every message).
 """
 
 from __future__ import annotations
@@ -10,12 +16,41 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from reconciler.core.redaction import MASK, register_secret
+from reconciler.core.redaction import MASK, MIN_SECRET_LENGTH, PASSWORD_VAR, TOKEN_VAR, register_secret
 from reconciler.platform.errors import CredentialsError
 
 USERNAME_VAR = "LAYR_USERNAME"
-PASSWORD_VAR = "LAYR_PASSWORD"
-TOKEN_VAR = "LAYR_TOKEN"
+__all__ = ["PASSWORD_VAR", "TOKEN_VAR", "USERNAME_VAR", "Credentials", "check_secret"]
+
+HEADER_CHARS = frozenset(chr(code) for code in range(0x20, 0x7F))  # printable ASCII
+
+
+def _header_problem(value: str) -> str | None:
+    """What in ``value`` an HTTP header cannot carry, described without showing it."""
+    if "\r" in value or "\n" in value:
+        return "a line break (CR or LF)"
+    if any(not char.isascii() for char in value):
+        return "a non-ASCII character"
+    if any(char not in HEADER_CHARS for char in value):
+        return "a control character"
+    return None
+
+
+def check_secret(value: str | None, name: str, *, header: bool) -> None:
+    """Refuse a secret that is too short to mask, or (``header``) one a header cannot carry.
+    The message names ``name`` (the variable or field) and never the value."""
+    if value is None:
+        return
+    if len(value) < MIN_SECRET_LENGTH:
+        raise CredentialsError(
+            f"{name} is shorter than {MIN_SECRET_LENGTH} characters, so it is refused: a secret that "
+            "short could not be kept out of messages without mangling them; set the real one"
+        )
+    if header and (problem := _header_problem(value)) is not None:
+        raise CredentialsError(
+            f"{name} holds {problem}, which an HTTP header cannot carry (it is sent as "
+            "'Authorization: Bearer …'); check how it was set"
+        )
 
 
 class Credentials:
@@ -26,11 +61,10 @@ class Credentials:
     def __init__(self, *, username: str | None = None, password: str | None = None, token: str | None = None):
         if bool(username) != bool(password):
             raise CredentialsError("a username needs a password and a password needs a username")
-        if token is not None and not token.isascii():
-            # it goes into an HTTP header, which carries ASCII only; never show the value
-            raise CredentialsError(f"{TOKEN_VAR} holds characters a bearer token can't have (only ASCII)")
         if not username and not token:
             raise CredentialsError("credentials need a username and password, or a token")
+        check_secret(password or None, "the password", header=False)
+        check_secret(token or None, "the token", header=True)
         self.username = username or None
         self._password = password or None
         self._token = token or None
@@ -52,9 +86,8 @@ class Credentials:
             raise CredentialsError(
                 f"{PASSWORD_VAR} is set but {USERNAME_VAR} is not; set both, or {TOKEN_VAR}"
             )
-        if token is not None and not token.isascii():
-            # it goes into an HTTP header, which carries ASCII only; never show the value
-            raise CredentialsError(f"{TOKEN_VAR} holds characters a bearer token can't have (only ASCII)")
+        check_secret(password, PASSWORD_VAR, header=False)
+        check_secret(token, TOKEN_VAR, header=True)
         if not username and not token:
             raise CredentialsError(
                 f"no platform credentials in the environment: set {USERNAME_VAR} and {PASSWORD_VAR}, "

@@ -5,7 +5,9 @@
     ReconcilerError                      (reconciler.core.errors: the CLI prints the message, exit 1)
     └── PlatformError                    .message: the text (the platform's own, where it sent one)
           ├── TransportError             connection refused/reset, timeout: after every retry
-          │     └── DeadlineExceeded     the caller's deadline ran out while retrying
+          │     ├── DeadlineExceeded     the caller's deadline ran out while retrying
+          │     └── CommandTimeout       the command's time limit (``--timeout``) ran out
+          ├── LoginFailed                the login kept failing (5xx, no answer) through its retries
           ├── InsecureURLError           plain http:// to a host that is not loopback
           ├── CredentialsError           nothing usable in the environment (names the variables)
           ├── UnexpectedResponseError    a 2xx answer whose body is not the documented shape
@@ -42,6 +44,14 @@ class TransportError(PlatformError):
 
 class DeadlineExceeded(TransportError):
     """The caller's deadline passed before the request could succeed; nothing more was sent."""
+
+
+class CommandTimeout(TransportError):
+    """The whole command's time limit passed: nothing more is sent, whatever the request's own deadline."""
+
+
+class LoginFailed(PlatformError):
+    """Logging in kept failing through every retry (the platform refused nothing: that is :class:`AuthError`)."""
 
 
 class InsecureURLError(PlatformError):
@@ -101,3 +111,21 @@ def api_error(status: int, method: str, path: str, message: str) -> APIError:
     """The most specific :class:`APIError` for an HTTP status."""
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else APIError)
     return cls(status, method, path, message)
+
+
+RUN_WIDE_ERRORS: tuple[type[PlatformError], ...] = (
+    AuthError,
+    LoginFailed,
+    CommandTimeout,
+    CredentialsError,
+    InsecureURLError,
+)
+"""Failures no other request of the run can escape (credentials, login, the run's time limit): they
+stop the run, where any other failure of a read blocks only the asset it was for."""
+
+
+def raised_again(error: PlatformError) -> PlatformError:
+    """A fresh exception equal to ``error``, to raise in another thread than the one that got it."""
+    if isinstance(error, APIError):
+        return api_error(error.status, error.method, error.path, error.message)
+    return type(error)(error.message)

@@ -15,24 +15,27 @@ from reconciler.market import ProductDateCode, delivery_day
 from reconciler.platform.models import (
     Adjustment,
     Block,
-    EnergyCapacityPoint,
     ProductBids,
     ProductResults,
-    SocPoint,
     StateOfEnergy,
     VirtualAsset,
 )
+from reconciler.rules.vocabulary import Category
 
 
 @dataclass(frozen=True)
 class LiveAsset:
-    """One virtual asset as the platform sees it now."""
+    """One virtual asset as the platform sees it now.
+
+    ``bids`` and ``results`` hold only the delivery days that were read (those the manifest
+    mentions, see :class:`reconciler.platform.reading.ReadScope`); ``operational`` the categories
+    read (always the available energy capacity and the SoC bounds; with bids, the ancillary
+    availability).
+    """
 
     va: VirtualAsset
     wholesale: Block
     soe: StateOfEnergy
-    soc: tuple[SocPoint, ...]
-    energy_capacity: tuple[EnergyCapacityPoint, ...]
     operational: Mapping[str, Mapping[datetime, Decimal]]
     adjustments: tuple[Adjustment, ...]
     bids: Mapping[ProductDateCode, ProductBids]
@@ -43,11 +46,26 @@ class LiveAsset:
     def days(self) -> list[date]:
         return delivery_days(self.va.start, self.va.end)
 
+    @property
+    def available_energy(self) -> Mapping[datetime, Decimal]:
+        """Available energy capacity per period start, kWh (the SoC denominator, D6)."""
+        return self.operational.get(Category.ENERGY_CAPACITY_AVAILABLE, {})
+
+    @property
+    def soc_bounds(self) -> tuple[Decimal, Decimal] | None:
+        """The SoC bounds (lower, upper) in %, as of the asset's last period; None if not reported."""
+        lower = self.operational.get(Category.SOC_LOWER_BOUND, {})
+        upper = self.operational.get(Category.SOC_UPPER_BOUND, {})
+        if not lower or not upper:
+            return None
+        return lower[max(lower)], upper[max(upper)]
+
 
 @dataclass(frozen=True)
 class LiveState:
     assets: Mapping[str, LiveAsset]  # by virtual asset ID
     missing: Mapping[str, str]  # virtual asset ID -> the platform's message
+    failed: Mapping[str, str] = field(default_factory=dict)  # virtual asset ID -> the read that failed
 
 
 def delivery_days(start: datetime, end: datetime) -> list[date]:

@@ -99,23 +99,6 @@ class StateOfEnergy:
 
 
 @dataclass(frozen=True)
-class SocPoint:
-    """Projected state of charge at an instant, with the operational bounds, all in percent."""
-
-    time: datetime
-    soc: Decimal
-    lower: Decimal
-    upper: Decimal
-
-
-@dataclass(frozen=True)
-class EnergyCapacityPoint:
-    time: datetime
-    rated: Decimal  # kWh
-    available: Decimal  # kWh
-
-
-@dataclass(frozen=True)
 class Bid:
     """One bid of a product: capacity in kW, prices in EUR (per market, see rules.bids)."""
 

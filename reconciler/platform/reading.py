@@ -1,13 +1,23 @@
-"""Reading live state: everything the planner and drift need, for the assets the manifests name.
+"""Reading live state: what the planner and drift need for the assets the manifests name, no more.
 
-The one read step of a plan (I/O at the edge; the diff itself is pure). Reads go through
-:meth:`PlatformClient.gather`, so at most ``parallelism`` requests run at once: first every
-virtual asset, then, for all assets together, their wholesale block, state of energy, SoC bounds,
-energy capacity, ancillary availabilities, adjustments, bids and results of every delivery day.
+The one read step of a plan (I/O at the edge; the diff itself is pure). Per asset, in two rounds
+through :meth:`PlatformClient.gather_settled` (at most ``parallelism`` requests at once):
 
-The reads a plan's writes depend on are fingerprinted (:func:`va_fingerprint` and
-:func:`fingerprinted_reads`: the virtual asset's fixed terms, the wholesale block, energy capacity, ancillary availability, the bids of every day); a
-saved plan is refused when any of them reads differently at apply time. The state of energy,
+1. the virtual asset;
+2. its wholesale block over the lifetime, one operational read (available energy capacity and
+   SoC bounds, D4, D6; with bids also the ancillary availability of D15), the latest state of
+   energy, the adjustments; and for each delivery day of its :class:`ReadScope` inside the
+   lifetime and the bidding window, each route's bids (FCR; both aFRR markets in one) and, once
+   published (D14), their results. Once a route's every product of the day is closed and
+   published, its results alone say what was bid (:func:`bids_from_results`).
+
+A read that still fails after its retries blocks only its asset (:attr:`LiveState.failed`);
+refused credentials, a failed login and the command's time limit stop the whole read.
+
+The reads a plan's writes depend on are fingerprinted (:func:`fingerprinted_reads`: the virtual
+asset's fixed terms, the wholesale block, the operational series, the ancillary availability, the
+bids read); a saved plan is refused when any of them reads differently at apply time, and
+:func:`read_fingerprints` re-reads exactly those objects, named by the keys. The state of energy,
 adjustments and results are not: they move with every period on a live platform, and a plan
 would be stale within minutes.
 """
@@ -16,22 +26,62 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from reconciler.core.errors import ReconcilerError
-from reconciler.market import Market, isoformat_z
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    PERIOD,
+    MarketTimes,
+    delivery_day,
+    isoformat_z,
+    last_bidding_day,
+    result_publications,
+)
 from reconciler.platform.client import PlatformClient
-from reconciler.platform.errors import NotFoundError
+from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
-from reconciler.platform.models import Block, ProductBids, VirtualAsset
-from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY
+from reconciler.platform.models import Block, ProductBids, ProductResults, VirtualAsset
+from reconciler.platform.retries import ReadRetries
+from reconciler.platform.wire.bids import BidRoute, bids_from_results
+from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
 ReadProgress = Callable[[int, int], None]
 """Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
+
+READ_RETRY_SECONDS = 30.0
+"""How long each read keeps retrying (:class:`~reconciler.platform.retries.ReadRetries`): at 30 %
+failed answers and the default backoff (waits up to 8 s) about ten attempts, all of which fail
+about once in 20 000 reads; a platform that is down fails the step within about this long."""
+
+OPERATIONAL = (Category.ENERGY_CAPACITY_AVAILABLE, Category.SOC_LOWER_BOUND, Category.SOC_UPPER_BOUND)
+"""The operational series every plan reads: the SoC denominator and its bounds (D4, D6)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadScope:
+    """What of one virtual asset to read beyond what every plan reads.
+
+    ``bid_days``: the delivery days whose bids (FCR and aFRR: capacity checks count them together,
+    D15) and published results are read; ``open_days``: also every day still open for bidding
+    (``prune: true`` may delete any of them; ``import`` writes them). Days outside the asset's
+    lifetime or beyond the bidding window (D14: seven days ahead) are never read.
+    """
+
+    bid_days: frozenset[date] = frozenset()
+    open_days: bool = False
+
+    def days(self, va: VirtualAsset, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES) -> list[date]:
+        wanted = set(self.bid_days)
+        last = last_bidding_day(now, times)
+        if self.open_days:
+            today = delivery_day(now)
+            wanted.update(today + timedelta(days=i) for i in range((last - today).days + 1))
+        return sorted(day for day in set(delivery_days(va.start, va.end)) & wanted if day <= last)
 
 
 class _ReadCounter:
@@ -103,123 +153,229 @@ def va_fingerprint(va: VirtualAsset) -> str:
     return fingerprint(_plain({name: getattr(va, name) for name in _VA_FIELDS}))
 
 
-def fingerprinted_reads(client: PlatformClient, va: VirtualAsset) -> list[tuple[str, Callable[[], Any]]]:
-    """``(key, read)`` of every object a plan's writes depend on, besides the virtual asset."""
-    key, start, end = va.id, va.start, va.end
-    reads: list[tuple[str, Callable[[], Any]]] = [
-        (f"{key}/wholesale", _block_call(client, va)),
-        (f"{key}/energy-capacity", partial(client.get_energy_capacity, key, start, end)),
-        (f"{key}/operational", partial(client.get_operational, key, ANCILLARY_AVAILABILITY, start, end)),
+# -- what is read ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _RouteDay:
+    """What was read of one route on one day: its bids (read, or derived from results) and results."""
+
+    bids: list[ProductBids]
+    results: list[ProductResults]
+    bids_read: bool
+
+
+RESULTS_SETTLED = timedelta(hours=1)
+"""How long after the last publication time of D14 the results of a route-day are taken to be
+complete (the docs do not guarantee the times): from then on its results alone say what was bid."""
+
+
+def _route_day(
+    client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime, times: MarketTimes
+) -> _RouteDay:
+    """Bids until the first result is published (D14); then bids and results; once every product
+    is closed and published, the results alone, unless some are still missing (a late publication)."""
+    first = min(result_publications(market, day, times)[0] for market in route.markets)
+    last = max(result_publications(market, day, times)[1] for market in route.markets)
+    if now < first:
+        return _bids_only(client, va_id, route, day)
+    results = client.get_day_results(va_id, route, day)
+    if now >= last + RESULTS_SETTLED and results and all(product.results for product in results):
+        return _RouteDay(bids_from_results(results), results, bids_read=False)
+    return _RouteDay(client.get_day_bids(va_id, route, day), results, bids_read=True)
+
+
+def _bids_only(client: PlatformClient, va_id: str, route: BidRoute, day: date) -> _RouteDay:
+    return _RouteDay(client.get_day_bids(va_id, route, day), [], bids_read=True)
+
+
+class _NoWholesaleBlock(Exception):
+    def __init__(self, va_id: str) -> None:
+        super().__init__(f"virtual asset {va_id} has no wholesale block (its blockMetadata lists none)")
+
+
+Reads = list[tuple[str, Callable[[], Any]]]
+
+
+def _fingerprinted_reads(client: PlatformClient, va: VirtualAsset, ancillary: bool) -> Reads:
+    """The wholesale block and the operational series: read by every plan and every check."""
+    block_id = va.wholesale_block_id
+    if block_id is None:
+        raise _NoWholesaleBlock(va.id)
+    # The whole lifetime, explicitly: the default window moves with the clock, and apply must
+    # re-read exactly what the plan read to compare fingerprints. Inclusive end: the last period.
+    start, last = va.start, va.end - PERIOD
+    categories = OPERATIONAL + (ANCILLARY_AVAILABILITY if ancillary else ())
+    return [
+        ("wholesale", partial(client.get_block, va.id, block_id, start, last)),
+        ("operational", partial(client.get_operational, va.id, categories, start, last)),
     ]
-    for day in delivery_days(start, end):
-        reads.append((f"{key}/fcr/{day.isoformat()}", partial(client.get_bids, key, Market.FCR, day)))
-        reads.append((f"{key}/afrr/{day.isoformat()}", _afrr_bids_call(client, key, day)))
+
+
+def _plan_reads(
+    client: PlatformClient, va: VirtualAsset, days: Sequence[date], now: datetime, times: MarketTimes
+) -> Reads:
+    reads = _fingerprinted_reads(client, va, ancillary=bool(days))
+    reads += [
+        (f"{route}/{day.isoformat()}", partial(_route_day, client, va.id, route, day, now, times))
+        for day in days
+        for route in BidRoute
+    ]
+    reads += [
+        ("soe", partial(client.get_state_of_energy, va.id)),
+        ("adjustments", partial(client.get_adjustments, va.id, va.start, va.end)),
+    ]
     return reads
 
 
-def read_fingerprints(
-    client: PlatformClient, va_ids: Iterable[str], on_read: ReadProgress | None = None
-) -> dict[str, str]:
-    """Read the objects of :func:`fingerprinted_reads` again and return their fingerprints now."""
-    counter = _ReadCounter(on_read)
-    vas = _read_virtual_assets(client, list(va_ids), counter)
-    reads = [read for va in vas.values() if va is not None for read in fingerprinted_reads(client, va)]
-    values = client.gather(counter.track([call for _, call in reads]))
-    prints = {f"{va_id}/virtual-asset": va_fingerprint(va) for va_id, va in vas.items() if va is not None}
-    prints.update({key: digest(value) for (key, _), value in zip(reads, values, strict=True)})
+# Each fingerprint of the one operational read names what it covers, so a stale plan says which.
+_OPERATIONAL_KEYS: dict[str, tuple[str, ...]] = {
+    "energy-capacity": (Category.ENERGY_CAPACITY_AVAILABLE,),
+    "soc-bounds": (Category.SOC_LOWER_BOUND, Category.SOC_UPPER_BOUND),
+    "ancillary-availability": ANCILLARY_AVAILABILITY,
+}
+
+
+def _fingerprints(va: VirtualAsset, values: Mapping[str, Any]) -> dict[str, str]:
+    """Keys: ``{va}/virtual-asset``, ``{va}/wholesale``, ``{va}/energy-capacity``,
+    ``{va}/soc-bounds``, ``{va}/ancillary-availability`` (when read) and ``{va}/{route}/{day}``
+    per bids read."""
+    key = va.id
+    prints = {f"{key}/virtual-asset": va_fingerprint(va), f"{key}/wholesale": digest(values["wholesale"])}
+    operational: Mapping[str, Any] = values["operational"]
+    for name, categories in _OPERATIONAL_KEYS.items():
+        if all(c in operational for c in categories):
+            prints[f"{key}/{name}"] = digest({c: operational[c] for c in categories})
+    for name, value in values.items():
+        if isinstance(value, _RouteDay) and value.bids_read:
+            prints[f"{key}/{name}"] = digest(value.bids)
     return prints
 
 
-def read_live(
-    client: PlatformClient, va_ids: Iterable[str], on_read: ReadProgress | None = None
-) -> LiveState:
-    """Read every object the planner needs for the given virtual assets, in parallel.
-
-    ``on_read`` hears of every finished read (a progress display; it must not raise).
-    """
-    counter = _ReadCounter(on_read)
-    vas = _read_virtual_assets(client, list(dict.fromkeys(va_ids)), counter)
-    missing = {va_id: "not found" for va_id, va in vas.items() if va is None}
-    found = {va_id: va for va_id, va in vas.items() if va is not None}
-
-    keys: list[tuple[str, str]] = []  # (va_id, key)
-    calls: list[Callable[[], Any]] = []
-    for va_id, va in found.items():
-        start, end = va.start, va.end
-        reads: list[tuple[str, Callable[[], Any]]] = [
-            *fingerprinted_reads(client, va),
-            (f"{va_id}/soe", partial(client.get_state_of_energy, va_id)),
-            # only its bounds are used (stateOfChargeBounds): one instant is enough, and the
-            # asset's end is always projected (the past before the latest SoE may not be)
-            (f"{va_id}/soc", partial(client.get_projected_soc, va_id, end, end)),
-            (f"{va_id}/adjustments", partial(client.get_adjustments, va_id, start, end)),
-        ]
-        for day in delivery_days(start, end):
-            for market in (Market.FCR, Market.AFRR_CAPACITY, Market.AFRR_ENERGY):
-                reads.append(
-                    (f"{va_id}/results/{market}/{day}", partial(client.get_results, va_id, market, day))
-                )
-        keys += [(va_id, key) for key, _ in reads]
-        calls += [call for _, call in reads]
-
-    values = dict(zip(keys, client.gather(counter.track(calls)), strict=True))
-    assets: dict[str, LiveAsset] = {}
-    for va_id, va in found.items():
-        mine = {key: value for (owner, key), value in values.items() if owner == va_id}
-        prints = {f"{va_id}/virtual-asset": va_fingerprint(va)}
-        prints.update({key: digest(mine[key]) for key, _ in fingerprinted_reads(client, va)})
-        bids = {p.code: p for key, value in mine.items() if _is_bids(key, va_id) for p in value}
-        results = {
-            p.code: p for key, value in mine.items() if key.startswith(f"{va_id}/results/") for p in value
-        }
-        assets[va_id] = LiveAsset(
-            va=va,
-            wholesale=mine[f"{va_id}/wholesale"],
-            soe=mine[f"{va_id}/soe"],
-            soc=tuple(mine[f"{va_id}/soc"]),
-            energy_capacity=tuple(mine[f"{va_id}/energy-capacity"]),
-            operational=mine[f"{va_id}/operational"],
-            adjustments=tuple(mine[f"{va_id}/adjustments"]),
-            bids=bids,
-            results=results,
-            fingerprints=prints,
-        )
-    return LiveState(assets=assets, missing=missing)
-
-
-def _is_bids(key: str, va_id: str) -> bool:
-    return key.startswith((f"{va_id}/fcr/", f"{va_id}/afrr/"))
+def _reader(client: PlatformClient, retry_until: float | None) -> PlatformClient:
+    return client.retrying_reads(ReadRetries(READ_RETRY_SECONDS, retry_until))
 
 
 def _read_virtual_assets(
     client: PlatformClient, va_ids: list[str], counter: _ReadCounter
-) -> dict[str, VirtualAsset | None]:
-    def read(va_id: str) -> VirtualAsset | None:
+) -> tuple[dict[str, VirtualAsset], dict[str, str], dict[str, PlatformError]]:
+    """``(found, missing, failed)``: missing are the 404s (another organisation's look the same)."""
+    values = client.gather_settled(
+        counter.track([partial(client.get_virtual_asset, va_id) for va_id in va_ids])
+    )
+    found: dict[str, VirtualAsset] = {}
+    missing: dict[str, str] = {}
+    failed: dict[str, PlatformError] = {}
+    for va_id, value in zip(va_ids, values, strict=True):
+        if isinstance(value, NotFoundError):
+            missing[va_id] = "not found"
+        elif isinstance(value, PlatformError):
+            failed[va_id] = value
+        else:
+            found[va_id] = value
+    return found, missing, failed
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def read_live(
+    client: PlatformClient,
+    scopes: Mapping[str, ReadScope],
+    now: datetime,
+    on_read: ReadProgress | None = None,
+    *,
+    deadline: datetime | None = None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
+) -> LiveState:
+    """Read what the planner needs of each virtual asset of ``scopes`` (by ID) at platform time
+    ``now``, with the target's bid and result times (D14).
+
+    Each read retries for at most :data:`READ_RETRY_SECONDS`, and not past ``deadline`` (platform
+    time: the earliest deadline the plan serves, whose write would come too late after it);
+    ``on_read`` hears of every finished read (a progress display; it must not raise).
+    """
+    retry_until = None if deadline is None else time.monotonic() + (deadline - now).total_seconds()
+    reader = _reader(client, retry_until)
+    counter = _ReadCounter(on_read)
+    found, missing, failures = _read_virtual_assets(reader, list(scopes), counter)
+    failed = {va_id: str(error) for va_id, error in failures.items()}
+
+    owners: list[tuple[str, str]] = []  # (va_id, name) of each call, in call order
+    calls: list[Callable[[], Any]] = []
+    for va_id, va in found.items():
         try:
-            return client.get_virtual_asset(va_id)
-        except NotFoundError:
-            return None
+            reads = _plan_reads(reader, va, scopes[va_id].days(va, now, times), now, times)
+        except _NoWholesaleBlock as problem:
+            failed[va_id] = str(problem)
+            continue
+        owners += [(va_id, name) for name, _ in reads]
+        calls += [call for _, call in reads]
 
-    values = client.gather(counter.track([partial(read, va_id) for va_id in va_ids]))
-    return dict(zip(va_ids, values, strict=True))
+    per_asset: dict[str, dict[str, Any]] = {}
+    for (va_id, name), value in zip(owners, reader.gather_settled(counter.track(calls)), strict=True):
+        if isinstance(value, PlatformError):
+            failed.setdefault(va_id, str(value))
+        per_asset.setdefault(va_id, {})[name] = value
+    assets = {
+        va_id: _live_asset(found[va_id], values) for va_id, values in per_asset.items() if va_id not in failed
+    }
+    return LiveState(assets=assets, missing=missing, failed=failed)
 
 
-def _block_call(client: PlatformClient, va: VirtualAsset) -> Callable[[], Block]:
-    # The whole lifetime, explicitly: the default window moves with the clock, and apply must
-    # re-read exactly what the plan read to compare fingerprints. Inclusive end: last period start.
-    last = va.end - timedelta(minutes=15)
-    block_id = va.wholesale_block_id
-    if block_id is None:
-        raise ReconcilerError(f"virtual asset {va.id} has no wholesale block")
-    return partial(client.get_block, va.id, block_id, va.start, last)
+def _live_asset(va: VirtualAsset, values: Mapping[str, Any]) -> LiveAsset:
+    route_days = [value for value in values.values() if isinstance(value, _RouteDay)]
+    return LiveAsset(
+        va=va,
+        wholesale=values["wholesale"],
+        soe=values["soe"],
+        operational=values["operational"],
+        adjustments=tuple(values["adjustments"]),
+        bids={p.code: p for day in route_days for p in day.bids},
+        results={p.code: p for day in route_days for p in day.results},
+        fingerprints=_fingerprints(va, values),
+    )
 
 
-def _afrr_bids_call(client: PlatformClient, va_id: str, day: date) -> Callable[[], list[ProductBids]]:
-    """aFRR capacity and energy bids of a day together: one object for fingerprints and diffs."""
+def read_fingerprints(
+    client: PlatformClient,
+    keys: Collection[str],
+    on_read: ReadProgress | None = None,
+) -> dict[str, str]:
+    """Read again the objects a plan fingerprinted (named by its ``keys``, see :func:`_fingerprints`)
+    and return their fingerprints now. A read that fails raises: a saved plan is checked whole. An
+    asset gone since has no fingerprints now, so a plan that read it is stale."""
+    reader = _reader(client, None)
+    counter = _ReadCounter(on_read)
+    route_days: dict[str, list[tuple[BidRoute, date]]] = {}
+    for key in keys:
+        va_id, _, what = key.partition("/")
+        route, _, day = what.partition("/")
+        pairs = route_days.setdefault(va_id, [])
+        if route in BidRoute.__members__.values() and day:
+            pairs.append((BidRoute(route), date.fromisoformat(day)))
+    found, _, failures = _read_virtual_assets(reader, list(route_days), counter)
+    for error in failures.values():
+        raise error
 
-    def read() -> list[ProductBids]:
-        return client.get_bids(va_id, Market.AFRR_CAPACITY, day) + client.get_bids(
-            va_id, Market.AFRR_ENERGY, day
-        )
-
-    return read
+    owners: list[tuple[str, str]] = []
+    calls: list[Callable[[], Any]] = []
+    for va_id, va in found.items():
+        try:
+            reads = _fingerprinted_reads(reader, va, ancillary=f"{va_id}/ancillary-availability" in keys)
+        except _NoWholesaleBlock:
+            continue  # its wholesale fingerprint cannot match any more
+        reads += [
+            (f"{route}/{day.isoformat()}", partial(_bids_only, reader, va_id, route, day))
+            for route, day in sorted(route_days[va_id])
+        ]
+        owners += [(va_id, name) for name, _ in reads]
+        calls += [call for _, call in reads]
+    values: dict[str, dict[str, Any]] = {}
+    for (va_id, name), value in zip(owners, reader.gather(counter.track(calls)), strict=True):
+        values.setdefault(va_id, {})[name] = value
+    prints: dict[str, str] = {}
+    for va_id, va in found.items():
+        prints.update(_fingerprints(va, values[va_id]) if va_id in values else {})
+        prints[f"{va_id}/virtual-asset"] = va_fingerprint(va)
+    return prints

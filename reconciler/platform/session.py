@@ -1,9 +1,10 @@
 """One authenticated, retrying HTTP session with a LAYR platform.
 
-Sends a request, logs in when there is no token yet, logs in again once on a 401 (D5), retries
-GET and PUT (see "when to retry" below), respects the caller's deadline, counts the
-requests it sends and logs each one at DEBUG on ``reconciler.platform`` (method, path, status,
-attempt, elapsed; never headers or bodies). Safe to share between threads.
+Sends a request, logs in when there is no token yet (one login at a time for every thread, see
+:mod:`reconciler.platform.login`), logs in again once on a 401 (D5), retries (see "when to retry"
+below), keeps every request within its time limits (see "time limits"), counts the requests it
+sends and logs each one at DEBUG on ``reconciler.platform`` (method, path, status, attempt,
+elapsed; never headers or bodies). Safe to share between threads.
 """
 
 from __future__ import annotations
@@ -26,26 +27,42 @@ from reconciler.core.redaction import install_log_redaction, register_secret
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import (
     APIError,
+    CommandTimeout,
     DeadlineExceeded,
     InsecureURLError,
+    LoginFailed,
     TransportError,
     UnexpectedResponseError,
     api_error,
 )
 from reconciler.platform.jsonio import dumps, loads
+from reconciler.platform.login import SingleFlightLogin
+from reconciler.platform.transport import DeadlineTransport, total_deadline
 from reconciler.platform.wire.auth import AUTH_PATH, bearer, login_body, parse_token
 from reconciler.platform.wire.errors import error_message
 
 log = install_log_redaction()
 
 # -- when to retry ----------------------------------------------------------------------------
-# Only GET and PUT are retried: both are idempotent here (a schedule PUT is a per-point upsert,
-# D1; a bid PUT replaces one product's bids, D12). POST never is. Retried: 5xx, 429 (waiting at
-# least its Retry-After), connection errors, resets and timeouts. Waits grow exponentially with
-# "equal jitter" (half fixed, half random), so parallel clients spread out.
+# GET and PUT are retried: both are idempotent here (a schedule PUT is a per-point upsert, D1; a
+# bid PUT replaces one product's bids, D12); so is the login POST, which changes nothing on the
+# platform. No other POST is. Retried: 5xx, 429 (waiting at least its Retry-After), connection
+# errors, resets and timeouts. Waits grow exponentially with "equal jitter" (half fixed, half
+# random), so parallel clients spread out.
+#
+# How long: a request with a ``retry_until`` (the reads of a plan) retries as often as fits before
+# that moment; any other (writes) up to ``max_attempts`` times.
+#
+# -- time limits ------------------------------------------------------------------------------
+# Every attempt ends by ``request_timeout`` after it starts, however the server answers (a
+# trickling server included: :mod:`reconciler.platform.transport`); each socket wait also by
+# ``timeout``. A request's ``deadline`` (a write's gate closure or bid deadline): nothing is sent
+# or waited for after it (DeadlineExceeded). The session's ``run_deadline`` (the command's
+# ``--timeout``): the same for every request of the run (CommandTimeout).
 
 RETRYABLE_METHODS = frozenset({"GET", "PUT"})
 TOO_MANY_REQUESTS = 429
+UNAUTHORIZED = 401
 
 # Failures where no HTTP answer came back; LocalProtocolError/UnsupportedProtocol are our bugs.
 RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -53,6 +70,15 @@ RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.NetworkError,
     httpx.RemoteProtocolError,
 )
+
+
+def retryable_status(status: int) -> bool:
+    return status >= 500 or status == TOO_MANY_REQUESTS
+
+
+def should_retry_status(method: str, status: int) -> bool:
+    """Whether an answer to a request of ``method`` (the login aside) is worth another attempt."""
+    return method in RETRYABLE_METHODS and retryable_status(status)
 
 
 @dataclass(frozen=True)
@@ -63,12 +89,16 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Wait after failed attempt number ``attempt`` (1-based)."""
-        ceiling = min(self.max_delay, self.base_delay * float(2 ** (attempt - 1)))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** min(attempt - 1, 64))  # no overflow
         return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
-def should_retry_status(method: str, status: int) -> bool:
-    return method in RETRYABLE_METHODS and (status >= 500 or status == TOO_MANY_REQUESTS)
+@dataclass(frozen=True)
+class Budget:
+    """The time a request may take, as :func:`time.monotonic` values (None: no such limit)."""
+
+    deadline: float | None = None  # nothing is sent, and no answer awaited, after it
+    retry_until: float | None = None  # retries start until then, however many (None: max_attempts)
 
 
 def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
@@ -85,9 +115,6 @@ def retry_after_seconds(header: str | None, now: datetime | None = None) -> floa
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
-UNAUTHORIZED = 401
 
 
 def is_loopback_host(host: str) -> bool:
@@ -121,6 +148,22 @@ def check_base_url(base_url: str) -> httpx.URL:
 NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
+def bounded_transport(max_connections: int) -> httpx.BaseTransport:
+    """The transport every platform request goes through: keep-alive, no Nagle, total deadlines."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    return DeadlineTransport(limits=limits, socket_options=NO_DELAY)
+
+
+def get_json_within(url: str, seconds: float) -> Any:
+    """One unauthenticated GET (an emulator's clock) that ends within ``seconds`` whatever the server
+    does; raises ``httpx.HTTPError`` (a timeout included) or ``ValueError`` for a body that is not JSON."""
+    with httpx.Client(transport=bounded_transport(1), timeout=seconds) as client:
+        with total_deadline(time.monotonic() + seconds):
+            response = client.get(url)
+        response.raise_for_status()
+        return response.json()
+
+
 class Session:
     def __init__(
         self,
@@ -128,10 +171,12 @@ class Session:
         credentials: Credentials,
         *,
         timeout: float,
+        request_timeout: float,
         max_attempts: int,
         max_connections: int,
         transport: httpx.BaseTransport | None,
         retry: RetryPolicy,
+        run_deadline: float | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -139,19 +184,17 @@ class Session:
         self.credentials = credentials
         self.max_attempts = max_attempts
         self.timeout = timeout
+        self.request_timeout = request_timeout
         self.retry = retry
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self.run_deadline = run_deadline
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout),
-            limits=limits,
-            transport=transport or httpx.HTTPTransport(limits=limits, socket_options=NO_DELAY),
+            transport=transport or bounded_transport(max_connections),
             headers={"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"},
             follow_redirects=False,
         )
-        self._token = credentials.token
-        self._refused_login: APIError | None = None  # credentials the platform refused: not sent again
-        self._auth_lock = threading.Lock()
+        self._login = SingleFlightLogin(credentials.token)
         self._count_lock = threading.Lock()
         self._request_count = 0
         self._rng = random.Random()
@@ -171,15 +214,15 @@ class Session:
         *,
         params: Mapping[str, str] | None = None,
         body: Any = None,
-        deadline: float | None = None,
+        budget: Budget = Budget(),
     ) -> Any:
-        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise APIError."""
-        token = self._current_token()
-        response = self._send(method, path, params=params, body=body, token=token, deadline=deadline)
+        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError."""
+        token = self._login.token(lambda: self._log_in(budget))
+        response = self._send(method, path, params=params, body=body, token=token, budget=budget)
         if response.status_code == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)
-            token = self._renew_token(token)
-            response = self._send(method, path, params=params, body=body, token=token, deadline=deadline)
+            token = self._login.token(lambda: self._log_in(budget), refused=token)
+            response = self._send(method, path, params=params, body=body, token=token, budget=budget)
         return self._result(method, path, response)
 
     def _result(self, method: str, path: str, response: httpx.Response) -> Any:
@@ -196,34 +239,24 @@ class Session:
                 "with a body that is not JSON"
             ) from None
 
-    def _current_token(self) -> str:
-        with self._auth_lock:
-            if self._token is None:
-                self._token = self._login()
-            return self._token
-
-    def _renew_token(self, refused: str) -> str:
-        """Log in again unless another thread already replaced the refused token."""
-        with self._auth_lock:
-            if self._token == refused or self._token is None:
-                self._token = self._login()
-            return self._token
-
-    def _login(self) -> str:
-        """Called under the auth lock. Once the platform refuses the credentials (4xx), every later
-        caller gets the same error without a request: parallel reads must not hammer the login
-        with a wrong password (an account lockout on a real platform)."""
-        if (refused := self._refused_login) is not None:
-            raise api_error(refused.status, refused.method, refused.path, refused.message)
+    def _log_in(self, budget: Budget) -> str:
+        """One login, retried like a read; :class:`SingleFlightLogin` lets only one run at a time."""
         username, password = self.credentials.username, self.credentials.password
-        assert username is not None and password is not None
-        response = self._send("POST", AUTH_PATH, body=login_body(username, password))
+        if username is None or password is None:
+            raise AssertionError("no username and password to log in with")
         try:
+            response = self._send(
+                "POST", AUTH_PATH, body=login_body(username, password), budget=budget, retryable=True
+            )
             token = parse_token(self._result("POST", AUTH_PATH, response))
         except APIError as error:
-            if error.status < 500:
-                self._refused_login = error
+            if error.status < 500 and error.status != TOO_MANY_REQUESTS:
+                raise  # refused: SingleFlightLogin never sends these credentials again
+            raise LoginFailed(f"could not log in to {self.base_url}: {error}") from None
+        except (CommandTimeout, DeadlineExceeded):
             raise
+        except TransportError as error:
+            raise LoginFailed(f"could not log in to {self.base_url}: {error}") from None
         register_secret(token.access_token)
         log.debug("logged in as %s; token valid for %d s", username, token.expires_in)
         return token.access_token
@@ -236,7 +269,8 @@ class Session:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         token: str | None = None,
-        deadline: float | None = None,
+        budget: Budget,
+        retryable: bool | None = None,
     ) -> httpx.Response:
         """One request with retries; returns the last HTTP answer or raises TransportError."""
         headers = bearer(token) if token is not None else {}
@@ -244,36 +278,42 @@ class Session:
         if body is not None:
             content = dumps(body).encode()
             headers["Content-Type"] = "application/json"
-        retryable = method in RETRYABLE_METHODS
+        if retryable is None:
+            retryable = method in RETRYABLE_METHODS
         attempt = 0
         while True:
             attempt += 1
-            timeout = self._timeout_within(deadline, method, path, attempt, "before sending")
+            ends = self._attempt_end(budget, method, path, attempt)
             started = time.monotonic()
             try:
-                response = self._http.request(
-                    method, path, params=params, content=content, headers=headers, timeout=timeout
-                )
+                with total_deadline(ends):
+                    response = self._http.request(
+                        method, path, params=params, content=content, headers=headers
+                    )
             except RETRYABLE_EXCEPTIONS as exc:
                 self._count()
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= ends:
+                    failure = f"no complete answer within {self.request_timeout:g} s"
                 log.debug(
                     "%s %s failed (%s) attempt=%d elapsed=%.3fs",
                     method, path, failure, attempt, time.monotonic() - started,
                 )  # fmt: skip
-                if not retryable or attempt >= self.max_attempts:
+                self._check_cut_short(budget, method, path, attempt)
+                delay = self.retry.backoff(attempt, self._rng)
+                if not retryable or not self._may_retry(attempt, delay, budget):
                     raise TransportError(
-                        f"{method} {path}: no answer from {self.base_url} after {attempt} "
-                        f"attempt{'s' if attempt > 1 else ''} ({failure})"
+                        f"{method} {path}: no answer from {self.base_url} after {_attempts(attempt)} ({failure})"
                     ) from None
-                self._wait(self.retry.backoff(attempt, self._rng), deadline, method, path, attempt, failure)
+                self._wait(delay, budget, method, path, attempt, failure)
                 continue
             self._count()
             log.debug(
                 "%s %s -> %d attempt=%d elapsed=%.3fs",
                 method, path, response.status_code, attempt, time.monotonic() - started,
             )  # fmt: skip
-            if attempt >= self.max_attempts or not should_retry_status(method, response.status_code):
+            status = response.status_code
+            if not retryable or not retryable_status(status):
                 return response
             delay = self.retry.backoff(attempt, self._rng)
             requested = retry_after_seconds(response.headers.get("Retry-After"))
@@ -281,30 +321,63 @@ class Session:
                 if requested > self.retry.max_retry_after:
                     return response
                 delay = max(delay, requested)
-            self._wait(delay, deadline, method, path, attempt, f"HTTP {response.status_code}")
+            if not self._may_retry(attempt, delay, budget):
+                return response
+            self._wait(delay, budget, method, path, attempt, f"HTTP {status}")
 
-    def _timeout_within(
-        self, deadline: float | None, method: str, path: str, attempt: int, when: str
-    ) -> httpx.Timeout:
-        if deadline is None:
-            return httpx.Timeout(self.timeout)
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+    def _attempt_end(self, budget: Budget, method: str, path: str, attempt: int) -> float:
+        """When the attempt about to start must have its whole answer; raises if it may not start."""
+        now = time.monotonic()
+        if self.run_deadline is not None and now >= self.run_deadline:
+            raise CommandTimeout(f"{method} {path}: not sent: {RUN_OUT} ({_attempt_no(attempt)})")
+        if budget.deadline is not None and now >= budget.deadline:
             raise DeadlineExceeded(
-                f"{method} {path}: the deadline passed {when} (attempt {attempt}); not sent"
+                f"{method} {path}: the deadline passed before sending ({_attempt_no(attempt)}); not sent"
             )
-        return httpx.Timeout(min(self.timeout, remaining))
+        return min(
+            now + self.request_timeout,
+            budget.deadline if budget.deadline is not None else float("inf"),
+            self.run_deadline if self.run_deadline is not None else float("inf"),
+        )
 
-    def _wait(
-        self, delay: float, deadline: float | None, method: str, path: str, attempt: int, failure: str
-    ) -> None:
-        if deadline is not None and time.monotonic() + delay >= deadline:
-            raise DeadlineExceeded(
-                f"{method} {path}: gave up after {attempt} attempt{'s' if attempt > 1 else ''} ({failure}): "
-                "the next retry would start after the deadline"
+    def _check_cut_short(self, budget: Budget, method: str, path: str, attempt: int) -> None:
+        """After a failed attempt: raise if the run's time limit or the deadline ended it."""
+        now = time.monotonic()
+        unknown = "" if method == "GET" or path == AUTH_PATH else "; whether it was processed is unknown"
+        if self.run_deadline is not None and now >= self.run_deadline:
+            raise CommandTimeout(
+                f"{method} {path}: no complete answer before {RUN_OUT} ({_attempt_no(attempt)}){unknown}"
             )
+        if budget.deadline is not None and now >= budget.deadline:
+            raise DeadlineExceeded(
+                f"{method} {path}: no complete answer before the deadline ({_attempt_no(attempt)}){unknown}"
+            )
+
+    def _may_retry(self, attempt: int, delay: float, budget: Budget) -> bool:
+        if budget.retry_until is not None:
+            return time.monotonic() + delay < budget.retry_until
+        return attempt < self.max_attempts
+
+    def _wait(self, delay: float, budget: Budget, method: str, path: str, attempt: int, failure: str) -> None:
+        starts = time.monotonic() + delay
+        gave_up = f"{method} {path}: gave up after {_attempts(attempt)} ({failure})"
+        if self.run_deadline is not None and starts >= self.run_deadline:
+            raise CommandTimeout(f"{gave_up}: the next retry would start after {RUN_OUT}")
+        if budget.deadline is not None and starts >= budget.deadline:
+            raise DeadlineExceeded(f"{gave_up}: the next retry would start after the deadline")
         time.sleep(delay)
 
     def _count(self) -> None:
         with self._count_lock:
             self._request_count += 1
+
+
+RUN_OUT = "the command's time limit ran out (--timeout)"
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt{'s' if n > 1 else ''}"
+
+
+def _attempt_no(n: int) -> str:
+    return f"attempt {n}"

@@ -9,9 +9,11 @@
       production: {kind: platform, apiUrl: https://api.trlyr.com, organisation: org-x, protected: true}
 
 ``--target NAME`` picks one; ``--api-url URL --organisation ID`` needs no config at all (a
-loopback URL that answers ``/_sandbox/clock`` is treated as an emulator). A protected target is
-never used as the default. Credentials never come from here, only from the environment.
-Errors point at ``file:line`` like the manifest loader's.
+loopback URL that answers ``/_sandbox/clock`` is treated as an emulator). Whichever way a target
+is chosen, its protection comes from its API URL and organisation
+(:mod:`reconciler.project.protection`), looked up in every config that could know it; a
+protected platform is never used as the default. Credentials never come from here, only from the
+environment. Errors point at ``file:line`` like the manifest loader's.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from reconciler.core.errors import UsageError
 from reconciler.core.schema_errors import SchemaProblem
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
-from reconciler.platform.session import is_loopback_host
+from reconciler.platform.session import get_json_within, is_loopback_host
+from reconciler.project.protection import ProtectedEntry, Protection, protection_for
 
 CONFIG_NAME = "reconciler.yaml"
 SCHEMA_NAME = "config.schema.json"
@@ -53,9 +56,10 @@ class Target:
     api_url: str | None
     organisation: str
     fixture: Path | None
-    protected: bool
+    protected: bool  # what its entry declares; the protection in effect is ``protection``
     source: str
     config: Path | None = None  # the reconciler.yaml that defines it (None for --api-url)
+    protection: Protection | None = None  # set by resolve_target from the URL and organisation
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,18 @@ def display_path(path: Path) -> str:
 # -- discovery ------------------------------------------------------------------------------
 
 
+def nearest_config(start: Path) -> Path | None:
+    """The nearest ``reconciler.yaml`` at or above ``start`` (a file's folder, or a folder)."""
+    folder = start.resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    for candidate_dir in (folder, *folder.parents):
+        candidate = candidate_dir / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def find_config(start_paths: Sequence[Path], explicit: Path | None) -> Path | None:
     """``explicit`` if given, else the nearest ``reconciler.yaml`` at or above the manifests.
 
@@ -87,18 +103,18 @@ def find_config(start_paths: Sequence[Path], explicit: Path | None) -> Path | No
         return explicit
     found: dict[Path, Path] = {}
     for start in start_paths or [Path.cwd()]:
-        folder = start.resolve()
-        if not folder.is_dir():
-            folder = folder.parent
-        for candidate_dir in (folder, *folder.parents):
-            candidate = candidate_dir / CONFIG_NAME
-            if candidate.is_file():
-                found.setdefault(candidate, start)
-                break
+        if (candidate := nearest_config(start)) is not None:
+            found.setdefault(candidate, start)
     if len(found) > 1:
         listing = "; ".join(f"{display_path(cfg)} (for {start})" for cfg, start in found.items())
         raise UsageError(f"the paths belong to different projects: {listing}; pass --config FILE")
     return next(iter(found), None)
+
+
+def nearest_configs(start_paths: Sequence[Path]) -> list[Path]:
+    """The nearest ``reconciler.yaml`` of each path, once each (several projects allowed)."""
+    found = (nearest_config(start) for start in start_paths)
+    return list(dict.fromkeys(path for path in found if path is not None))
 
 
 # -- loading with line marks ----------------------------------------------------------------
@@ -197,10 +213,29 @@ def load_config(path: Path) -> ProjectConfig:
 def probe_emulator(api_url: str) -> bool:
     """True when ``api_url`` answers ``GET /_sandbox/clock`` like a ``reconciler sandbox``."""
     try:
-        response = httpx.get(api_url.rstrip("/") + EMULATOR_PROBE_PATH, timeout=PROBE_TIMEOUT_SECONDS)
-        return response.status_code == 200 and "now" in response.json()
+        answer = get_json_within(api_url.rstrip("/") + EMULATOR_PROBE_PATH, PROBE_TIMEOUT_SECONDS)
+        return isinstance(answer, dict) and "now" in answer
     except (httpx.HTTPError, ValueError, TypeError):
         return False
+
+
+def _entries(project: ProjectConfig) -> list[ProtectedEntry]:
+    return [
+        ProtectedEntry(t.name, t.api_url, t.organisation, t.protected, t.source)
+        for t in project.targets.values()
+    ]
+
+
+def _protection(chosen: Target, configs: Sequence[Path]) -> Protection | None:
+    """The protection of ``chosen``'s URL and organisation in every config that could know it."""
+    entries: list[ProtectedEntry] = []
+    for path in dict.fromkeys(p.resolve() for p in configs):
+        entries += _entries(load_config(path))
+    protection = protection_for(chosen.api_url, chosen.organisation, entries)
+    if chosen.protected:  # its own entry's protection holds with another --organisation too
+        own = Protection((chosen.name,), (f"target {chosen.name!r} ({chosen.source}) is protected",))
+        protection = own.merged(protection)
+    return protection
 
 
 def _api_url_target(api_url: str, organisation: str | None) -> Target:
@@ -226,12 +261,18 @@ def resolve_target(
     target: str | None,
     api_url: str | None,
     organisation: str | None,
+    protection_configs: Sequence[Path] = (),
 ) -> Target:
-    """The target a command talks to; raises :class:`UsageError` saying how to name one."""
+    """The target a command talks to, with its protection; raises :class:`UsageError` saying how
+    to name one. Protection is looked up in the chosen config, the configs nearest to the paths,
+    and ``protection_configs`` (a saved plan's recorded config)."""
+    known_configs = [*nearest_configs(manifest_paths), *protection_configs]
     if api_url is not None:
         if target is not None:
             raise UsageError("--target and --api-url exclude each other: use one of them")
-        return _api_url_target(api_url, organisation)
+        chosen = _api_url_target(api_url, organisation)
+        configs = [config] if config is not None else []
+        return replace(chosen, protection=_protection(chosen, [*configs, *known_configs]))
     path = find_config(manifest_paths, config)
     if path is None:
         if target is not None:
@@ -254,9 +295,13 @@ def resolve_target(
                 f"{display_path(path)} names no default target: pass --target NAME (one of: {known})"
             )
         chosen = project.targets[project.default]
-        if chosen.protected:
-            raise UsageError(
-                f"the default target {chosen.name!r} ({chosen.source}) is protected and is used only when "
-                f"named: pass --target {chosen.name}"
-            )
-    return replace(chosen, organisation=organisation) if organisation else chosen
+    if organisation:
+        chosen = replace(chosen, organisation=organisation)
+    chosen = replace(chosen, protection=_protection(chosen, [path, *known_configs]))
+    if target is None and chosen.protection is not None:
+        why = "" if chosen.protected else f" ({chosen.protection.reason})"
+        raise UsageError(
+            f"the default target {chosen.name!r} ({chosen.source}) is protected{why} and is used only when "
+            f"named: pass --target {(chosen.protection.names or (chosen.name,))[0]}"
+        )
+    return chosen

@@ -10,9 +10,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property, partial
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.core.errors import ReconcilerError, UsageError
+from reconciler.core.errors import UsageError
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
     MARKET_TZ,
@@ -28,11 +29,18 @@ from reconciler.market import (
     market_times_from_json,
     parse_instant,
 )
+from reconciler.plan.model import TargetInfo
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.errors import TransportError, UnexpectedResponseError
-from reconciler.platform.session import check_base_url
+from reconciler.platform.errors import (
+    CommandTimeout,
+    CredentialsError,
+    TransportError,
+    UnexpectedResponseError,
+)
+from reconciler.platform.session import check_base_url, get_json_within
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
+from reconciler.project.protection import Protection, approve_write
 
 
 @dataclass
@@ -61,74 +69,99 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
     """The first user of ``organisation`` in a sandbox fixture: what the embedded target logs in as."""
     from reconciler.sandbox.embedded import first_user  # the emulator: import only when needed
 
-    username, password = first_user(fixture, organisation, display_path(fixture))
-    return Credentials(username=username, password=password)
+    shown = display_path(fixture)
+    username, password = first_user(fixture, organisation, shown)
+    try:
+        return Credentials(username=username, password=password)
+    except CredentialsError as refused:
+        raise UsageError(f"{shown}: user {username!r} of organisation {organisation!r}: {refused}") from None
 
 
-def emulator_clock(api_url: str, *, timeout: float = 5.0) -> datetime:
-    """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``)."""
-    return parse_instant(str(_clock_answer(api_url, timeout)["now"]))
+def emulator_clock(api_url: str, *, timeout: float = 5.0, deadline: float | None = None) -> datetime:
+    """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``), within ``timeout``
+    seconds and before ``deadline`` (the command's, a :func:`time.monotonic` value)."""
+    url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
+    answer = _emulator_get(url, "clock", timeout, deadline)
+    try:
+        if not isinstance(answer, dict) or "now" not in answer:
+            raise ValueError("no now")
+        return parse_instant(str(answer["now"]))
+    except ValueError:
+        raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
 
 
 EMULATOR_MARKET_TIMES_PATH = "/_sandbox/market-times"
 
 
-def emulator_market_times(api_url: str, *, timeout: float = 5.0) -> MarketTimes:
+def emulator_market_times(
+    api_url: str, *, timeout: float = 5.0, deadline: float | None = None
+) -> MarketTimes:
     """The D14 times the emulator uses (``GET /_sandbox/market-times``, its fixture's overrides
     over the defaults); the defaults from an emulator that does not serve them."""
     url = api_url.rstrip("/") + EMULATOR_MARKET_TIMES_PATH
+    answer = _emulator_get(url, "market times", timeout, deadline, missing=DEFAULT_MARKET_TIMES)
+    if isinstance(answer, MarketTimes):
+        return answer
     try:
-        response = httpx.get(url, timeout=timeout)
-        if response.status_code == 404:
-            return DEFAULT_MARKET_TIMES
-        response.raise_for_status()
-        answer = response.json()
         if not isinstance(answer, dict):
             raise ValueError("not an object")
         return market_times_from_json(answer)
-    except httpx.HTTPError as exc:
-        raise TransportError(f"cannot read the emulator's market times at {url}: {exc}") from None
     except (ValueError, TypeError):
         raise UnexpectedResponseError(f"{url} did not answer with market times (HH:MM and minutes)") from None
 
 
-def _clock_answer(api_url: str, timeout: float) -> dict[str, Any]:
-    url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
+def _emulator_get(url: str, what: str, timeout: float, deadline: float | None, missing: Any = None) -> Any:
+    """One admin GET of an emulator, ended within ``timeout`` and by ``deadline`` however it
+    answers; ``missing`` is returned for a 404 when given."""
+    if deadline is not None:
+        timeout = min(timeout, deadline - time.monotonic())
+        if timeout <= 0:
+            raise CommandTimeout(f"GET {url}: not sent: the command's time limit ran out (--timeout)")
     try:
-        response = httpx.get(url, timeout=timeout)
-        response.raise_for_status()
-        answer = response.json()
-        if not isinstance(answer, dict) or "now" not in answer:
-            raise ValueError("no now")
-        return answer
+        return get_json_within(url, timeout)
+    except httpx.HTTPStatusError as exc:
+        if missing is not None and exc.response.status_code == 404:
+            return missing
+        raise TransportError(f"cannot read the emulator's {what} at {url}: {exc}") from None
     except httpx.HTTPError as exc:
-        raise TransportError(f"cannot read the emulator's clock at {url}: {exc}") from None
+        if deadline is not None and time.monotonic() >= deadline:
+            raise CommandTimeout(
+                f"GET {url}: no complete answer before the command's time limit ran out (--timeout)"
+            ) from None
+        raise TransportError(f"cannot read the emulator's {what} at {url}: {exc}") from None
     except ValueError:
-        raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
+        raise UnexpectedResponseError(f"{url} did not answer with JSON ({what})") from None
 
 
 @contextmanager
 def connect(
-    target: Target, *, parallelism: int = 10, environ: Mapping[str, str] | None = None
+    target: Target,
+    *,
+    parallelism: int = 10,
+    environ: Mapping[str, str] | None = None,
+    deadline: float | None = None,
 ) -> Iterator[Connection]:
-    """Open a connection to ``target``; an embedded sandbox lives exactly as long as the block."""
+    """Open a connection to ``target``; an embedded sandbox lives exactly as long as the block.
+    ``deadline`` (a :func:`time.monotonic` value): no request of the connection runs past it."""
     if target.kind == "embedded":
-        with _connect_embedded(target, parallelism) as connection:
+        with _connect_embedded(target, parallelism, deadline) as connection:
             yield connection
         return
     if target.api_url is None:
         raise UsageError(f"target {target.name!r} ({target.source}) has no apiUrl")
     check_base_url(target.api_url)  # an insecure URL is refused before credentials are even read
     credentials = Credentials.from_env(environ)
-    with PlatformClient(target.api_url, target.organisation, credentials, parallelism=parallelism) as client:
+    with PlatformClient(
+        target.api_url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+    ) as client:
         if target.kind == "emulator":
             api_url = target.api_url
 
             def now() -> datetime:
-                return emulator_clock(api_url)
+                return emulator_clock(api_url, deadline=deadline)
 
             what = f"local sandbox emulator at {client.base_url}"
-            times: Callable[[], MarketTimes] = partial(emulator_market_times, api_url)
+            times: Callable[[], MarketTimes] = partial(emulator_market_times, api_url, deadline=deadline)
         else:
 
             def now() -> datetime:
@@ -136,13 +169,13 @@ def connect(
 
             what = f"LAYR platform at {client.base_url}"
             times = Connection.load_market_times
-        protected = ", protected" if target.protected else ""
+        protected = ", protected" if target.protection is not None else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
         yield Connection(target, client, now, description, False, client.base_url, times)
 
 
 @contextmanager
-def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
+def _connect_embedded(target: Target, parallelism: int, deadline: float | None) -> Iterator[Connection]:
     from reconciler.sandbox.embedded import running_sandbox  # starts a server: import only when needed
 
     if target.fixture is None:
@@ -150,7 +183,9 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
     credentials = fixture_credentials(target.fixture, target.organisation)
     with (
         running_sandbox(target.fixture) as sandbox,
-        PlatformClient(sandbox.url, target.organisation, credentials, parallelism=parallelism) as client,
+        PlatformClient(
+            sandbox.url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+        ) as client,
     ):
         description = (
             f"embedded sandbox ({display_path(target.fixture)}, clock {local_clock_text(sandbox.now())})"
@@ -166,15 +201,27 @@ def _connect_embedded(target: Target, parallelism: int) -> Iterator[Connection]:
         )
 
 
-def confirm_protected(target: Target, auto_approve: bool, prompt_fn: Callable[[str], str]) -> None:
-    """Let a write to a protected target through only with ``--auto-approve`` or its name typed back."""
-    if not target.protected or auto_approve:
-        return
-    answer = prompt_fn(
-        f"Target {target.name!r} is protected. Type its name to apply, or anything else to stop:"
+def with_recorded_protection(target: Target, made_for: TargetInfo) -> Target:
+    """``target`` protected also when the saved plan says its target was: a plan file can add
+    protection, never lift it (what apply resolves from the configs holds whatever the file says)."""
+    if not made_for.protected:
+        return target
+    names = (made_for.name,) if made_for.config else ()  # an --api-url target has no name to give
+    recorded = Protection(names, (f"the plan was made for protected target {made_for.name!r}",))
+    return replace(target, protection=recorded.merged(target.protection))
+
+
+def confirm_protected(
+    target: Target, *, named: str | None, auto_approve: bool, prompt_fn: Callable[[str], str | None]
+) -> None:
+    """Let a write to a protected platform through only with a protected target's name typed at a
+    terminal, or ``--auto-approve`` together with ``--target NAME`` (``named``) naming one."""
+    where = f"target {target.name!r} ({target.api_url}, organisation {target.organisation})"
+    approve_write(
+        target.protection,
+        where=where,
+        target_name=target.name,
+        named=named,
+        auto_approve=auto_approve,
+        prompt_fn=prompt_fn,
     )
-    if answer.strip() != target.name:
-        raise ReconcilerError(
-            f"not applied: target {target.name!r} is protected and its name was not typed "
-            "(pass --auto-approve to apply without the prompt)"
-        )

@@ -9,9 +9,10 @@ name declared twice. A document with errors is one asset that is not planned; th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.diagnostics import Diagnostic, Severity
@@ -19,10 +20,12 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import make_plan, organisation_mismatch
 from reconciler.plan.model import Plan, TargetInfo, bid_address, schedule_address
+from reconciler.plan.reads import earliest_deadline, read_scopes
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
+from reconciler.project.lock import TargetLock, hold_target_lock
 from reconciler.project.targets import Connection, connect
 
 RUN_WIDE_CODES = frozenset({"duplicate-virtual-asset", "duplicate-name"})
@@ -47,6 +50,7 @@ class Session:
     connection: Connection
     selection: Selection = field(default_factory=Selection)
     held: tuple[Diagnostic, ...] = ()  # findings of selected documents that have errors: not planned
+    lock: TargetLock | None = None  # held for the session when it was asked for (apply)
 
     @property
     def target_info(self) -> TargetInfo:
@@ -57,7 +61,13 @@ def target_info(connection: Connection) -> TargetInfo:
     target = connection.target
     config = str(target.config) if target.config else None
     return TargetInfo(
-        target.name, connection.api_url, target.organisation, connection.is_embedded, target.kind, config
+        target.name,
+        connection.api_url,
+        target.organisation,
+        connection.is_embedded,
+        target.kind,
+        config,
+        protected=target.protection is not None,
     )
 
 
@@ -109,27 +119,45 @@ def open_session(
     config: Path | None,
     parallelism: int,
     selection: Selection = EVERYTHING,
+    lock_timeout: float | None = None,
+    note: Callable[[str], None] = lambda _: None,
+    deadline: float | None = None,
 ) -> Iterator[Session]:
-    """Load and check the manifests first (no request on bad input), then connect."""
+    """Load and check the manifests first (no request on bad input), then connect. With a
+    ``lock_timeout`` the target's apply lock is held, before any read, until the session ends."""
     result, held = load_valid(paths, selection)
     resolved = resolve_target(
         list(paths), config=config, target=target, api_url=api_url, organisation=organisation
     )
     manifests = tuple(m for m in result.manifests if selection.touches_asset(m.name))
-    with connect(resolved, parallelism=parallelism) as connection:
-        yield Session(manifests, result, connection, selection, tuple(held))
+    with connect(resolved, parallelism=parallelism, deadline=deadline) as connection:
+        session = Session(manifests, result, connection, selection, tuple(held))
+        if lock_timeout is None:
+            yield session
+            return
+        with hold_target_lock(resolved, timeout=lock_timeout, note=note) as lock:
+            session.lock = lock
+            yield session
 
 
-def read_session_live(session: Session, on_read: ReadProgress | None = None) -> LiveState:
-    """Live state of the session's assets (not those declared for another organisation)."""
-    org = session.connection.target.organisation
-    wanted = [m.virtual_asset for m in session.manifests if organisation_mismatch(m, org) is None]
-    return read_live(session.connection.client, wanted, on_read)
+def read_session_live(session: Session, now: datetime, on_read: ReadProgress | None = None) -> LiveState:
+    """What the manifests manage (not assets declared for another organisation), read at ``now``
+    (platform time); reads retry no later than the earliest deadline the manifests serve."""
+    org, times = session.connection.target.organisation, session.connection.market_times
+    manifests = [m for m in session.manifests if organisation_mismatch(m, org) is None]
+    return read_live(
+        session.connection.client,
+        read_scopes(manifests),
+        now,
+        on_read,
+        deadline=earliest_deadline(manifests, now, times),
+        times=times,
+    )
 
 
 def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple[Plan, LiveState]:
     now = session.connection.now()
-    live = read_session_live(session, on_read)
+    live = read_session_live(session, now, on_read)
     selection = session.selection
     in_held_documents = {id(d) for r in session.load.rejected for d in r.diagnostics}
     notes = [  # warnings and notes of the documents that are planned (their errors stopped the run)

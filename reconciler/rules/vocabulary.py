@@ -16,8 +16,9 @@ class AdjustmentReason(StrEnum):
 
 
 class Category(StrEnum):
-    """Operational data categories of ``GET …/operational`` (D4). The aFRR availability names are
-    this project's assumption; the others are the documented names."""
+    """Operational data categories of ``GET …/operational`` (D4). The aFRR availability names and
+    the state-of-charge bounds are this project's assumption (the docs' category list is cut off
+    after ``stateOf…``); the others are the documented names."""
 
     ENERGY_CAPACITY_RATED = "energyCapacityRated"
     ENERGY_CAPACITY_AVAILABLE = "energyCapacityAvailable"
@@ -42,6 +43,10 @@ class Category(StrEnum):
     AED_FCR = "availableEnergyDischargesFCR"
     AED_AFRR = "availableEnergyDischargesAFRR"
     AED_TOTAL = "availableEnergyDischargesTotal"
+    # the operational bounds of the SoC, in % of the available energy capacity (D6); the deprecated
+    # ``…/state-of-charge/projected`` carries them as ``boundaries.lower/upper``
+    SOC_LOWER_BOUND = "stateOfChargeLowerBound"
+    SOC_UPPER_BOUND = "stateOfChargeUpperBound"
 
 
 ANCILLARY_AVAILABILITY = (

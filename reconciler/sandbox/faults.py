@@ -5,8 +5,10 @@ Faults (POST /_sandbox/faults): a share ``errorRate`` of requests answers a stat
 ``statuses`` without being processed; a share ``resetRate`` is processed and then the connection
 breaks mid-body (the response declares its full Content-Length, half of it is sent, the server
 closes the connection) — what a client's retries and idempotency must survive; ``latencyMs``
-delays every response; ``methods`` (e.g. ``["PUT"]``) limits all of it to those methods. Every draw comes from ``random.Random(seed)``, three per request, so a
-seed replays the same sequence for the same sequence of requests.
+delays every response; ``methods`` (e.g. ``["PUT"]``) limits all of it to those methods, and
+``paths`` (e.g. one asset's ``/organisations/o/virtual-assets/va``) to paths starting with one of
+them. Every draw comes from ``random.Random(seed)``, three per faulted request, so a seed replays
+the same sequence for the same sequence of requests.
 """
 
 from __future__ import annotations
@@ -64,10 +66,16 @@ class FaultPlan:
     reset_rate: float = 0.0
     seed: int = 0
     methods: frozenset[str] | None = None  # only requests with these methods are faulted (None: all)
+    paths: tuple[str, ...] | None = None  # only requests whose path starts with one of these (None: all)
     rng: random.Random = field(default_factory=random.Random)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+
+    def applies(self, method: str, path: str) -> bool:
+        return (self.methods is None or method in self.methods) and (
+            self.paths is None or path.startswith(self.paths)
+        )
 
     def draw(self) -> tuple[int | None, bool]:
         """``(status to answer without processing, or None; whether to break the connection)``."""
@@ -82,7 +90,7 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
     data = require_object(body, "the request body")
     if not data:
         return None
-    unknown = set(data) - {"errorRate", "statuses", "latencyMs", "resetRate", "seed", "methods"}
+    unknown = set(data) - {"errorRate", "statuses", "latencyMs", "resetRate", "seed", "methods", "paths"}
     if unknown:
         raise invalid(f"unknown fault fields {', '.join(sorted(unknown))}")
 
@@ -112,6 +120,13 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
         not isinstance(methods, list) or not methods or not all(m in ("GET", "PUT", "POST") for m in methods)
     ):
         raise invalid(f"methods must be a non-empty list of GET, PUT, POST, found {methods}")
+    paths = data.get("paths")
+    if paths is not None and (
+        not isinstance(paths, list)
+        or not paths
+        or not all(isinstance(p, str) and p.startswith("/") for p in paths)
+    ):
+        raise invalid(f"paths must be a non-empty list of paths starting with /, found {paths}")
     return FaultPlan(
         rate("errorRate"),
         tuple(statuses),
@@ -119,6 +134,7 @@ def parse_fault_plan(body: Any) -> FaultPlan | None:
         rate("resetRate"),
         whole("seed", 0),
         frozenset(methods) if methods is not None else None,
+        tuple(paths) if paths is not None else None,
     )
 
 
@@ -185,8 +201,10 @@ class PlatformMiddleware:
                 "path": scope["path"],
                 "time": isoformat_z(state.now),
             }
+            if scope.get("query_string"):
+                entry["query"] = bytes(scope["query_string"]).decode("latin-1")
             plan = state.faults
-            if plan and plan.methods is not None and scope["method"] not in plan.methods:
+            if plan and not plan.applies(scope["method"], str(scope["path"])):
                 plan = None
             status, reset = plan.draw() if plan else (None, False)
             latency = plan.latency_ms if plan else 0

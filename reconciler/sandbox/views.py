@@ -256,6 +256,8 @@ CATEGORIES: dict[str, tuple[str, Reader]] = {
     Category.AED_FCR: ("AED", lambda c, p: ZERO),
     Category.AED_AFRR: ("AED", lambda c, p: ZERO),
     Category.AED_TOTAL: ("AED", lambda c, p: c.cycles(p).available_energy_discharges),
+    Category.SOC_LOWER_BOUND: ("%", lambda c, p: c.asset.spec.soc_lower),
+    Category.SOC_UPPER_BOUND: ("%", lambda c, p: c.asset.spec.soc_upper),
 }
 
 

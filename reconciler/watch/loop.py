@@ -23,6 +23,7 @@ from reconciler.manifest import Manifest, load_manifests
 from reconciler.plan.build import make_plan
 from reconciler.plan.fmt import local
 from reconciler.plan.model import TargetInfo
+from reconciler.plan.reads import read_scopes
 from reconciler.platform.errors import PlatformError
 from reconciler.platform.reading import read_live
 from reconciler.project.targets import Connection
@@ -77,15 +78,24 @@ class Watcher:
         self.outputs.last_now = now
         events = self._reload(now)
         try:
-            live = read_live(self.connection.client, [m.virtual_asset for m in self.manifests])
+            times = self.connection.market_times
+            live = read_live(self.connection.client, read_scopes(self.manifests), now, times=times)
         except ReconcilerError as exc:
             return self._failed(now, str(exc), events)
+        if live.failed and not live.assets and not live.missing:  # nothing could be read: the platform
+            return self._failed(now, next(iter(live.failed.values())), events)
         self.failures = 0
         self._failing.pop("*", None)
         by_id = {m.virtual_asset: m.name for m in self.manifests}
         for va_id, message in live.missing.items():
             asset = by_id[va_id]
             text = f"virtual asset {va_id} {message} in organisation {self.target.organisation}"
+            if self._failing.get(asset) != text:
+                self._failing[asset] = text
+                events.append(read_failed(now, asset, text, None))
+        for va_id, message in live.failed.items():  # a read that kept failing blocks only its asset
+            asset = by_id[va_id]
+            text = f"live state of virtual asset {va_id} could not be read: {message}"
             if self._failing.get(asset) != text:
                 self._failing[asset] = text
                 events.append(read_failed(now, asset, text, None))

@@ -122,7 +122,7 @@ class Webhook:
                 self.on_failure(self.name, problem, event)
 
     def _deliver(self, event: Event) -> str | None:
-        content = json.dumps(webhook_body(event), ensure_ascii=False).encode()
+        content = redact(json.dumps(webhook_body(event), ensure_ascii=False)).encode()
         problem = "not sent"
         for attempt in range(1, ATTEMPTS + 1):
             try:

@@ -128,6 +128,7 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
         "embedded": False,
         "kind": "emulator",
         "config": str((job.workspace / "reconciler.yaml").resolve()),
+        "protected": True,
     }
     assert job.step("Keep the full plan as an artifact")["with"]["path"] == "plan.json"
     assert writes(sandbox.requests()) == []  # a plan writes nothing

@@ -26,7 +26,7 @@ from reconciler.cli.progress import Reporter, Verbosity
 from reconciler.plan.model import ScheduleChange
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
-from reconciler.platform.reading import read_live
+from reconciler.platform.reading import ReadScope, read_live
 from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,7 +231,8 @@ def test_read_progress_counts_every_read_up_to_the_total(sandbox: Any) -> None:
     seen: list[tuple[int, int]] = []
     credentials = Credentials(username="demo", password="demo-password")
     with PlatformClient(sandbox.url, ORG, credentials, parallelism=4) as client:
-        live = read_live(client, [MUNICH, BERLIN], lambda done, total: seen.append((done, total)))
+        scopes = {MUNICH: ReadScope(), BERLIN: ReadScope()}
+        live = read_live(client, scopes, sandbox.now(), lambda done, total: seen.append((done, total)))
     assert set(live.assets) == {MUNICH, BERLIN}
     done = [d for d, _ in seen]
     assert done == list(range(1, len(seen) + 1))  # one report per read, none lost across threads

@@ -17,6 +17,7 @@ from client_helpers import VA_ID, MakeClient, asset_spec, fixture
 from reconciler.market import quarter_hours
 from reconciler.platform import Credentials, NotFoundError
 from reconciler.platform.models import PowerCapacity
+from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.server import RunningSandbox
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
@@ -51,10 +52,12 @@ def test_example_fixture_reads_into_typed_models(sandbox: RunningSandbox, make_c
         utc("2026-11-23T10:00:00+01:00"): Decimal(-2000),
         utc("2026-11-23T10:15:00+01:00"): Decimal(-2000),
     }
-    bounds = client.get_projected_soc(
-        va.id, utc("2026-11-23T12:00:00+01:00"), utc("2026-11-23T12:00:00+01:00")
-    )
-    assert [(p.lower, p.upper) for p in bounds] == [(Decimal(5), Decimal(95))]
+    noon = utc("2026-11-23T12:00:00+01:00")
+    bounds = client.get_operational(va.id, [Category.SOC_LOWER_BOUND, Category.SOC_UPPER_BOUND], noon, noon)
+    assert bounds == {
+        Category.SOC_LOWER_BOUND: {noon: Decimal(5)},
+        Category.SOC_UPPER_BOUND: {noon: Decimal(95)},
+    }
 
 
 def test_example_2_block_capacity_gives_the_valid_power_range(
@@ -85,9 +88,8 @@ def test_example_14_ranges_are_greedy_and_inclusive(
     block_id = client.get_virtual_asset(VA_ID).wholesale_block_id
     assert block_id is not None
     assert list(client.get_block(VA_ID, block_id, start, end).schedule) == expected
-    assert [point.time for point in client.get_energy_capacity(VA_ID, start, end)] == expected
-    fcr = client.get_operational(VA_ID, ["fcrCapacityAvailable"], start, end)["fcrCapacityAvailable"]
-    assert list(fcr) == expected
+    series = client.get_operational(VA_ID, ["energyCapacityAvailable", "fcrCapacityAvailable"], start, end)
+    assert [list(points) for points in series.values()] == [expected, expected]
 
 
 def test_example_16_adjustments_list_accepted_and_adjusted_values(
@@ -148,7 +150,8 @@ def test_dst_days_give_blocks_of_92_and_100_periods(
     block = client.get_block(VA_ID, va.wholesale_block_id, starts[0], starts[-1])
     assert len(block.schedule) == len(block.power_capacity) == periods
     assert list(block.schedule) == starts
-    assert [p.time for p in client.get_energy_capacity(VA_ID, starts[0], starts[-1])] == starts
+    energy = client.get_operational(VA_ID, ["energyCapacityAvailable"], starts[0], starts[-1])
+    assert list(energy["energyCapacityAvailable"]) == starts
 
 
 def test_fingerprints_change_when_the_live_object_changes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -17,15 +18,19 @@ from client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
 from reconciler.platform import (
     APIError,
     AuthError,
+    CommandTimeout,
     Credentials,
     DeadlineExceeded,
+    LoginFailed,
     NotFoundError,
     PlatformClient,
     RetryPolicy,
     ServerError,
     TransportError,
 )
+from reconciler.platform.retries import ReadRetries
 from reconciler.sandbox.server import RunningSandbox
+from tests.support.trickle import trickling_server
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 INJECTED = "error on the platform error: injected fault (sandbox fault plan)"
@@ -157,17 +162,113 @@ def test_timeouts_are_retried_then_reported(make_sandbox: MakeSandbox, make_clie
     assert client.request_count == 4  # login, list, two timed-out attempts
 
 
-def test_4xx_and_post_are_never_retried(make_sandbox: MakeSandbox, make_client: MakeClient) -> None:
+def test_4xx_is_never_retried_and_a_failing_login_is_retried_like_a_read(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
     sandbox = make_sandbox(fixture())
     client = make_client(sandbox, max_attempts=5)
     with pytest.raises(NotFoundError):
         client.get_virtual_asset("7c1e0d4e-9999-4000-8000-000000000009")
     assert len(logged(sandbox, "GET", "000000000009")) == 1
-    fresh = make_client(sandbox, max_attempts=5)
+    fresh = make_client(sandbox, max_attempts=3)
     sandbox.set_faults(errorRate=1, statuses=[503])
+    with pytest.raises(LoginFailed) as failed:
+        fresh.list_virtual_assets()
+    assert str(failed.value).startswith(f"could not log in to {sandbox.url}: {INJECTED}")
+    # one for the first client; three attempts of the fresh one's login, and no read without a token
+    assert len(logged(sandbox, "POST", "/authenticate")) == 1 + 3
+    assert logged(sandbox, "GET", "/virtual-assets") == []
+
+
+def seed_failing_first(logins: int, rate: float) -> int:
+    """A fault seed whose first ``logins`` faulted requests fail and the next one goes through (the
+    sandbox draws three numbers per faulted request, the first deciding an error)."""
+    for seed in range(1000):
+        rng = random.Random(seed)
+        firsts = [rng.random() for _ in range(3 * (logins + 1))][::3]
+        if all(draw < rate for draw in firsts[:logins]) and firsts[logins] >= rate:
+            return seed
+    raise AssertionError("no such seed")
+
+
+def test_parallel_requests_wait_for_one_login_retried_through_failures(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    sandbox.set_faults(errorRate=0.5, statuses=[503], methods=["POST"], seed=seed_failing_first(2, 0.5))
+    client = make_client(sandbox, parallelism=8)
+    vas = client.gather([lambda: client.get_virtual_asset(VA_ID)] * 8)
+    assert [va.id for va in vas] == [VA_ID] * 8
+    log = sandbox.requests()
+    logins = [entry["status"] for entry in log if entry["method"] == "POST"]
+    assert logins == [503, 503, 200]  # one login, retried; nobody else sent credentials meanwhile
+    first_read = next(i for i, entry in enumerate(log) if entry["method"] == "GET")
+    assert first_read == 3 and len(log) == 3 + 8  # every read waited for the token
+
+
+def test_parallel_requests_share_a_failed_login_and_queued_ones_never_start(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    sandbox.set_faults(errorRate=1, statuses=[503], methods=["POST"])
+    client = make_client(sandbox, parallelism=4, max_attempts=3)
+    with pytest.raises(LoginFailed):
+        client.gather([lambda: client.get_virtual_asset(VA_ID)] * 20)
+    assert [entry["method"] for entry in sandbox.requests()] == ["POST"] * 3  # one login's 3 attempts
+
+
+def test_reads_given_time_retry_within_it_rather_than_max_attempts(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, max_attempts=2)  # waits of 5-50 ms (FAST_RETRY)
+    client.list_virtual_assets()
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    with pytest.raises(ServerError) as failed:
+        client.retrying_reads(ReadRetries(0.5)).get_virtual_asset(VA_ID)
+    assert failed.value.message == INJECTED
+    attempts = len(logged(sandbox, "GET", VA_ID))
+    assert attempts > 5  # many more than max_attempts, within the half second
     with pytest.raises(ServerError):
-        fresh.list_virtual_assets()  # its login is a POST
-    assert len(logged(sandbox, "POST", "/authenticate")) == 2  # one per client: the failed one is not retried
+        client.get_virtual_asset(VA_ID)  # the client itself still stops after max_attempts
+    assert len(logged(sandbox, "GET", VA_ID)) == attempts + 2
+
+
+def test_each_read_has_its_time_but_a_platform_that_is_down_stops_the_retries(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    client = make_client(sandbox, parallelism=1)
+    client.list_virtual_assets()
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    retries = ReadRetries(0.2)
+    reader = client.retrying_reads(retries)
+    ids = [f"7c1e0d4e-9999-4000-8000-00000000000{i}" for i in range(8)]
+    outcomes = reader.gather_settled([lambda va=va: reader.get_virtual_asset(va) for va in ids])
+    assert all(isinstance(o, ServerError) for o in outcomes)
+    attempts = [len(logged(sandbox, "GET", va)) for va in ids]  # one read after another
+    # each of the first five retried for its own 0.2 s; five gave up: it is down, one try each
+    assert all(n > 2 for n in attempts[:5]) and attempts[5:] == [1, 1, 1], attempts
+    sandbox.set_faults()
+    past = client.retrying_reads(ReadRetries(0.2, until=time.monotonic() - 1))
+    assert past.get_virtual_asset(VA_ID).id == VA_ID  # a read past its step's time still goes once
+
+
+def test_the_run_deadline_stops_every_request_with_a_clear_error(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    sandbox = make_sandbox(fixture())
+    steady = RetryPolicy(base_delay=0.1, max_delay=0.1)  # 50-100 ms between attempts
+    client = make_client(sandbox, max_attempts=1000, retry=steady, run_deadline=time.monotonic() + 0.5)
+    client.list_virtual_assets()
+    sandbox.set_faults(errorRate=1, statuses=[503])
+    with pytest.raises(CommandTimeout, match=r"time limit ran out \(--timeout\)"):
+        client.get_virtual_asset(VA_ID)
+    assert 1 < len(logged(sandbox, "GET", VA_ID)) < 1000
+    late = make_client(sandbox, run_deadline=time.monotonic())
+    with pytest.raises(CommandTimeout, match="not sent"):
+        late.get_virtual_asset(VA_ID)
+    assert logged(sandbox, "POST", "/authenticate")[1:] == []  # not even its login
 
 
 def test_no_retry_starts_after_the_callers_deadline(
@@ -217,9 +318,9 @@ def test_gather_bounds_parallel_reads_keeps_order_and_raises_after_all_finish(
     client.list_virtual_assets()
     sandbox.set_faults(latencyMs=100)
     days = [datetime(2026, 5, 30, hour, tzinfo=UTC) for hour in range(9)]
-    calls = [lambda d=d: client.get_energy_capacity(VA_ID, d, d) for d in days]
+    calls = [lambda d=d: client.get_operational(VA_ID, ["energyCapacityAvailable"], d, d) for d in days]
     results = client.gather(calls)
-    assert [points[0].time for points in results] == days
+    assert [list(series["energyCapacityAvailable"]) for series in results] == [[d] for d in days]
     assert transport.peak == 3
     missing = "7c1e0d4e-9999-4000-8000-000000000009"
     before = len(logged(sandbox))
@@ -255,3 +356,34 @@ def test_secrets_never_reach_log_records_exceptions_or_reprs(
     assert len(errors) == 2
     for text in texts:
         assert PASSWORD not in text and token not in text and "Bearer" not in text
+
+
+def test_a_trickling_server_cannot_hold_a_request_past_its_total_time_limit() -> None:
+    # each byte comes every 0.1 s, far within the 5 s socket timeout: only the total limit ends it
+    with trickling_server(interval=0.1) as url:
+        client = PlatformClient(
+            url,
+            "org-x",
+            Credentials(token="tok-trickle-test-1"),
+            timeout=5,
+            request_timeout=0.5,
+            max_attempts=2,
+        )
+        with client, pytest.raises(TransportError) as failed:
+            client.get_virtual_asset(VA_ID)
+    assert str(failed.value).endswith("after 2 attempts (no complete answer within 0.5 s)")
+
+
+def test_a_trickling_login_ends_at_the_run_deadline_and_no_read_is_sent() -> None:
+    with trickling_server(interval=0.1) as url:
+        client = PlatformClient(
+            url,
+            "org-x",
+            Credentials(username=USER, password=PASSWORD),
+            timeout=5,
+            max_attempts=10,
+            run_deadline=time.monotonic() + 1,
+        )
+        with client, pytest.raises(CommandTimeout, match="/auth/public/authenticate: no complete answer"):
+            client.gather([lambda: client.get_virtual_asset(VA_ID)] * 10)
+        assert client.request_count == 1  # one login attempt, cut at the deadline; no read

@@ -142,7 +142,7 @@ def test_backoff_grows_exponentially_within_jitter_bounds_and_is_capped() -> Non
 
     policy = RetryPolicy(base_delay=0.5, max_delay=3.0)
     rng = random.Random(7)
-    for attempt, ceiling in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 3.0), (9, 3.0)]:
+    for attempt, ceiling in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 3.0), (9, 3.0), (5000, 3.0)]:  # no overflow
         delays = [policy.backoff(attempt, rng) for _ in range(50)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays)
         assert len(set(delays)) > 1  # jittered

@@ -39,6 +39,60 @@ def portfolio_project(root: Path, url: str) -> Path:
     return root
 
 
+def fleet_fixture(count: int) -> dict[str, Any]:
+    """``count`` assets like the example's munich-1, living on 2026-11-24, the example's clock."""
+    assets = [
+        {
+            "id": fleet_asset(i),
+            "start": "2026-11-24T00:00:00+01:00",
+            "end": "2026-11-25T00:00:00+01:00",
+            "energyCapacity": 10000,
+            "ratedChargePower": 5000,
+            "ratedDischargePower": 5000,
+            "chargeEfficiency": Decimal("0.95"),
+            "dischargeEfficiency": Decimal("0.95"),
+            "initialStateOfEnergy": 5000,
+            "stateOfChargeBounds": {"lower": 5, "upper": 95},
+            "dispatchGateClosureSeconds": 330,
+            "dailyCycleLimit": 2,
+            "annualCycleLimit": 730,
+            "fcrCapacityAvailable": 4000,
+            "afrrCapacityPosAvailable": 5000,
+            "afrrCapacityNegAvailable": 5000,
+            "maxTotalAncillaryCapacityChargeAvailable": 5000,
+            "maxTotalAncillaryCapacityDischargeAvailable": 5000,
+        }
+        for i in range(1, count + 1)
+    ]
+    return {
+        "now": "2026-11-23T06:55:00+01:00",
+        "tokenExpiresIn": 86400,
+        "organisations": [
+            {"id": ORG, "users": [{"username": USERNAME, "password": PASSWORD}], "virtualAssets": assets}
+        ],
+    }
+
+
+def fleet_asset(index: int) -> str:
+    return f"7c1e0d4e-0000-4000-8000-{index:012d}"
+
+
+def fleet_project(root: Path, url: str, count: int) -> Path:
+    """One manifest per fleet asset: a 2-hour charge and an FCR bid, i.e. two writes each."""
+    root.mkdir(parents=True)
+    (root / "reconciler.yaml").write_text(
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+    )
+    for i in range(1, count + 1):
+        (root / f"asset-{i:03d}.yaml").write_text(
+            "apiVersion: reconciler/v1\nkind: VirtualAsset\n"
+            f"metadata: {{name: asset-{i:03d}}}\nspec:\n  virtualAsset: {fleet_asset(i)}\n"
+            '  wholesale: {unit: MW, mode: partial, schedule: [{from: "2026-11-24T02:00", to: "2026-11-24T04:00", power: -2}]}\n'
+            "  fcr: {unit: MW, bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 1, capacityPrice: 95}]}\n"
+        )
+    return root
+
+
 def credentials_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAYR_")}
     env.update(LAYR_USERNAME=USERNAME, LAYR_PASSWORD=PASSWORD, PYTHONUNBUFFERED="1", NO_COLOR="1")

@@ -28,8 +28,10 @@ from tests.reliability.reliability_helpers import (
     processed_writes,
     ticking_clock,
     units_written_twice,
+    wait_for,
 )
 from tests.support.harness import MUNICH, ORG, manifest, run, write_project
+from tests.support.trickle import trickling_server
 
 AUTH = "/auth/public/authenticate"
 MakeSandbox = Callable[[Any], RunningSandbox]
@@ -109,3 +111,39 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
 
 def puts(sandbox: RunningSandbox) -> list[dict[str, Any]]:
     return [e for e in sandbox.requests() if e["method"] == "PUT"]
+
+
+@pytest.mark.parametrize("aimed", ["by its config", "by --api-url"])
+def test_a_trickling_platform_ends_the_command_at_its_timeout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], aimed: str
+) -> None:
+    # every byte comes within the 10 s socket timeout: only the --timeout of the command ends it
+    body = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T07:15', power: -1000}]}\n"
+    with trickling_server(interval=0.2) as url:
+        if aimed == "by its config":  # an emulator target: the clock read trickles
+            project = write_project(tmp_path, url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+            args = ["plan", str(project)]
+        else:  # no emulator found by the probe: a platform, whose login trickles
+            (tmp_path / "m.yaml").write_text(manifest("munich-1", MUNICH, body))
+            args = ["plan", str(tmp_path / "m.yaml"), "--api-url", url, "--organisation", ORG]
+        result = run(capsys, *args, "--timeout", "3")
+    assert result.exit_code == 1, result.out + result.err
+    assert "the command's time limit ran out (--timeout)" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_writes_past_the_commands_timeout_are_reported_failed_and_never_sent_late(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "project", sandbox.url)
+    sandbox.set_faults(latencyMs=4000, methods=["PUT"])  # every write hangs beyond the time limit
+    result = run(capsys, "apply", str(project), "--auto-approve", "--timeout", "3")
+    assert result.exit_code == 1, result.out + result.err
+    assert "the command's time limit ran out (--timeout)" in result.out + result.err
+    assert "Traceback" not in result.err
+    if "Apply: " in result.out:  # the writes started before the limit: none is claimed
+        assert applied_count(result.out) == 0
+    if "Apply: " in result.out:  # what the client gave up on never ran, once the sandbox is done
+        assert wait_for(lambda: puts(sandbox) != [])
+        assert {e.get("fault") for e in puts(sandbox)} == {"abandoned"}
+        assert processed_writes(sandbox.requests()) == []

@@ -125,6 +125,7 @@ def test_no_command_format_or_verbosity_prints_a_secret(
     monkeypatch.setenv("LAYR_PASSWORD", PASSWORD)
     fast = functools.partial(RetryPolicy, base_delay=0.01, max_delay=0.05)
     monkeypatch.setattr("reconciler.platform.client.RetryPolicy", fast)  # the same retries, sooner
+    monkeypatch.setattr("reconciler.platform.reading.READ_RETRY_SECONDS", 0.5)  # and for less long
     sandbox.set_faults(errorRate=1, statuses=[503])
     assert log.run("drift", str(root), "--verbose").exit_code == 1
     assert log.run("apply", str(plan_file), "--target", "local", "--verbose").exit_code == 1

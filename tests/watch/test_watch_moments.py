@@ -28,7 +28,7 @@ def wakes(make_sandbox: MakeSandbox, tmp_path: Path, text: str, after: list[str]
     with open_session(
         [project], target=None, api_url=None, organisation=None, config=None, parallelism=4
     ) as s:
-        live = read_session_live(s)
+        live = read_session_live(s, s.connection.now())
         found = [next_wake(s.manifests, live, parse_instant(moment)) for moment in after]
     return [m.astimezone().isoformat() if m else None for m in found]
 

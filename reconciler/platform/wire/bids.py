@@ -6,13 +6,15 @@ whose body is the list of ``{offeredCapacity, capacityPrice[, energyPrice]}`` (`
 idempotent, so safe to retry. Answers are lists of
 ``{productDateCode, product, deliveryDay, bids: […]}``; results are lists of
 ``{product, deliveryDay, results: [{accepted, offeredCapacity, acceptedCapacity, capacityPrice,
-energyPrice, settlementPrice}]}``.
+energyPrice, settlementPrice}]}``. A GET without ``market`` answers both aFRR markets (API.md R3,
+R4): one read per route (:class:`BidRoute`) and day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from reconciler.market import Market, ProductDateCode, ProductError, product_date_code
@@ -36,9 +38,37 @@ _SEGMENT = {Market.FCR: "fcr", Market.AFRR_CAPACITY: "afrr", Market.AFRR_ENERGY:
 _AFRR_MARKET_PARAM = {Market.AFRR_CAPACITY: "capacity", Market.AFRR_ENERGY: "energy"}
 
 
+class BidRoute(StrEnum):
+    """The per-market route families of D12: FCR, and both aFRR markets under one route."""
+
+    FCR = "fcr"
+    AFRR = "afrr"
+
+    @property
+    def markets(self) -> tuple[Market, ...]:
+        return (Market.FCR,) if self is BidRoute.FCR else (Market.AFRR_CAPACITY, Market.AFRR_ENERGY)
+
+    @property
+    def bids_path(self) -> str:
+        return f"ancillary/{self.value}/bids"
+
+    @property
+    def results_path(self) -> str:
+        return f"ancillary/{self.value}/results"
+
+
+def route_of(market: Market) -> BidRoute:
+    return BidRoute(_SEGMENT[market])
+
+
+def route_day_params(day: date) -> dict[str, str]:
+    """One delivery day, every market of the route (no ``market`` parameter)."""
+    return {"deliveryDay": day.isoformat()}
+
+
 def bids_path(market: Market) -> str:
     """Path below the virtual asset for the bids of a market."""
-    return f"ancillary/{_SEGMENT[market]}/bids"
+    return route_of(market).bids_path
 
 
 def product_bids_path(code: ProductDateCode) -> str:
@@ -46,7 +76,7 @@ def product_bids_path(code: ProductDateCode) -> str:
 
 
 def results_path(market: Market) -> str:
-    return f"ancillary/{_SEGMENT[market]}/results"
+    return route_of(market).results_path
 
 
 def day_params(market: Market, day: date, *, accepted: bool | None = None) -> dict[str, str]:
@@ -126,3 +156,27 @@ def parse_product_results(raw: Any) -> list[ProductResults]:
         ProductResults(code=code, results=results)
         for _, code, results in _per_product(raw, "results answer", "results", _result)
     ]
+
+
+def bids_from_results(results: Sequence[ProductResults]) -> list[ProductBids]:
+    """The bids behind published results: each result carries its bid's offered capacity and prices
+    (API.md F5, R4: "from the bid"), so once a day's every product is closed and published its
+    results say what was bid. Fingerprinted like a bids answer of the same bids."""
+    bids = []
+    for product in results:
+        entries = tuple(Bid(r.offered_capacity, r.capacity_price, r.energy_price) for r in product.results)
+        doc = {
+            "bids": [_bid_doc(product.code.market, bid) for bid in entries],
+            "deliveryDay": product.code.day.isoformat(),
+            "product": product.code.product.name,
+            "productDateCode": str(product.code),
+        }
+        bids.append(ProductBids(code=product.code, bids=entries, fingerprint=fingerprint(doc)))
+    return bids
+
+
+def _bid_doc(market: Market, bid: Bid) -> dict[str, Any]:
+    doc: dict[str, Any] = {"capacityPrice": bid.capacity_price, "offeredCapacity": bid.offered_capacity}
+    if market is not Market.FCR:
+        doc["energyPrice"] = bid.energy_price
+    return doc
