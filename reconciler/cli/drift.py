@@ -18,7 +18,12 @@ from reconciler.cli.options import (
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
+from reconciler.cli.output import (
+    print_manifest_errors,
+    report_failed_reads,
+    report_missing_assets,
+    unreadable,
+)
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.core.diagnostics import Diagnostic, sort_key
 from reconciler.drift.adopt import Adoption, adopt
@@ -82,7 +87,7 @@ def drift(
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    refuse_missing_assets(session.manifests, list(live.missing), target["organisation"])
+    not_compared = unreadable(session.manifests, live)
     entries = find_drift(session.manifests, live, now, selection)
     if output_format == "json":
         click.echo(json.dumps(drift_json(entries, target, now, selection), indent=2))
@@ -91,8 +96,8 @@ def drift(
         if not selection.everything:
             header += f" Selection in effect ({selection.describe()}): other objects were not compared."
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
-        if not body and session.held:
-            body = ["No drift in the manifests that could be compared (the others have errors, below)."]
+        if not body and (session.held or not_compared):
+            body = ["No drift in the manifests that could be compared (the others could not be, below)."]
         elif not body:
             what = (
                 "live state matches the manifests" if selection.everything else "the selected objects match"
@@ -103,8 +108,9 @@ def drift(
         _print_held(session.held)
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
+    missing = report_missing_assets(session.manifests, live.missing, target["organisation"])
     failed_reads = report_failed_reads(session.manifests, live.failed, "drift")
-    if failed_reads or any(d.is_error for d in session.held):
+    if missing or failed_reads or any(d.is_error for d in session.held):
         return 1
     return 2 if entries and detailed_exitcode else 0
 

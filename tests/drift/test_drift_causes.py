@@ -199,18 +199,28 @@ def test_out_of_band_write_is_reported_and_reverted(
     assert drift_json(capsys, project) == (0, [])
 
 
-def test_unknown_asset_is_a_clear_error(
+def test_an_unknown_asset_is_an_error_on_that_asset_and_the_others_are_still_compared(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stranger = "7c1e0d4e-9999-4000-8000-000000000009"
     project = write_project(
-        tmp_path, sandbox.url, {"x.yaml": manifest("ghost", stranger, "wholesale: {schedule: []}\n")}
+        tmp_path,
+        sandbox.url,
+        {
+            "x.yaml": manifest("ghost", stranger, "wholesale: {schedule: []}\n"),
+            "m.yaml": manifest("munich-1", MUNICH, SCHEDULE_BODY),
+        },
     )
-    result = run(capsys, "drift", str(project))
+    result = run(capsys, "drift", str(project), "--format", "json")
     assert result.exit_code == 1
-    assert "virtual asset not found in organisation org-demo" in result.err
-    assert f"x.yaml:1:1: ghost names virtual asset {stranger}" in result.err
-    assert "Traceback" not in result.err
+    assert f"x.yaml:1:1: ghost names virtual asset {stranger}, which organisation org-demo does not have" in (
+        result.err
+    )
+    compared = {entry["address"].split("/")[0] for entry in result.json()["drift"]}
+    assert compared == {"munich-1"}  # not applied yet: its differences are still reported
+    text = run(capsys, "drift", str(project))
+    assert text.exit_code == 1 and "No drift" not in text.out
+    assert "Traceback" not in result.err + text.err
 
 
 def test_unreadable_manifest_is_a_clear_error_before_any_request(
