@@ -53,7 +53,7 @@ def report_missing_assets(manifests: Sequence[Manifest], missing: Collection[str
     for manifest in unknown:
         click.echo(
             f"error: {manifest.source}: {manifest.name} names virtual asset {manifest.virtual_asset}, "
-            f"which organisation {organisation} does not have",
+            f"which does not exist in organisation {organisation} (or this account may not dispatch it)",
             err=True,
         )
     return bool(unknown)
