@@ -1,6 +1,7 @@
 """Apply: the only code that writes to a platform.
 
-It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
+Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`),
+never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
 then schedules, then what takes capacity; by deadline within each phase) and different assets in
 parallel, each write retried by the client within its own deadline. A failure stops the later
 writes of the same asset that may depend on the capacity it would have freed, never other
@@ -20,17 +21,20 @@ from enum import StrEnum
 from functools import partial
 
 from reconciler.core.errors import ReconcilerError
-from reconciler.market import Market, parse_instant, parse_product_date_code
-from reconciler.plan.fmt import local
-from reconciler.plan.model import Change, ChangeKind, Plan, TargetInfo, write_order
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, bid_deadline, editable_until, isoformat_z
+from reconciler.plan.fmt import fmt_kw, local
+from reconciler.plan.model import BidChange, Change, Plan, ScheduleChange, TargetInfo, write_order
+from reconciler.plan.requests import Request, requests_for
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import (
     APIError,
     CommandTimeout,
     DeadlineExceeded,
+    NotFoundError,
     PlatformError,
     TransportError,
 )
+from reconciler.platform.models import VirtualAsset
 from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
 from reconciler.platform.retries import ReadRetries
 from reconciler.rules.bids import accepted_capacity
@@ -71,8 +75,11 @@ def check_saved_plan(
     target: TargetInfo,
     now: datetime,
     on_read: ReadProgress | None = None,
+    times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> None:
-    """Refuse a saved plan for another target, past its expiry, or whose live objects changed."""
+    """Refuse a plan for another target, one whose changes are not what live state and the market
+    calendar give (block, deadlines; ``times`` the target's D14 times), one past its expiry, or
+    one whose live objects changed."""
     if not plan.target.same_target(target):
         made_for = plan.target
         raise StalePlanError(
@@ -80,9 +87,11 @@ def check_saved_plan(
             f"{made_for.organisation}), not {target.name!r} ({target.api_url}, organisation "
             f"{target.organisation}); nothing was written"
         )
-    if plan.expires_at is not None and now > plan.expires_at:
+    deadlines = _rederived_deadlines(plan.changes, client, times)
+    expires = min(deadlines, default=None)
+    if expires is not None and now > expires:
         raise StalePlanError(
-            f"this plan expired at {local(plan.expires_at)} (now {local(now)}): a deadline it "
+            f"this plan expired at {local(expires)} (now {local(now)}): a deadline it "
             "depends on has passed; make a new plan. Nothing was written"
         )
     current = read_fingerprints(client, plan.fingerprints, on_read)
@@ -102,6 +111,46 @@ def check_saved_plan(
         )
 
 
+def _rederived_deadlines(
+    changes: Sequence[Change], client: PlatformClient, times: MarketTimes
+) -> list[datetime]:
+    """Each change's deadline from live state and the market calendar, never from the plan: a
+    schedule's from its earliest period and the asset's gate closure as read now, a bid's from
+    the calendar (D14). A schedule change must write the asset's wholesale block as read now."""
+    va_ids = sorted({c.virtual_asset for c in changes if isinstance(c, ScheduleChange)})
+
+    def read(va_id: str) -> VirtualAsset | None:
+        try:
+            return client.get_virtual_asset(va_id)
+        except NotFoundError:
+            return None
+
+    vas = dict(zip(va_ids, client.gather([partial(read, va_id) for va_id in va_ids]), strict=True))
+    deadlines: list[datetime] = []
+    for change in changes:
+        if isinstance(change, BidChange):
+            deadline = bid_deadline(change.product, times)
+        else:
+            va = vas[change.virtual_asset]
+            if va is None:
+                raise StalePlanError(
+                    f"{change.address}: virtual asset {change.virtual_asset} no longer exists; nothing was written"
+                )
+            if change.block != va.wholesale_block_id:
+                raise StalePlanError(
+                    f"{change.address}: the plan writes block {change.block}, but the asset's wholesale block "
+                    f"is {va.wholesale_block_id}; the whole plan is refused and nothing was written"
+                )
+            deadline = editable_until(min(change.after), va.dispatch_gate_closure_seconds)
+        if deadline != change.deadline:
+            raise StalePlanError(
+                f"{change.address}: the plan records the deadline {local(change.deadline)}, but it is "
+                f"{local(deadline)}; the whole plan is refused and nothing was written"
+            )
+        deadlines.append(deadline)
+    return deadlines
+
+
 def apply_changes(
     changes: Sequence[Change],
     client: PlatformClient,
@@ -109,14 +158,15 @@ def apply_changes(
     on_progress: Callable[[Outcome], None] | None = None,
 ) -> ApplyReport:
     """Write in :func:`write_order`: each asset's writes one after another, different assets in
-    parallel (at most the client's ``parallelism``; the most urgent assets start first). A write
+    parallel (at most the client's ``parallelism``; the most urgent assets start first). Each
+    request is derived from its changes (:func:`reconciler.plan.requests.requests_for`). A write
     that fails stops only the later writes of the same asset that may depend on the capacity it
     would have freed (:func:`may_need`); aFRR energy bids hold no capacity. Outcomes come back
     in write order."""
     ordered = write_order(changes)
-    chains: dict[str, list[Change]] = {}  # per asset; insertion order is urgency order
-    for change in ordered:
-        chains.setdefault(change.virtual_asset, []).append(change)
+    chains: dict[str, list[Write]] = {}  # per asset; insertion order is urgency order
+    for request, carried in requests_for(ordered, client.organisation):
+        chains.setdefault(carried[0].virtual_asset, []).append(Write(request, carried))
     run = _Run(client, _DeadlineClock(now(), time.monotonic()), on_progress)
     with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(chains)))) as pool:
         futures = [pool.submit(run.chain, chain) for chain in chains.values()]
@@ -126,10 +176,22 @@ def apply_changes(
             run.stop.set()
             raise
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
-    outcomes = tuple(outcome_of[id(change)] for change in ordered)
+    outcomes = tuple(outcome_of[id(change)] for change in ordered if id(change) in outcome_of)
     written = [o.change for o in outcomes if o.status is Status.APPLIED]
     reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
     return ApplyReport(outcomes, tuple(verify(written, reader)))
+
+
+@dataclass(frozen=True)
+class Write:
+    """One request and the changes it makes."""
+
+    request: Request
+    changes: tuple[Change, ...]
+
+    @property
+    def deadline(self) -> datetime:
+        return min(c.deadline for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -154,33 +216,38 @@ class _Run:
         self.stop = threading.Event()
         self._report_lock = threading.Lock()
 
-    def chain(self, changes: Sequence[Change]) -> list[Outcome]:
+    def chain(self, writes: Sequence[Write]) -> list[Outcome]:
         """One asset's writes, in order."""
         failed: list[Change] = []  # its capacity writes that did not apply
         outcomes: list[Outcome] = []
-        for change in changes:
+        for write in writes:
             if self.stop.is_set():
                 break
-            needed = next((f for f in failed if f.phase < change.phase and may_need(change, f)), None)
+            needed = next(
+                (f for f in failed for c in write.changes if f.phase < c.phase and may_need(c, f)), None
+            )
             if needed is not None:
-                outcome = Outcome(
-                    change,
-                    Status.NOT_ATTEMPTED,
-                    f"it may need capacity that {needed.address} would have freed, and that write failed",
+                message = (
+                    f"it may need capacity that {needed.address} would have freed, and that write failed"
                 )
+                done = [Outcome(c, Status.NOT_ATTEMPTED, message) for c in write.changes]
             else:
-                outcome = self._write(change)
-                if outcome.status is not Status.APPLIED and not _holds_no_capacity(change):
-                    failed.append(change)
-            outcomes.append(outcome)
+                done = self._write(write)
+                failed += [
+                    o.change for o in done if o.status is not Status.APPLIED and _holds_capacity(o.change)
+                ]
+            outcomes += done
             if self.on_progress:
                 with self._report_lock:
-                    self.on_progress(outcome)
+                    for outcome in done:
+                        self.on_progress(outcome)
         return outcomes
 
-    def _write(self, change: Change) -> Outcome:
-        left = self.clock.seconds_left(change.deadline)
-        return _write(change, self.client, time.monotonic() + left) if left >= 0 else _missed(change)
+    def _write(self, write: Write) -> list[Outcome]:
+        left = self.clock.seconds_left(write.deadline)
+        if left < 0:
+            return [_missed(c) for c in write.changes]
+        return _send(write, self.client, time.monotonic() + left)
 
 
 def may_need(later: Change, failed: Change) -> bool:
@@ -189,48 +256,49 @@ def may_need(later: Change, failed: Change) -> bool:
     it lowers a period's charge or discharge inside the bid's product window; one that only adds
     power there took room away, so the bid fits the unchanged schedule too (the platform checks
     it anyway). Anything else is assumed to depend."""
-    if failed.kind is not ChangeKind.SCHEDULE or later.kind is ChangeKind.SCHEDULE:
+    if not isinstance(failed, ScheduleChange) or not isinstance(later, BidChange):
         return True
-    start, end = parse_product_date_code(later.address.rsplit("/", 1)[1]).window()
-    for stamp, after in failed.after.items():
-        if start <= parse_instant(stamp) < end:
-            before, now = Decimal(str(failed.before.get(stamp, 0))), Decimal(str(after))
+    start, end = later.product.window()
+    for period, now in failed.after.items():
+        if start <= period < end:
+            before = failed.before.get(period, Decimal(0))
             if before and (abs(now) < abs(before) or (now < 0) != (before < 0)):
                 return True
     return False
 
 
-def _holds_no_capacity(change: Change) -> bool:
-    if change.kind is not ChangeKind.AFRR_BID:
-        return False
-    return parse_product_date_code(change.address.rsplit("/", 1)[1]).market is Market.AFRR_ENERGY
+def _holds_capacity(change: Change) -> bool:
+    return not isinstance(change, BidChange) or change.holds_capacity
 
 
 def _missed(change: Change) -> Outcome:
     return Outcome(change, Status.MISSED, f"its deadline {local(change.deadline)} passed; not written")
 
 
-def _write(change: Change, client: PlatformClient, deadline: float) -> Outcome:
-    request = change.request
+def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome]:
+    request = write.request
+
+    def each(status: Status, message: str = "") -> list[Outcome]:
+        return [Outcome(c, status, message) for c in write.changes]
+
     try:
         client.send_planned(request.method, request.path, request.body, deadline=deadline)
     except CommandTimeout as exc:  # the command's --timeout, not the write's own deadline
-        return Outcome(change, Status.FAILED, str(exc))
+        return each(Status.FAILED, str(exc))
     except DeadlineExceeded:
         # No re-read here: it would run past the deadline the write just reached.
-        return Outcome(
-            change,
-            Status.MISSED,
-            f"its deadline {local(change.deadline)} passed while retrying; not written",
-        )
+        return [
+            Outcome(c, Status.MISSED, f"its deadline {local(c.deadline)} passed while retrying; not written")
+            for c in write.changes
+        ]
     except APIError as exc:
-        return Outcome(change, Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")
+        return each(Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")
     except TransportError as exc:
         # The request may have been processed with only its answer lost: the re-read decides.
-        return _after_lost_answer(change, client, exc)
+        return [_after_lost_answer(c, client, exc) for c in write.changes]
     except PlatformError as exc:
-        return Outcome(change, Status.FAILED, str(exc))
-    return Outcome(change, Status.APPLIED)
+        return each(Status.FAILED, str(exc))
+    return each(Status.APPLIED)
 
 
 def _after_lost_answer(change: Change, client: PlatformClient, exc: TransportError) -> Outcome:
@@ -259,19 +327,19 @@ def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:
 
 
 def _verify_one(change: Change, client: PlatformClient) -> list[str]:
-    if change.kind is ChangeKind.SCHEDULE:
-        block_id = change.request.path.rsplit("/", 1)[1]
-        times = sorted(parse_instant(t) for t in change.after)
-        block = client.get_block(change.virtual_asset, block_id, times[0], times[-1])
+    if isinstance(change, ScheduleChange):
+        times = sorted(change.after)
+        block = client.get_block(change.virtual_asset, change.block, times[0], times[-1])
         return [
-            f"{change.address} {t}: wrote {kw} kW, platform shows {block.schedule.get(parse_instant(t))} kW"
-            for t, kw in change.after.items()
-            if normalize(block.schedule.get(parse_instant(t), Decimal(0))) != normalize(Decimal(str(kw)))
+            f"{change.address} {isoformat_z(t)}: wrote {fmt_kw(kw)}, platform shows "
+            f"{fmt_kw(block.schedule.get(t, Decimal(0)))}"
+            for t, kw in sorted(change.after.items())
+            if normalize(block.schedule.get(t, Decimal(0))) != normalize(kw)
         ]
-    code = parse_product_date_code(change.address.rsplit("/", 1)[1])
+    code = change.product
     live = {p.code: p for p in client.get_bids(change.virtual_asset, code.market, code.day)}
-    have = sorted(int(accepted_capacity(b.offered_capacity)) for b in live[code].bids) if code in live else []
-    want = sorted(accepted_capacity(Decimal(str(b["offeredCapacity"]))) for b in change.after)
+    have = sorted(accepted_capacity(b.offered_capacity) for b in live[code].bids) if code in live else []
+    want = sorted(accepted_capacity(b.offered_capacity) for b in change.after)
     if have != want:
         return [f"{change.address}: wrote {want or 'no'} bid(s), platform shows {have or 'none'}"]
     return []

@@ -15,6 +15,7 @@ from reconciler.cli.options import (
     color_option,
     lock_timeout_option,
     note,
+    only_option,
     platform_options,
     platform_session,
     use_color,
@@ -23,13 +24,15 @@ from reconciler.cli.options import (
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Reporter, Verbosity, progress
 from reconciler.core.errors import ReconcilerError
-from reconciler.plan.model import Change
-from reconciler.plan.planfile import read_plan
+from reconciler.plan.model import Change, Plan
+from reconciler.plan.planfile import read_plan, short_digest
+from reconciler.plan.selection import Selection
 from reconciler.platform.client import PlatformClient
 from reconciler.project.config import Target, resolve_target
 from reconciler.project.lock import hold_target_lock
 from reconciler.project.targets import confirm_protected, connect, with_recorded_protection
 from reconciler.project.workflow import InvalidManifests, plan_session, target_info
+from reconciler.render.text import not_planned_lines
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 
@@ -45,6 +48,7 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
     is_flag=True,
     help="Apply without asking; on a protected platform only together with --target NAME.",
 )
+@only_option
 @lock_timeout_option
 @color_option
 @verbosity_options()
@@ -52,6 +56,7 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
 def apply(
     paths: tuple[Path, ...],
     auto_approve: bool,
+    selection: Selection,
     lock_timeout: float,
     no_color: bool,
     verbosity: Verbosity,
@@ -61,10 +66,14 @@ def apply(
 
     With manifests, the plan is shown and applied after a yes at the terminal (or with
     --auto-approve). A saved plan was reviewed when it was made: it applies without a question,
-    and is refused when it was made for another target, has expired, or any live object it read
-    has changed since. A protected platform (by API URL and organisation, whichever way it is
-    reached; api.trlyr.com always) needs its target's name typed at a terminal, or
-    --auto-approve with --target NAME, for manifests and plan files alike.
+    and is refused whole, before any request, when its content does not match its digest, a
+    recorded request is not the one its change gives, it was made for another target, has
+    expired, or any live object it read has changed since. Objects a plan could not plan (errors)
+    are not written; everything else is, and the exit code is then 1.
+
+    A protected platform (by API URL and organisation, whichever way it is reached; api.trlyr.com
+    always) needs its target's name typed at a terminal, or --auto-approve with --target NAME,
+    for manifests and plan files alike.
 
     One apply per target at a time on this machine: apply holds the target's lock from before it
     reads live state until it ends (--lock-timeout waits for another apply to finish), and a
@@ -74,34 +83,44 @@ def apply(
     Examples:
       reconciler apply plan.json
       reconciler apply examples/ --auto-approve
+      reconciler apply examples/ --only 'munich-1/fcr/*' --auto-approve
     """
     color = use_color(no_color)
     if _is_plan_file(paths):
+        if not selection.everything:
+            raise click.UsageError(
+                "--only selects what to plan; a saved plan is applied as it was planned (its selection "
+                "is recorded in it): make the plan with --only instead"
+            )
         return _apply_saved(paths[0], auto_approve, lock_timeout, color, verbosity, platform)
     try:
-        with platform_session(paths, platform, lock_timeout) as session:
+        with platform_session(paths, platform, selection, lock_timeout) as session:
             if auto_approve:  # refused before any read when it cannot be honoured
                 _approve(session.connection.target, platform, auto_approve)
             with progress(verbosity, color, "Reading live state") as reporter:
                 result, _ = plan_session(session, reporter.on_read)
-            emit_plan(result, "text", color)
-            if result.has_errors:
-                return 1
+            if verbosity is not Verbosity.QUIET:
+                emit_plan(result, "text", color)
             if not result.changes:
-                click.echo("Nothing to apply.")
-                return 0
+                return _finish(None, result, color, verbosity)
             connection = session.connection
             if not auto_approve:
                 _approve(connection.target, platform, auto_approve)
                 if connection.target.protection is None:
                     _ask_yes_no(connection.description)
                 # someone may have written while the question waited: apply only what was shown
-                check_saved_plan(result, connection.client, target_info(connection), connection.now())
+                check_saved_plan(
+                    result,
+                    connection.client,
+                    target_info(connection),
+                    connection.now(),
+                    times=connection.market_times,
+                )
             report = _write(result.changes, connection.client, connection.now, color, verbosity)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    return _finish(report, color, verbosity)
+    return _finish(report, result, color, verbosity)
 
 
 def _apply_saved(
@@ -113,8 +132,6 @@ def _apply_saved(
     platform: PlatformOptions,
 ) -> int:
     saved = read_plan(path)
-    if saved.has_errors:
-        raise ReconcilerError(f"{path}: this plan has errors and can't be applied; fix them and plan again")
     recorded = _recorded_config(saved.target.config)
     target = resolve_target(
         [path.parent],
@@ -134,18 +151,26 @@ def _apply_saved(
             _approve(target, platform, auto_approve)
         with progress(verbosity, color, "Checking live state") as reporter:
             check_saved_plan(
-                saved, connection.client, target_info(connection), connection.now(), reporter.on_read
+                saved,
+                connection.client,
+                target_info(connection),
+                connection.now(),
+                reporter.on_read,
+                connection.market_times,
             )
         if not saved.changes:
-            click.echo("The plan has no changes; nothing to apply.")
-            return 0
+            return _finish(None, saved, color, verbosity)
         if not auto_approve:  # an unprotected saved plan applies without a question (Terraform's rule)
             _approve(target, platform, auto_approve)
         lock.claim_plan(saved, str(path))
         if verbosity is not Verbosity.QUIET:
-            click.echo(f"Applying {len(saved.changes)} change(s) from {path} to {connection.description}.")
+            selected = f", selection {' '.join(saved.selection)}" if saved.selection else ""
+            click.echo(
+                f"Applying plan {short_digest(saved.digest)} ({len(saved.changes)} change(s){selected}) "
+                f"from {path} to {connection.description}."
+            )
         report = _write(saved.changes, connection.client, connection.now, color, verbosity)
-    return _finish(report, color, verbosity)
+    return _finish(report, saved, color, verbosity)
 
 
 def _approve(target: Target, platform: PlatformOptions, auto_approve: bool) -> None:
@@ -205,16 +230,29 @@ def outcome_printer(reporter: Reporter, color: bool, verbosity: Verbosity) -> Ca
     return show
 
 
-def _finish(report: ApplyReport, color: bool, verbosity: Verbosity) -> int:
-    counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
-    click.echo(
-        f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
-        f"{counts[Status.MISSED]} missed, {counts[Status.NOT_ATTEMPTED]} not attempted."
-    )
-    for mismatch in report.mismatches:
-        click.echo(f"  re-read differs: {mismatch}", err=True)
-    if report.ok:
-        if verbosity is not Verbosity.QUIET:
+def _finish(report: ApplyReport | None, plan: Plan, color: bool, verbosity: Verbosity) -> int:
+    """The summary: what was written, what the re-read found, and what the plan held back."""
+    if report is None:
+        click.echo("Nothing to apply.")
+        ok = True
+    else:
+        counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
+        click.echo(
+            f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
+            f"{counts[Status.MISSED]} missed, {counts[Status.NOT_ATTEMPTED]} not attempted."
+        )
+        for mismatch in report.mismatches:
+            click.echo(f"  re-read differs: {mismatch}", err=True)
+        ok = report.ok
+        if ok and verbosity is not Verbosity.QUIET:
             click.echo("Re-read matches what was written.")
-        return 0
-    return 1
+    held = not_planned_lines(plan)
+    if held:
+        count = len(plan.not_planned)
+        heading = (
+            f"Held back, not written: {count} object{'s' if count != 1 else ''} with errors in the plan:"
+        )
+        click.echo(click.style(heading, fg="red") if color else heading)
+        for line in held[1:]:
+            click.echo(line)
+    return 0 if ok and not held else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -11,16 +12,24 @@ from reconciler.cli.options import (
     PlatformOptions,
     color_option,
     format_option,
+    only_option,
     platform_options,
     platform_session,
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
+from reconciler.cli.output import (
+    print_manifest_errors,
+    report_failed_reads,
+    report_missing_assets,
+    unreadable,
+)
 from reconciler.cli.progress import Verbosity, progress
+from reconciler.core.diagnostics import Diagnostic, sort_key
 from reconciler.drift.adopt import Adoption, adopt
 from reconciler.drift.find import drift_json, find_drift
 from reconciler.plan.fmt import local
+from reconciler.plan.selection import Selection
 from reconciler.project.workflow import InvalidManifests, read_session_live
 from reconciler.render.drift import render_drift_markdown, render_drift_text
 
@@ -39,6 +48,7 @@ from reconciler.render.drift import render_drift_markdown, render_drift_text
     is_flag=True,
     help="Write live values into the manifests where re-validation or an unavailability changed them.",
 )
+@only_option
 @color_option
 @verbosity_options()
 @platform_options
@@ -47,6 +57,7 @@ def drift(
     output_format: str,
     detailed_exitcode: bool,
     adopt_live: bool,
+    selection: Selection,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
@@ -54,8 +65,10 @@ def drift(
     """Report every difference between the manifests and live state, and its cause.
 
     \b
-    Causes: revalidation, unavailability, auction_result, out_of_band.
+    Causes: revalidation, unavailability, auction_result, out_of_band. Each difference carries its
+    period's state (editable, soft_locked, frozen) and whether apply could still write it.
     Exit codes: 0 ok, 1 error; with --detailed-exitcode 0 no drift, 2 drift (as plan does).
+    A manifest with errors is reported and left out (exit 1); the others are compared.
     --adopt rewrites only the affected schedule entries (comments and layout stay), checks the
     result with the manifest loader first, and prints each change with its file and line.
     Examples:
@@ -64,7 +77,7 @@ def drift(
     """
     try:
         with (
-            platform_session(paths, platform) as session,
+            platform_session(paths, platform, selection) as session,
             progress(verbosity, use_color(no_color), "Reading live state") as reporter,
         ):
             now = session.connection.now()
@@ -74,19 +87,40 @@ def drift(
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    refuse_missing_assets(session.manifests, list(live.missing), target["organisation"])
-    entries = find_drift(session.manifests, live, now)
+    not_compared = unreadable(session.manifests, live)
+    entries = find_drift(session.manifests, live, now, selection)
     if output_format == "json":
-        click.echo(json.dumps(drift_json(entries, target, now), indent=2))
+        click.echo(json.dumps(drift_json(entries, target, now, selection), indent=2))
     else:
         header = f"Drift against {description} at {local(now)}."
+        if not selection.everything:
+            header += f" Selection in effect ({selection.describe()}): other objects were not compared."
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
-        click.echo("\n".join([header, "", *(body or ["No drift: live state matches the manifests."])]))
+        if not body and (session.held or not_compared):
+            body = ["No drift in the manifests that could be compared (the others could not be, below)."]
+        elif not body:
+            what = (
+                "live state matches the manifests" if selection.everything else "the selected objects match"
+            )
+            body = [f"No drift: {what}."]
+        click.echo("\n".join([header, "", *body]))
+    if session.held:
+        _print_held(session.held)
     if adopt_live:
         print_adoption(adopt(entries, session.manifests, live), to_stderr=output_format == "json")
-    if report_failed_reads(session.manifests, live.failed, "drift"):
+    missing = report_missing_assets(session.manifests, live.missing, target["organisation"])
+    failed_reads = report_failed_reads(session.manifests, live.failed, "drift")
+    if missing or failed_reads or any(d.is_error for d in session.held):
         return 1
     return 2 if entries and detailed_exitcode else 0
+
+
+def _print_held(held: Sequence[Diagnostic]) -> None:
+    """Manifests with errors: not compared, named, and the run fails."""
+    for diagnostic in sorted(held, key=sort_key):
+        click.echo(diagnostic.render(), err=True)
+    names = sorted({d.address for d in held if d.is_error and d.address})
+    click.echo(f"Not compared (manifest errors): {', '.join(names)}.", err=True)
 
 
 def print_adoption(adoption: Adoption, *, to_stderr: bool) -> None:

@@ -18,6 +18,7 @@ from click.shell_completion import CompletionItem
 from reconciler.cli.progress import Verbosity, client_log
 
 if TYPE_CHECKING:
+    from reconciler.plan.selection import Selection
     from reconciler.project.workflow import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -112,10 +113,14 @@ def complete_targets(ctx: click.Context, param: click.Parameter, incomplete: str
 
 
 def platform_session(
-    paths: Sequence[Path], platform: PlatformOptions, lock_timeout: float | None = None
+    paths: Sequence[Path],
+    platform: PlatformOptions,
+    selection: Selection | None = None,
+    lock_timeout: float | None = None,
 ) -> AbstractContextManager[Session]:
     """:func:`reconciler.project.workflow.open_session` with a command's platform options; with
     ``lock_timeout`` (apply) holding the target's lock."""
+    from reconciler.plan.selection import Selection
     from reconciler.project.workflow import open_session  # connects to platforms: only when a command does
 
     return open_session(
@@ -125,6 +130,7 @@ def platform_session(
         organisation=platform.organisation,
         config=platform.config,
         parallelism=platform.parallelism,
+        selection=selection or Selection(),
         lock_timeout=lock_timeout,
         note=note,
         deadline=platform.deadline,
@@ -144,6 +150,28 @@ def lock_timeout_option(command: F) -> F:
         show_default=True,
         metavar="SECONDS",
         help="Wait this long for another apply to the same target to finish (0: fail at once, naming it).",
+    )(command)
+
+
+def only_option(command: F) -> F:
+    """``--only PATTERN`` (repeatable): the command gets ``selection``, a :class:`Selection`."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> Selection:
+        from reconciler.plan.selection import Selection
+
+        for pattern in value:
+            if not pattern.strip("/"):
+                raise click.BadParameter("an empty pattern selects nothing; give an address such as munich-1")
+        return Selection(tuple(value))
+
+    return click.option(
+        "--only",
+        "selection",
+        metavar="PATTERN",
+        multiple=True,
+        callback=check,
+        help="Only objects whose address matches (repeatable, shell-style, * within one /-segment): "
+        "munich-1, munich-1/wholesale, munich-1/fcr/*, */afrr/2026-11-24_*.",
     )(command)
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import click
 
 from reconciler.core.diagnostics import sort_key
-from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest
 from reconciler.plan.model import Plan
 from reconciler.plan.planfile import dumps
+from reconciler.platform.live import LiveState
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_text
 
@@ -46,9 +46,19 @@ def report_failed_reads(manifests: Sequence[Manifest], failed: Mapping[str, str]
     return any(manifest.virtual_asset in failed for manifest in manifests)
 
 
-def refuse_missing_assets(manifests: Sequence[Manifest], missing: Sequence[str], organisation: str) -> None:
-    """Stop with one message naming every manifest whose virtual asset the platform does not know."""
+def report_missing_assets(manifests: Sequence[Manifest], missing: Collection[str], organisation: str) -> bool:
+    """One error line on standard error per manifest whose virtual asset the platform does not
+    know (that asset only is left out); True when there was any."""
     unknown = [m for m in manifests if m.virtual_asset in missing]
-    if unknown:
-        where = "; ".join(f"{m.source}: {m.name} names virtual asset {m.virtual_asset}" for m in unknown)
-        raise ReconcilerError(f"virtual asset not found in organisation {organisation}: {where}")
+    for manifest in unknown:
+        click.echo(
+            f"error: {manifest.source}: {manifest.name} names virtual asset {manifest.virtual_asset}, "
+            f"which does not exist in organisation {organisation} (or this account may not dispatch it)",
+            err=True,
+        )
+    return bool(unknown)
+
+
+def unreadable(manifests: Sequence[Manifest], live: LiveState) -> list[Manifest]:
+    """The manifests whose live state is missing: an unknown asset, or a read that failed."""
+    return [m for m in manifests if m.virtual_asset in live.missing or m.virtual_asset in live.failed]

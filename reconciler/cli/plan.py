@@ -10,6 +10,7 @@ from reconciler.cli.options import (
     PlatformOptions,
     color_option,
     format_option,
+    only_option,
     platform_options,
     platform_session,
     use_color,
@@ -18,6 +19,7 @@ from reconciler.cli.options import (
 from reconciler.cli.output import emit_plan, print_manifest_errors
 from reconciler.cli.progress import Verbosity, progress
 from reconciler.plan.planfile import write_plan
+from reconciler.plan.selection import Selection
 from reconciler.project.workflow import InvalidManifests, plan_session
 
 
@@ -28,6 +30,7 @@ from reconciler.project.workflow import InvalidManifests, plan_session
 )
 @format_option("text", "json", "markdown")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 0 without changes, 2 with changes, 1 on error.")
+@only_option
 @color_option
 @verbosity_options()
 @platform_options
@@ -36,6 +39,7 @@ def plan(
     out: Path | None,
     output_format: str,
     detailed_exitcode: bool,
+    selection: Selection,
     no_color: bool,
     verbosity: Verbosity,
     platform: PlatformOptions,
@@ -43,7 +47,9 @@ def plan(
     """Show the writes that would make live state match the manifests.
 
     Nothing is written. With --out the plan is saved for `reconciler apply FILE`, which makes
-    exactly these writes or refuses if live state has changed since.
+    exactly these writes or refuses if live state has changed since. An error about one object
+    (an asset, its schedule, one bid) holds back that object and what depends on it; the rest is
+    planned, the plan (and its file) names what was not, and the exit code is 1.
 
     \b
     Examples:
@@ -53,7 +59,7 @@ def plan(
     color = use_color(no_color)
     try:
         with (
-            platform_session(paths, platform) as session,
+            platform_session(paths, platform, selection) as session,
             progress(verbosity, color, "Reading live state") as reporter,
         ):
             result, _ = plan_session(session, reporter.on_read)
@@ -61,12 +67,18 @@ def plan(
         print_manifest_errors(exc.result)
         return 1
     emit_plan(result, output_format, color)
-    if result.has_errors:
-        return 1
     if out is not None:
         write_plan(result, out)
         if verbosity is not Verbosity.QUIET:
-            click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+            held = len(result.not_planned)
+            note = (
+                f" (it holds back {held} object(s) with errors: apply writes the rest and exits 1)"
+                if held
+                else ""
+            )
+            click.echo(f"Saved the plan to {out}{note}; apply it with: reconciler apply {out}", err=True)
+    if result.has_errors:
+        return 1
     if detailed_exitcode and result.changes:
         return 2
     return 0

@@ -18,6 +18,9 @@ from reconciler.plan.planfile import read_plan
 def show(planfile: Path, output_format: str, no_color: bool) -> int:
     """Render a saved plan without contacting any platform.
 
+    The file is checked as `apply` checks it offline (size, digest, recorded requests), and its
+    digest is printed, so the plan reviewed can be matched with the file applied.
+
     \b
     Example:
       reconciler show plan.json --format markdown

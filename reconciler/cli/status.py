@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.cli.options import PlatformOptions, format_option, platform_options, platform_session
-from reconciler.cli.output import print_manifest_errors, refuse_missing_assets, report_failed_reads
+from reconciler.cli.output import print_manifest_errors, report_failed_reads, report_missing_assets
 from reconciler.drift.find import find_drift
 from reconciler.plan.fmt import local
 from reconciler.project.workflow import InvalidManifests, read_session_live
@@ -43,7 +43,6 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    refuse_missing_assets(session.manifests, list(live.missing), target["organisation"])
     assets = build_status(session.manifests, live, find_drift(session.manifests, live, now), now)
     if output_format == "json":
         click.echo(json.dumps(status_json(assets, target, now), indent=2, ensure_ascii=False))
@@ -54,4 +53,5 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
         else:
             body = render_status_text(assets, now)
         click.echo("\n".join([header, *body]))
-    return 1 if report_failed_reads(session.manifests, live.failed, "status") else 0
+    missing = report_missing_assets(session.manifests, live.missing, target["organisation"])
+    return 1 if report_failed_reads(session.manifests, live.failed, "status") or missing else 0

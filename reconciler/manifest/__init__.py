@@ -36,6 +36,7 @@ from reconciler.manifest.model import (
     DesiredSchedule,
     LoadResult,
     Manifest,
+    Rejected,
     ScheduleMode,
     SourceRef,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "DesiredSchedule",
     "LoadResult",
     "Manifest",
+    "Rejected",
     "ScheduleMode",
     "SourceRef",
     "YamlDocument",

@@ -27,7 +27,7 @@ from reconciler.core.yamlsource import FieldPath, YamlDocument, parse_yaml_text,
 from reconciler.manifest.bids import expand_bid_section
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.files import NOT_A_FILE, OUTSIDE, PROJECT_CONFIG, project_root
-from reconciler.manifest.model import LoadResult, Manifest, SourceRef
+from reconciler.manifest.model import LoadResult, Manifest, Rejected, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
 from reconciler.market import MARKET_TZ, to_utc
@@ -48,6 +48,7 @@ class _Run:
     manifest_files: set[Path] = field(default_factory=set)
     names: dict[str, SourceRef] = field(default_factory=dict)
     assets: dict[str, SourceRef] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> LoadResult:
@@ -92,6 +93,7 @@ def load_manifests(paths: Sequence[Path | str], now: datetime | None = None) -> 
         diagnostics=tuple(sorted(run.diagnostics, key=sort_key)),
         files=tuple(run.files),
         skipped=tuple(run.skipped),
+        rejected=tuple(run.rejected),
     )
 
 
@@ -207,6 +209,23 @@ def _read_document(run: _Run, document: YamlDocument) -> None:
     run.diagnostics.extend(ctx.diagnostics)
     if manifest is not None and not ctx.has_errors:
         run.manifests.append(manifest)
+    elif ctx.has_errors:
+        run.rejected.append(_rejected(ctx))
+
+
+def _rejected(ctx: DocumentContext) -> Rejected:
+    """A document with errors, named as far as its own fields allow (plans hold back that asset)."""
+    value = ctx.document.value
+
+    def field(*path: str) -> str | None:
+        found: Any = value
+        for key in path:
+            found = found.get(key) if isinstance(found, dict) else None
+        return found if isinstance(found, str) and ctx.clean(path) else None
+
+    where = SourceRef(ctx.file, ctx.document.start.line, ctx.document.start.column)
+    name = ctx.name or field("metadata", "name")
+    return Rejected(name, field("spec", "virtualAsset"), where, tuple(ctx.diagnostics))
 
 
 def _accepted(value: Any, refused: list[FieldPath]) -> Any:
@@ -263,7 +282,16 @@ def _expand(ctx: DocumentContext, value: Any) -> Manifest | None:
         fcr=fcr,
         afrr=afrr,
         source=SourceRef(ctx.file, ctx.document.start.line, ctx.document.start.column),
+        fields={".".join(path): ctx.ref(path) for path in _LOCATED_FIELDS if path in ctx.document.values},
     )
+
+
+# Fields that later findings (against live state) point at: plan and drift name their line.
+_LOCATED_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("spec", "virtualAsset"),
+    ("spec", "organisation"),
+    ("spec", "wholesale", "mode"),
+)
 
 
 def _timezone(ctx: DocumentContext, spec: dict[str, Any]) -> ZoneInfo:

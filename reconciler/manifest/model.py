@@ -105,11 +105,31 @@ class Manifest:
     fcr: BidSection | None
     afrr: BidSection | None
     source: SourceRef
+    fields: Mapping[str, SourceRef] = field(default_factory=dict)  # where some fields were written
+
+    def ref(self, path: str) -> SourceRef:
+        """Where the field ``path`` (``spec.virtualAsset``) was written, else the document."""
+        return self.fields.get(path, self.source)
 
     @property
     def bids(self) -> tuple[DesiredBid, ...]:
         """FCR then aFRR bids, in declaration order."""
         return (self.fcr.bids if self.fcr else ()) + (self.afrr.bids if self.afrr else ())
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A document that has errors: it is not planned. ``name`` and ``virtual_asset`` when they
+    could be read; ``diagnostics`` are its own findings."""
+
+    name: str | None
+    virtual_asset: str | None
+    source: SourceRef
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def label(self) -> str:
+        return self.name or f"the document at {self.source}"
 
 
 @dataclass(frozen=True)
@@ -124,6 +144,7 @@ class LoadResult:
     diagnostics: tuple[Diagnostic, ...]
     files: tuple[str, ...]
     skipped: tuple[str, ...] = field(default=())
+    rejected: tuple[Rejected, ...] = field(default=())
 
     @property
     def ok(self) -> bool:

@@ -1,16 +1,32 @@
-"""``make_plan``: a pure function of the manifests, the live state and ``now``."""
+"""``make_plan``: a pure function of the manifests, the live state and ``now``.
+
+Errors stay with the object they are about. An error about an asset (not found, another
+organisation, a manifest with errors, a failed read) holds back that asset; one about its
+schedule or one bid product holds back that object and what depends on it in capacity order
+(D16), which is found by planning the asset's writes in the order apply makes them, as the
+platform will check them. The other objects are planned. An error about no object (none reaches
+here: the run stops before) holds back everything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
-from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode, parse_product_date_code
+from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
-from reconciler.plan.changes import committed_now, diff_bids, diff_schedule, schedule_change
+from reconciler.plan.changes import (
+    committed_after,
+    committed_now,
+    diff_bids,
+    diff_schedule,
+    schedule_change,
+    unlisted_days_zeroed,
+)
 from reconciler.plan.checks import (
     check_ancillary_capacity,
     check_lifetime,
@@ -18,9 +34,22 @@ from reconciler.plan.checks import (
     check_wholesale_capacity,
     wholesale_capacity_after,
 )
-from reconciler.plan.model import Change, ChangeKind, Plan, Prediction, TargetInfo, write_order
+from reconciler.plan.fmt import local
+from reconciler.plan.model import (
+    BidChange,
+    Change,
+    Phase,
+    Plan,
+    Prediction,
+    ScheduleChange,
+    TargetInfo,
+    write_order,
+)
 from reconciler.plan.predict import bid_predictions, project
+from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveAsset, LiveState
+from reconciler.rules.capacity import PowerLimits, check_wholesale_fit
+from reconciler.rules.units import json_number
 
 
 @dataclass
@@ -39,6 +68,7 @@ def make_plan(
     now: datetime,
     target: TargetInfo,
     extra: Iterable[Diagnostic] = (),
+    selection: Selection = EVERYTHING,
     market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Plan:
     parts: list[AssetPlan] = []
@@ -47,6 +77,12 @@ def make_plan(
     soc: dict[str, list[tuple[datetime, float]]] = {}
     soc_bounds: dict[str, tuple[float, float]] = {}
     for manifest in manifests:
+        if not selection.touches_asset(manifest.name):
+            continue
+        mismatch = organisation_mismatch(manifest, target.organisation)
+        if mismatch is not None:
+            diagnostics.append(mismatch)
+            continue
         asset = live.assets.get(manifest.virtual_asset)
         if manifest.virtual_asset in live.failed:
             diagnostics.append(_read_failed(manifest, live.failed[manifest.virtual_asset]))
@@ -55,16 +91,20 @@ def make_plan(
             diagnostics.append(_unknown_asset(manifest, target.organisation))
             continue
         fingerprints.update(asset.fingerprints)
-        part = plan_asset(manifest, asset, now, target.organisation, market_times)
+        part = plan_asset(manifest, asset, now, selection, market_times)
         parts.append(part)
         if part.changes:
             soc[manifest.name] = part.soc
             soc_bounds[manifest.name] = part.soc_bounds
+    diagnostics += [d for p in parts for d in p.diagnostics]
+    changes = [c for p in parts for c in p.changes]
+    if any(d.is_error and d.address is None for d in diagnostics):
+        changes = []  # an error about the whole run: nothing is planned
     return Plan(
         target=target,
         now=now,
-        changes=tuple(write_order([c for p in parts for c in p.changes])),
-        diagnostics=tuple(diagnostics + [d for p in parts for d in p.diagnostics]),
+        changes=tuple(write_order(changes)),
+        diagnostics=tuple(diagnostics),
         predictions=tuple(
             sorted((x for p in parts for x in p.predictions), key=lambda x: (x.address, x.time, x.reason))
         ),
@@ -72,6 +112,7 @@ def make_plan(
         drift=tuple(d for p in parts for d in p.drift),
         soc=soc,
         soc_bounds=soc_bounds,
+        selection=selection.patterns,
     )
 
 
@@ -79,41 +120,123 @@ def plan_asset(
     manifest: Manifest,
     asset: LiveAsset,
     now: datetime,
-    organisation: str,
+    selection: Selection = EVERYTHING,
     market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> AssetPlan:
+    """``market_times``: the target's D14 times (a sandbox fixture may override the defaults)."""
     part = AssetPlan()
-    part.diagnostics += check_lifetime(manifest, asset)
-    schedule = diff_schedule(manifest, asset, now)
-    part.diagnostics += check_locked(manifest, asset, schedule)
-    bids = diff_bids(manifest, asset, organisation, now, market_times)
-    part.diagnostics += bids.diagnostics
-    part.changes += bids.changes
-    if (change := schedule_change(manifest, asset, organisation, schedule)) is not None:
-        part.changes.append(change)
+    found: list[Diagnostic] = check_lifetime(manifest, asset)
+    diff = diff_schedule(manifest, asset, now)
+    found += check_locked(manifest, asset, diff)
+    bids = diff_bids(manifest, asset, now, market_times)
+    found += bids.diagnostics
+    proposed = schedule_change(manifest, asset, diff)
+    if proposed is not None and selection.selects(proposed.address):
+        found += unlisted_days_zeroed(manifest, asset, diff)
 
+    def planned(change: Change | None) -> bool:
+        held = {d.address for d in found if d.is_error}
+        return change is not None and selection.selects(change.address) and change.address not in held
+
+    schedule = proposed if planned(proposed) else None
+    candidates = [c for c in bids.changes if planned(c)]
     before = committed_now(asset)
-    changed_codes = [_code(c) for c in bids.changes]
-    refused = check_ancillary_capacity(manifest, asset, bids.final, changed_codes)
-    part.diagnostics += refused.values()
-    # a bid that does not fit will be refused: it moves no capacity out of the wholesale block
-    committed = {code: kw for code, kw in bids.final.items() if code not in refused}
-    committed.update({code: before[code] for code in refused if code in before})
-    capacity = wholesale_capacity_after(asset, before, committed)
-    affected = set(schedule.writes) | {t for code in changed_codes for t in code.periods() if t in capacity}
-    part.diagnostics += check_wholesale_capacity(
-        manifest, asset, schedule.final, capacity, {t for t in affected if t >= now}
+    refused = check_ancillary_capacity(
+        manifest, asset, committed_after(asset, candidates), [c.product for c in candidates]
     )
+    found += refused.values()
+    candidates = [c for c in candidates if c.product not in refused]
 
-    projection = project(manifest, asset, schedule.final, now)
-    part.predictions += projection.predictions + bid_predictions(manifest, changed_codes, before, committed)
+    # In the order apply writes (D16): bids that free capacity, the schedule, bids that take it.
+    frees = [c for c in candidates if c.phase == Phase.FREES]
+    takes = sorted((c for c in candidates if c.phase == Phase.TAKES), key=lambda c: (c.deadline, c.address))
+    if schedule is not None:
+        capacity = wholesale_capacity_after(asset, before, committed_after(asset, frees))
+        writes = {t for t in schedule.after if t >= now}
+        misfits = check_wholesale_capacity(manifest, asset, _final(asset, schedule), capacity, writes)
+        found += misfits
+        schedule = None if misfits else schedule
+    final = _final(asset, schedule)
+    written: list[BidChange] = list(frees)
+    for change in takes:
+        conflict = _wholesale_conflict(manifest, asset, final, before, [*written, change], now)
+        if conflict is not None:
+            found.append(conflict)
+        else:
+            written.append(change)
+
+    part.changes = [*written, *([schedule] if schedule is not None else [])]
+    part.diagnostics = [d for d in found if d.address is None or selection.selects(d.address)]
+    committed = committed_after(asset, written)
+    projection = project(manifest, asset, final, now)
+    part.predictions += projection.predictions + bid_predictions(
+        manifest, [c.product for c in written], before, committed
+    )
     part.diagnostics += projection.diagnostics
     part.soc = projection.soc
     part.soc_bounds = projection.bounds
-    part.drift += list(schedule.drift) + [
-        d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT
-    ]
+    drift = list(diff.drift) + [d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT]
+    part.drift = [d for d in drift if selection.selects(d.address)]
     return part
+
+
+def _final(asset: LiveAsset, schedule: ScheduleChange | None) -> dict[datetime, Decimal]:
+    """The wholesale schedule once the plan's schedule change (if any) is written."""
+    final = dict(asset.wholesale.schedule)
+    if schedule is not None:
+        final.update(schedule.after)
+    return final
+
+
+def _wholesale_conflict(
+    manifest: Manifest,
+    asset: LiveAsset,
+    final: dict[datetime, Decimal],
+    before: Mapping[ProductDateCode, int],
+    written: list[BidChange],
+    now: datetime,
+) -> Diagnostic | None:
+    """D16: the platform refuses a bid that leaves the wholesale schedule no room in its window
+    (:func:`reconciler.rules.capacity.check_wholesale_fit`), counting the bids written before it."""
+    change = written[-1]
+    capacity = wholesale_capacity_after(asset, before, committed_after(asset, written))
+    rows = [
+        (t, final.get(t, Decimal(0)), PowerLimits(*capacity[t]))
+        for t in change.product.periods()
+        if t >= now and t in capacity
+    ]
+    violation = check_wholesale_fit(rows)
+    if violation is None:
+        return None
+    period, power, left = next(row for row in rows if check_wholesale_fit([row]))
+    side, limit = ("discharge", left.discharge) if power > 0 else ("charge", left.charge)
+    source = next((b.source for b in manifest.bids if b.code == change.product), manifest.source)
+    return located(
+        Severity.ERROR,
+        violation.code,
+        f"{change.product} would leave {json_number(limit)} kW of wholesale {side} capacity at "
+        f"{local(period)}, where {json_number(abs(power))} kW are scheduled; the platform refuses the "
+        "bid (lower the schedule there first, or offer less)",
+        source,
+        change.address,
+        expected=f"a {side} schedule within {json_number(limit)} kW at {local(period, with_date=False)}",
+        found=f"{json_number(abs(power))} kW",
+    )
+
+
+def organisation_mismatch(manifest: Manifest, organisation: str) -> Diagnostic | None:
+    if manifest.organisation is None or manifest.organisation == organisation:
+        return None
+    return located(
+        Severity.ERROR,
+        "organisation-mismatch",
+        f"{manifest.name} declares organisation {manifest.organisation!r} but the target is "
+        f"organisation {organisation!r}; it is not planned",
+        manifest.ref("spec.organisation"),
+        manifest.name,
+        expected=organisation,
+        found=manifest.organisation,
+    )
 
 
 def _unknown_asset(manifest: Manifest, organisation: str) -> Diagnostic:
@@ -122,7 +245,7 @@ def _unknown_asset(manifest: Manifest, organisation: str) -> Diagnostic:
         "unknown-virtual-asset",
         f"virtual asset {manifest.virtual_asset} does not exist in organisation {organisation} "
         "(or this account may not dispatch it)",
-        manifest.source,
+        manifest.ref("spec.virtualAsset"),
         manifest.name,
         expected="a virtual asset of the target's organisation",
         found=manifest.virtual_asset,
@@ -139,8 +262,3 @@ def _read_failed(manifest: Manifest, failure: str) -> Diagnostic:
         manifest.source,
         manifest.name,
     )
-
-
-def _code(change: Change) -> ProductDateCode:
-    assert change.kind is not ChangeKind.SCHEDULE
-    return parse_product_date_code(change.address.rsplit("/", 1)[1])

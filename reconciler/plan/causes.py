@@ -22,7 +22,17 @@ from enum import StrEnum
 from typing import Any
 
 from reconciler.manifest import DesiredBid, Manifest, ScheduleMode
-from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant, periods_between
+from reconciler.market import (
+    Market,
+    PeriodState,
+    ProductDateCode,
+    bid_deadline,
+    isoformat_z,
+    parse_instant,
+    parse_product_date_code,
+    period_state,
+    periods_between,
+)
 from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Adjustment, Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
@@ -40,9 +50,19 @@ class Cause(StrEnum):
 PLATFORM_CAUSES = frozenset({Cause.REVALIDATION, Cause.UNAVAILABILITY})
 
 
+def state_name(state: PeriodState) -> str:
+    """A period state as drift's JSON names it: ``editable``, ``soft_locked``, ``frozen``."""
+    return str(state).replace("-", "_")
+
+
 @dataclass(frozen=True)
 class DriftEntry:
-    """One difference: a schedule period (``time`` its UTC start) or one bid product."""
+    """One difference: a schedule period (``time`` its UTC start) or one bid product.
+
+    ``state`` is the period's (a bid product: editable until its bid deadline, then frozen);
+    ``writable`` is true only when ``apply`` would still write the manifest's value there: an
+    editable period (or open product) whose difference nothing on the platform explains.
+    """
 
     address: str
     asset: str
@@ -52,6 +72,9 @@ class DriftEntry:
     cause: Cause
     reason: str  # the platform's adjustment reason or result, or "" for out_of_band
     detail: str
+    state: PeriodState
+    writable: bool
+    product: ProductDateCode | None = None  # the bid product; None for a schedule period
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +85,9 @@ class DriftEntry:
             "cause": str(self.cause),
             "reason": self.reason,
             "detail": self.detail,
+            "period_state": state_name(self.state),
+            "writable": self.writable,
+            "product": str(self.product) if self.product else None,
         }
 
     @classmethod
@@ -75,6 +101,9 @@ class DriftEntry:
             cause=Cause(data["cause"]),
             reason=data["reason"],
             detail=data["detail"],
+            state=PeriodState(data["period_state"].replace("_", "-")),
+            writable=bool(data["writable"]),
+            product=parse_product_date_code(data["product"]) if data.get("product") else None,
         )
 
 
@@ -171,17 +200,42 @@ def schedule_differences(
 
 
 def drift_entry(
-    manifest: Manifest, period: datetime, desired: Decimal, live: Decimal, why: tuple[Cause, str, str]
+    manifest: Manifest,
+    asset: LiveAsset,
+    now: datetime,
+    period: datetime,
+    desired: Decimal,
+    live: Decimal,
+    why: tuple[Cause, str, str],
 ) -> DriftEntry:
     cause, reason, detail = why
     address = f"{manifest.name}/wholesale"
+    state = period_state(period, now, asset.va.dispatch_gate_closure_seconds)
+    writable = state is PeriodState.EDITABLE and cause is Cause.OUT_OF_BAND
     return DriftEntry(
-        address, manifest.name, period, json_number(desired), json_number(live), cause, reason, detail
+        address,
+        manifest.name,
+        period,
+        json_number(desired),
+        json_number(live),
+        cause,
+        reason,
+        detail,
+        state,
+        writable,
     )
 
 
 def schedule_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[DriftEntry]:
-    return [drift_entry(manifest, *difference) for difference in schedule_differences(manifest, asset, now)]
+    return [
+        drift_entry(manifest, asset, now, *difference)
+        for difference in schedule_differences(manifest, asset, now)
+    ]
+
+
+def bid_state(code: ProductDateCode, now: datetime) -> PeriodState:
+    """A bid product can be written until its bid deadline (D14), then it is frozen."""
+    return PeriodState.EDITABLE if now <= bid_deadline(code) else PeriodState.FROZEN
 
 
 def same_bid(desired: DesiredBid, live: Bid) -> bool:
@@ -201,7 +255,9 @@ def _bid_address(manifest: Manifest, code: ProductDateCode) -> str:
     return f"{manifest.name}/{'fcr' if code.market is Market.FCR else 'afrr'}/{code}"
 
 
-def _auction_drift(manifest: Manifest, bid: DesiredBid, result: ProductResults) -> DriftEntry | None:
+def _auction_drift(
+    manifest: Manifest, bid: DesiredBid, result: ProductResults, now: datetime
+) -> DriftEntry | None:
     offered = accepted_capacity(bid.offered_kw)
     accepted = sum(accepted_capacity(r.accepted_capacity) for r in result.results if r.accepted)
     if accepted >= offered:
@@ -224,6 +280,9 @@ def _auction_drift(manifest: Manifest, bid: DesiredBid, result: ProductResults) 
         Cause.AUCTION_RESULT,
         reason,
         detail,
+        bid_state(code, now),
+        False,  # a result is final: no write changes it
+        code,
     )
 
 
@@ -235,7 +294,7 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
     for bid in manifest.bids:
         code = bid.code
         result = asset.results.get(code)
-        auction = _auction_drift(manifest, bid, result) if result and result.results else None
+        auction = _auction_drift(manifest, bid, result, now) if result and result.results else None
         if auction is not None:
             entries.append(auction)
             continue
@@ -254,6 +313,9 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
                 Cause.OUT_OF_BAND,
                 "",
                 f"the live bid differs from the manifest ({what}): it was changed outside reconciler, or never applied",
+                bid_state(code, now),
+                bid_state(code, now) is PeriodState.EDITABLE,
+                code,
             )
         )
     for code, live in sorted(asset.bids.items()):
@@ -270,6 +332,15 @@ def bid_drift(manifest: Manifest, asset: LiveAsset, now: datetime) -> list[Drift
                 Cause.OUT_OF_BAND,
                 "UNMANAGED",
                 "a live bid the manifest does not declare: it was placed outside reconciler",
+                bid_state(code, now),
+                bid_state(code, now) is PeriodState.EDITABLE and _prunes(manifest, code),
+                code,
             )
         )
     return entries
+
+
+def _prunes(manifest: Manifest, code: ProductDateCode) -> bool:
+    """Whether apply deletes an undeclared live bid of this product (``prune: true``)."""
+    section = manifest.fcr if code.market is Market.FCR else manifest.afrr
+    return section is not None and section.prune

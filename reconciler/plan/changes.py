@@ -1,23 +1,26 @@
 """The pure diff: desired state vs live state at ``now`` -> the minimal writes.
 
-Per wholesale block one PUT carrying only the changed editable periods; per bid product one PUT
-(``[]`` only under ``prune: true``). Differences that can't be written (frozen or soft-locked
+Per wholesale block one change of only its changed editable periods; per bid product one change
+(deleting only under ``prune: true``). Changes are domain values; their requests are derived in
+:mod:`reconciler.plan.requests`. Differences that can't be written (frozen or soft-locked
 periods) and live bids nobody declared come back as diagnostics, never as writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
-from reconciler.manifest import BidSection, DesiredBid, Manifest
+from reconciler.manifest import BidSection, DesiredBid, Manifest, ScheduleMode
 from reconciler.market import (
     DEADLINE_MARGIN,
     DEFAULT_MARKET_TIMES,
+    PERIOD_HOURS,
     Market,
     MarketTimes,
     PeriodState,
@@ -25,21 +28,15 @@ from reconciler.market import (
     bid_deadline,
     bid_opening,
     editable_until,
-    parse_product_date_code,
     period_state,
 )
 from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, drift_entry, same_bid, schedule_differences
-from reconciler.plan.fmt import local
-from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.plan.fmt import fmt_energy, local
+from reconciler.plan.model import Action, BidChange, ScheduleChange, bid_address, schedule_address
 from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Bid, ProductBids
-from reconciler.platform.wire.bids import bids_body, product_bids_path
-from reconciler.platform.wire.paths import segment, va_path
-from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
 from reconciler.rules.bids import accepted_capacity, check_bid_timing
 from reconciler.rules.units import exact_number, json_number
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
     editable = False  # differences come in time order, and a later period is never more locked
     for period, wanted, current, why in schedule_differences(manifest, asset, now):
         if why[0] in PLATFORM_CAUSES:
-            drift.append(drift_entry(manifest, period, wanted, current, why))
+            drift.append(drift_entry(manifest, asset, now, period, wanted, current, why))
             continue
         state = PeriodState.EDITABLE if editable else period_state(period, now, gate)
         if state is PeriodState.EDITABLE:
@@ -74,37 +71,60 @@ def diff_schedule(manifest: Manifest, asset: LiveAsset, now: datetime) -> Schedu
     return ScheduleDiff(writes=writes, locked=locked, drift=tuple(drift), final=final)
 
 
-def schedule_change(
-    manifest: Manifest, asset: LiveAsset, organisation: str, diff: ScheduleDiff
-) -> Change | None:
+def schedule_change(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> ScheduleChange | None:
     if not diff.writes:
         return None
     va = asset.va
-    points = sorted(diff.writes.items())
-    zero = Decimal(0)
     live = asset.wholesale.schedule
-    before = [live.get(t, zero) for t, _ in points]
-    # A schedule repeats a few powers over many periods: convert each distinct one once (equal
-    # Decimals, like 1000 and 1.0E+3, convert alike in json_number and exact_number).
-    exact = {kw: Decimal(exact_number(kw)) for kw in set(diff.writes.values())}
-    number = {kw: json_number(kw) for kw in {*exact, *before}}
-    body = schedule_update_body({t: exact[kw] for t, kw in points})
-    block_id = va.wholesale_block_id or ""
-    stamps = [item["time"] for item in body["schedule"]]  # the periods of ``points``, in order
-    return Change(
-        address=f"{manifest.name}/wholesale",
-        kind=ChangeKind.SCHEDULE,
-        action=Action.UPDATE,
+    zero = Decimal(0)
+    first = min(diff.writes)
+    return ScheduleChange(
         asset=manifest.name,
         virtual_asset=va.id,
-        before={stamp: number[kw] for stamp, kw in zip(stamps, before, strict=True)},
-        after={stamp: number[kw] for stamp, (_, kw) in zip(stamps, points, strict=True)},
-        request=Request(
-            SCHEDULE_UPDATE_METHOD, va_path(organisation, va.id, "blocks", segment(block_id)), body
-        ),
-        deadline=editable_until(points[0][0], va.dispatch_gate_closure_seconds),  # the earliest period's
-        phase=1,
+        block=va.wholesale_block_id or "",
+        before={t: live.get(t, zero) for t in diff.writes},
+        after=dict(diff.writes),
+        deadline=editable_until(first, va.dispatch_gate_closure_seconds),  # the earliest period's
     )
+
+
+def unlisted_days_zeroed(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> list[Diagnostic]:
+    """``mode: exact`` sets every editable period the schedule does not list to 0 kW. On a day the
+    schedule does not mention at all, that cancels live positions nobody may have meant to touch
+    (a trader who lists tomorrow must not silently cancel today): one warning per such day."""
+    schedule = manifest.wholesale
+    if schedule is None or schedule.mode is not ScheduleMode.EXACT:
+        return []
+    tz = manifest.timezone
+    listed = {t.astimezone(tz).date() for t in schedule.points}
+    live = asset.wholesale.schedule
+    cancelled: dict[date, list[Decimal]] = defaultdict(list)
+    for period, kw in diff.writes.items():
+        day = period.astimezone(tz).date()
+        if kw == 0 and day not in listed and live.get(period, Decimal(0)) != 0:
+            cancelled[day].append(live[period])
+    hours = Decimal(PERIOD_HOURS.numerator) / Decimal(PERIOD_HOURS.denominator)
+    found = []
+    for day, powers in sorted(cancelled.items()):
+        discharge = sum((p for p in powers if p > 0), Decimal(0)) * hours
+        charge = sum((p for p in powers if p < 0), Decimal(0)) * hours
+        energy = " and ".join(
+            f"{fmt_energy(e)} {what}" for e, what in ((discharge, "discharge"), (charge, "charge")) if e
+        )
+        found.append(
+            located(
+                Severity.WARNING,
+                "exact-cancels-unlisted-day",
+                f"mode: exact sets {len(powers)} live period(s) of {day.isoformat()} to 0 kW, cancelling "
+                f"{energy}, but the schedule lists nothing on that day; list the day's positions, or use "
+                "mode: partial to leave it alone",
+                manifest.ref("spec.wholesale.mode"),
+                schedule_address(manifest.name),
+                expected=f"{day.isoformat()} listed in the schedule",
+                found=f"{energy} live, planned to 0 kW",
+            )
+        )
+    return found
 
 
 # --- bids --------------------------------------------------------------------------------------
@@ -112,13 +132,12 @@ def schedule_change(
 
 @dataclass(frozen=True)
 class BidDiff:
-    changes: tuple[Change, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    final: Mapping[ProductDateCode, int]  # committed kW per capacity product after the plan
+    changes: tuple[BidChange, ...]
+    diagnostics: tuple[Diagnostic, ...]  # bids that can't be written now are errors, not changes
 
 
-def _wire_bid(bid: DesiredBid | Bid) -> Bid:
-    """A bid as the D12 wire adapter sends it, numbers exact (an int when whole)."""
+def _exact(bid: DesiredBid | Bid) -> Bid:
+    """A bid with exact numbers (an int when whole), declared or live alike."""
     if isinstance(bid, DesiredBid):
         offered, capacity_price, energy_price = bid.offered_kw, bid.capacity_price, bid.energy_price
     else:
@@ -131,74 +150,58 @@ def _wire_bid(bid: DesiredBid | Bid) -> Bid:
 
 
 def diff_bids(
-    manifest: Manifest,
-    asset: LiveAsset,
-    organisation: str,
-    now: datetime,
-    times: MarketTimes = DEFAULT_MARKET_TIMES,
+    manifest: Manifest, asset: LiveAsset, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
 ) -> BidDiff:
     """``times``: the target's D14 times (a sandbox fixture may override the defaults)."""
-    changes: list[Change] = []
+    changes: list[BidChange] = []
     diagnostics: list[Diagnostic] = []
-    sections: list[tuple[str, BidSection | None, ChangeKind, set[Market]]] = [
-        ("fcr", manifest.fcr, ChangeKind.FCR_BID, {Market.FCR}),
-        ("afrr", manifest.afrr, ChangeKind.AFRR_BID, {Market.AFRR_CAPACITY, Market.AFRR_ENERGY}),
+    sections: list[tuple[BidSection | None, set[Market]]] = [
+        (manifest.fcr, {Market.FCR}),
+        (manifest.afrr, {Market.AFRR_CAPACITY, Market.AFRR_ENERGY}),
     ]
-    for key, section, kind, markets in sections:
+    for section, markets in sections:
         desired = {bid.code: bid for bid in section.bids} if section else {}
         live = {code: p for code, p in asset.bids.items() if code.market in markets and p.bids}
         for code in sorted(set(desired) | set(live)):
             want = desired.get(code)
             have = live.get(code)
-            address = f"{manifest.name}/{key}/{code}"
             if want is None:
                 if now > bid_deadline(code, times):
                     continue  # a closed product the manifest no longer lists is history: leave it
                 if section is not None and section.prune and have is not None:
-                    changes.append(
-                        _bid_change(manifest, asset, organisation, kind, address, code, have, None, times)
-                    )
+                    change = _bid_change(manifest, asset, code, have, None, times)
                 elif have is not None:
-                    diagnostics.append(_unmanaged(manifest, address, code, have, section))
+                    diagnostics.append(_unmanaged(manifest, code, have, section))
+                    continue
+                else:
+                    continue
+            elif have is not None and len(have.bids) == 1 and same_bid(want, have.bids[0]):
                 continue
-            if have is not None and len(have.bids) == 1 and same_bid(want, have.bids[0]):
-                continue
-            changes.append(_bid_change(manifest, asset, organisation, kind, address, code, have, want, times))
-
-    diagnostics += [d for change in changes if (d := _deadline_problem(manifest, change, now, times))]
-    final = _committed_after(asset, changes)
-    return BidDiff(tuple(changes), tuple(diagnostics), final)
+            else:
+                change = _bid_change(manifest, asset, code, have, want, times)
+            problem = _deadline_problem(manifest, change, now, times)
+            if problem is not None:
+                diagnostics.append(problem)
+            if problem is None or not problem.is_error:
+                changes.append(change)
+    return BidDiff(tuple(changes), tuple(diagnostics))
 
 
 def _bid_change(
     manifest: Manifest,
     asset: LiveAsset,
-    organisation: str,
-    kind: ChangeKind,
-    address: str,
     code: ProductDateCode,
     have: ProductBids | None,
     want: DesiredBid | None,
     times: MarketTimes = DEFAULT_MARKET_TIMES,
-) -> Change:
-    market = code.market
-    before = bids_body(market, [_wire_bid(b) for b in have.bids]) if have else []
-    after = bids_body(market, [_wire_bid(want)]) if want else []
-    action = Action.CREATE if not before else Action.DELETE if not after else Action.UPDATE
-    live_kw = sum((accepted_capacity(b.offered_capacity) for b in have.bids), 0) if have else 0
-    want_kw = accepted_capacity(want.offered_kw) if want else 0
-    frees = market is Market.AFRR_ENERGY or want_kw <= live_kw
-    return Change(
-        address=address,
-        kind=kind,
-        action=action,
+) -> BidChange:
+    return BidChange(
         asset=manifest.name,
         virtual_asset=asset.va.id,
-        before=before,
-        after=after,
-        request=Request("PUT", va_path(organisation, asset.va.id, product_bids_path(code)), after),
+        product=code,
+        before=tuple(_exact(b) for b in have.bids) if have else (),
+        after=(_exact(want),) if want else (),
         deadline=bid_deadline(code, times),
-        phase=0 if frees else 2,
     )
 
 
@@ -217,34 +220,40 @@ def committed_now(asset: LiveAsset) -> dict[ProductDateCode, int]:
     return committed
 
 
-def _committed_after(asset: LiveAsset, changes: Sequence[Change]) -> dict[ProductDateCode, int]:
-    """Capacity-product kW committed per code once the plan's bid writes are in."""
+def committed_after(asset: LiveAsset, changes: Iterable[BidChange]) -> dict[ProductDateCode, int]:
+    """Capacity-product kW committed per code once ``changes`` are written."""
     committed = committed_now(asset)
     for change in changes:
-        if change.kind is ChangeKind.SCHEDULE:
-            continue
-        code = _code_of(change)
-        if code.market is Market.AFRR_ENERGY:
-            continue
-        committed[code] = sum(accepted_capacity(Decimal(str(b["offeredCapacity"]))) for b in change.after)
+        if change.holds_capacity:
+            committed[change.product] = sum(accepted_capacity(b.offered_capacity) for b in change.after)
     return committed
 
 
-def _code_of(change: Change) -> ProductDateCode:
-    return parse_product_date_code(change.address.rsplit("/", 1)[1])
-
-
 def _deadline_problem(
-    manifest: Manifest, change: Change, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
+    manifest: Manifest, change: BidChange, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES
 ) -> Diagnostic | None:
-    code = _code_of(change)
+    """A bid past its deadline (or its results), or not open yet, can't be written: an error on
+    that bid alone, and no change (the sandbox's rule, D14). One close to its deadline is planned
+    with a warning."""
+    code = change.product
     source = _bid_source(manifest, code)
-    refused = check_bid_timing(code, now, times)  # the sandbox's rule (D14)
+    verb = {Action.CREATE: "placed", Action.UPDATE: "changed", Action.DELETE: "deleted"}[change.action]
+    refused = check_bid_timing(code, now, times)
     if refused is not None and refused.code != "bid-not-open":
-        message = f"bidding for {code} closed at {local(change.deadline)}; this {change.action} can't be made"
-        return located(Severity.ERROR, "bid-deadline-passed", message, source, change.address)
+        message = f"bidding for {code} closed at {local(change.deadline)}; this bid can't be {verb} any more"
+        return located(
+            Severity.ERROR,
+            "bid-deadline-passed",
+            message,
+            source,
+            change.address,
+            expected=f"a write before {local(change.deadline)}",
+            found=f"now {local(now)}",
+        )
     if refused is not None:
-        message = f"bidding for {code} opens at {local(bid_opening(code, times))}; this {change.action} can't be made yet"
+        message = (
+            f"bidding for {code} opens at {local(bid_opening(code, times))}; this bid can't be {verb} yet"
+        )
         return located(Severity.ERROR, "bid-not-open", message, source, change.address)
     if change.deadline - now <= DEADLINE_MARGIN:
         left = int((change.deadline - now).total_seconds())
@@ -264,7 +273,7 @@ def _bid_source(manifest: Manifest, code: ProductDateCode) -> Any:
 
 
 def _unmanaged(
-    manifest: Manifest, address: str, code: ProductDateCode, have: ProductBids, section: BidSection | None
+    manifest: Manifest, code: ProductDateCode, have: ProductBids, section: BidSection | None
 ) -> Diagnostic:
     offered = ", ".join(f"{json_number(b.offered_capacity)} kW" for b in have.bids)
     message = (
@@ -272,5 +281,9 @@ def _unmanaged(
         "(declare it, or set prune: true to delete undeclared bids)"
     )
     return located(
-        Severity.WARNING, "unmanaged-bid", message, section.source if section else manifest.source, address
+        Severity.WARNING,
+        "unmanaged-bid",
+        message,
+        section.source if section else manifest.source,
+        bid_address(manifest.name, code),
     )

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from reconciler.market import MARKET_TZ, PERIOD, PERIOD_HOURS, parse_instant
+from reconciler.market import MARKET_TZ, PERIOD, PERIOD_HOURS
 
 MINUS = "−"
 
@@ -75,13 +75,12 @@ class Run:
         return f"{local(self.start, tz)} – {local(self.end, tz)}"
 
 
-def runs(before: Mapping[str, float | int], after: Mapping[str, float | int]) -> list[Run]:
-    """Merge a schedule change (``{iso: kW}`` before/after) into runs of equal change."""
-    points = sorted(
-        (parse_instant(t), Decimal(str(before.get(t, 0))), Decimal(str(v))) for t, v in after.items()
-    )
+def runs(before: Mapping[datetime, Decimal], after: Mapping[datetime, Decimal]) -> list[Run]:
+    """Merge a schedule change (kW per period start, before and after) into runs of equal change."""
+    zero = Decimal(0)
     merged: list[Run] = []
-    for time, old, new in points:
+    for time, new in sorted(after.items()):
+        old = before.get(time, zero)
         last = merged[-1] if merged else None
         if last and last.end == time and last.before == old and last.after == new:
             merged[-1] = Run(last.start, time + PERIOD, old, new)

@@ -1,22 +1,28 @@
 """The plan: what a run will write, what it found, what the platform will do afterwards.
 
-Plain frozen dataclasses with a JSON form that is also the saved plan file
-(``schemas/plan.schema.json``, ``format_version`` "1").
+Changes are domain objects (which asset, which block or product, the values before and after);
+the HTTP request of each is derived from them in :mod:`reconciler.plan.requests`. The JSON form
+is also the saved plan file (``schemas/plan.schema.json``, ``format_version`` "2").
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from functools import cached_property
+from typing import Any, ClassVar
 
 from reconciler.core.diagnostics import Diagnostic, Severity
-from reconciler.market import isoformat_z, parse_instant
+from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
+from reconciler.platform.models import Bid
+from reconciler.rules.bids import accepted_capacity
+from reconciler.rules.units import json_number
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 
 
 class ChangeKind(StrEnum):
@@ -31,38 +37,97 @@ class Action(StrEnum):
     DELETE = "delete"
 
 
+class Phase:
+    """The capacity order of one asset's writes (D16): what frees wholesale capacity first, then
+    the schedule, then what takes capacity."""
+
+    FREES = 0
+    SCHEDULE = 1
+    TAKES = 2
+
+
+def schedule_address(asset: str) -> str:
+    return f"{asset}/wholesale"
+
+
+def bid_address(asset: str, code: ProductDateCode) -> str:
+    return f"{asset}/{'fcr' if code.market is Market.FCR else 'afrr'}/{code}"
+
+
 @dataclass(frozen=True)
-class Request:
-    """One HTTP request exactly as apply will send it (path relative to the API base URL)."""
+class ScheduleChange:
+    """Write the changed editable periods of one wholesale block (D1).
 
-    method: str
-    path: str
-    body: Any
-
-    def to_json(self) -> dict[str, Any]:
-        return {"method": self.method, "path": self.path, "body": self.body}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One write: a PUT of one block's changed periods, or of one product's bids.
-
-    ``before``/``after`` are JSON values: for a schedule ``{time: kW}`` of the changed periods,
-    for bids the list of bids. ``phase`` orders writes that depend on each other's capacity
-    (0 frees wholesale capacity, 1 schedules, 2 takes capacity); ``deadline`` is when the write
-    stops being accepted (earliest gate closure, or the bid deadline).
+    ``before``/``after``: kW per period start, only the periods that change. ``deadline`` is when
+    the earliest of them stops being writable.
     """
 
-    address: str
-    kind: ChangeKind
-    action: Action
     asset: str  # manifest name
     virtual_asset: str
-    before: Any
-    after: Any
-    request: Request
+    block: str
+    before: Mapping[datetime, Decimal]
+    after: Mapping[datetime, Decimal]
     deadline: datetime
-    phase: int = 1
+
+    kind: ClassVar[ChangeKind] = ChangeKind.SCHEDULE
+    action: ClassVar[Action] = Action.UPDATE
+    phase: ClassVar[int] = Phase.SCHEDULE
+
+    @property
+    def address(self) -> str:
+        return schedule_address(self.asset)
+
+    def to_json(self) -> dict[str, Any]:
+        # a schedule repeats a few powers over many periods: convert each distinct one once
+        number = {kw: json_number(kw) for kw in {*self.before.values(), *self.after.values()}}
+        return {
+            "address": self.address,
+            "kind": str(self.kind),
+            "action": str(self.action),
+            "asset": self.asset,
+            "virtual_asset": self.virtual_asset,
+            "block": self.block,
+            "before": {isoformat_z(t): number[kw] for t, kw in sorted(self.before.items())},
+            "after": {isoformat_z(t): number[kw] for t, kw in sorted(self.after.items())},
+            "deadline": isoformat_z(self.deadline),
+            "phase": self.phase,
+        }
+
+
+@dataclass(frozen=True)
+class BidChange:
+    """Create, replace or delete the bids of one product (D12): ``after`` empty deletes."""
+
+    asset: str
+    virtual_asset: str
+    product: ProductDateCode
+    before: tuple[Bid, ...]
+    after: tuple[Bid, ...]
+    deadline: datetime  # the product's bid deadline (D14)
+
+    @property
+    def address(self) -> str:
+        return bid_address(self.asset, self.product)
+
+    @property
+    def kind(self) -> ChangeKind:
+        return ChangeKind.FCR_BID if self.product.market is Market.FCR else ChangeKind.AFRR_BID
+
+    @property
+    def action(self) -> Action:
+        return Action.CREATE if not self.before else Action.DELETE if not self.after else Action.UPDATE
+
+    @property
+    def holds_capacity(self) -> bool:
+        """aFRR energy bids move no capacity (D16)."""
+        return self.product.market is not Market.AFRR_ENERGY
+
+    @property
+    def phase(self) -> int:
+        """A bid that keeps or lowers its capacity frees wholesale capacity; one that raises it takes."""
+        live = sum(accepted_capacity(b.offered_capacity) for b in self.before)
+        wanted = sum(accepted_capacity(b.offered_capacity) for b in self.after)
+        return Phase.FREES if not self.holds_capacity or wanted <= live else Phase.TAKES
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,28 +136,25 @@ class Change:
             "action": str(self.action),
             "asset": self.asset,
             "virtual_asset": self.virtual_asset,
-            "before": self.before,
-            "after": self.after,
-            "request": self.request.to_json(),
+            "product": str(self.product),
+            "before": [bid_json(self.product, b) for b in self.before],
+            "after": [bid_json(self.product, b) for b in self.after],
             "deadline": isoformat_z(self.deadline),
             "phase": self.phase,
         }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Change:
-        req = data["request"]
-        return cls(
-            address=data["address"],
-            kind=ChangeKind(data["kind"]),
-            action=Action(data["action"]),
-            asset=data["asset"],
-            virtual_asset=data["virtual_asset"],
-            before=data["before"],
-            after=data["after"],
-            request=Request(req["method"], req["path"], req["body"]),
-            deadline=parse_instant(data["deadline"]),
-            phase=int(data.get("phase", 1)),
-        )
+
+Change = ScheduleChange | BidChange
+
+
+def bid_json(code: ProductDateCode, bid: Bid) -> dict[str, Any]:
+    """A bid as plans show it: kW and EUR; FCR bids have no energy price, absent prices are left out."""
+    entry: dict[str, Any] = {"offeredCapacity": json_number(bid.offered_capacity)}
+    if bid.capacity_price is not None:
+        entry["capacityPrice"] = json_number(bid.capacity_price)
+    if code.market is not Market.FCR and bid.energy_price is not None:
+        entry["energyPrice"] = json_number(bid.energy_price)
+    return entry
 
 
 def write_order(changes: Sequence[Change]) -> list[Change]:
@@ -205,6 +267,20 @@ class TargetInfo:
         )
 
 
+WHOLE_RUN = "*"  # the address of errors about the whole run: nothing was planned
+
+
+@dataclass(frozen=True)
+class NotPlanned:
+    """An object the plan holds back (an asset, its schedule, one bid product), and why."""
+
+    address: str
+    reasons: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "reasons": list(self.reasons)}
+
+
 @dataclass(frozen=True)
 class Plan:
     target: TargetInfo
@@ -216,6 +292,8 @@ class Plan:
     drift: tuple[DriftEntry, ...] = ()
     soc: dict[str, list[tuple[datetime, float]]] = field(default_factory=dict)  # projected SoC % per asset
     soc_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # (lower, upper) % per asset
+    selection: tuple[str, ...] = ()  # --only patterns; empty: everything the manifests declare
+    recorded_digest: str | None = None  # a saved plan's digest, checked when it was read
 
     @property
     def expires_at(self) -> datetime | None:
@@ -226,6 +304,25 @@ class Plan:
     def has_errors(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
 
+    @property
+    def not_planned(self) -> list[NotPlanned]:
+        """Every object an error is about, with its messages: the plan holds each back (and
+        whatever depends on it); an error about no object holds back everything (:data:`WHOLE_RUN`)."""
+        reasons: dict[str, list[str]] = {}
+        for d in self.diagnostics:
+            if d.is_error:
+                reasons.setdefault(d.address or WHOLE_RUN, []).append(d.message)
+        return [NotPlanned(address, tuple(found)) for address, found in sorted(reasons.items())]
+
+    @cached_property
+    def digest(self) -> str:
+        """``sha256:<hex>`` over the plan's canonical JSON (:func:`reconciler.plan.planfile.plan_digest`)."""
+        if self.recorded_digest is not None:
+            return self.recorded_digest
+        from reconciler.plan.planfile import plan_digest  # planfile renders this model
+
+        return plan_digest(self)
+
     def summary(self) -> dict[str, int]:
         counts = {str(a): 0 for a in Action}
         for change in self.changes:
@@ -235,6 +332,7 @@ class Plan:
             "update": counts["update"],
             "delete": counts["delete"],
             "requests": len(self.changes),
+            "not_planned": len(self.not_planned),
             "errors": sum(d.severity is Severity.ERROR for d in self.diagnostics),
             "warnings": sum(d.severity is Severity.WARNING for d in self.diagnostics),
             "predictions": len(self.predictions),

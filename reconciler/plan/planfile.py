@@ -1,14 +1,21 @@
 """The JSON form of a plan: ``--format json`` output and the saved plan file are the same text.
 
-Validated against ``schemas/plan.schema.json`` when read back, so a hand-edited or truncated plan
-file is refused with a clear message instead of being half-applied.
+A saved plan is applied exactly as reviewed or not at all, so reading one trusts nothing that can
+be checked: the file must be under :data:`MAX_PLAN_FILE_BYTES` (checked before parsing), plain
+JSON without ``NaN``/``Infinity``, valid against ``schemas/plan.schema.json``, every recorded
+request and derived field equal to what its change gives (:mod:`reconciler.plan.recorded`), and
+its ``digest`` equal to the SHA-256 of its content (:func:`content_digest`). The digest's short form is printed in every
+rendering, so the plan reviewed in a pull request can be matched with the file apply is given.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import stat
 import tempfile
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,22 +25,39 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.core.redaction import redact
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
-from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
+from reconciler.plan.model import FORMAT_VERSION, Plan, Prediction, TargetInfo
+from reconciler.plan.requests import request_for
+
+MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
+"""Plan files larger than this are refused before they are parsed (64 MiB: a year of quarter-hours
+for dozens of assets fits; a file that does not is not a plan anyone reviewed)."""
+
+DIGEST_PREFIX = "sha256:"
+SHORT_DIGEST = len(DIGEST_PREFIX) + 12  # the form printed in renderings: sha256:1a2b3c4d5e6f
 
 
 class PlanFileError(ReconcilerError):
     """A saved plan that can't be read, or that this version does not understand."""
 
 
-def plan_to_json(plan: Plan) -> dict[str, Any]:
+def short_digest(digest: str) -> str:
+    return digest[:SHORT_DIGEST]
+
+
+def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
     expires = plan.expires_at
-    return {
-        "format_version": FORMAT_VERSION,
+    organisation = plan.target.organisation
+    document: dict[str, Any] = {"format_version": FORMAT_VERSION}
+    if with_digest:
+        document["digest"] = plan.digest
+    document |= {
         "target": plan.target.to_json(),
         "now": isoformat_z(plan.now),
         "expires_at": isoformat_z(expires) if expires else None,
-        "changes": [c.to_json() for c in plan.changes],
+        "selection": list(plan.selection),
+        "changes": [{**c.to_json(), "request": request_for(c, organisation).to_json()} for c in plan.changes],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
+        "not_planned": [n.to_json() for n in plan.not_planned],
         "predictions": [p.to_json() for p in plan.predictions],
         "fingerprints": dict(sorted(plan.fingerprints.items())),
         "drift": [d.to_json() for d in plan.drift],
@@ -46,27 +70,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             asset: {"lower": lower, "upper": upper} for asset, (lower, upper) in plan.soc_bounds.items()
         },
     }
-
-
-def plan_from_json(data: dict[str, Any]) -> Plan:
-    return Plan(
-        target=TargetInfo.from_json(data["target"]),
-        now=parse_instant(data["now"]),
-        changes=tuple(Change.from_json(c) for c in data["changes"]),
-        diagnostics=tuple(
-            Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data.get("diagnostics", [])
-        ),
-        predictions=tuple(Prediction.from_json(p) for p in data.get("predictions", [])),
-        fingerprints=dict(data.get("fingerprints", {})),
-        drift=tuple(DriftEntry.from_json(d) for d in data.get("drift", [])),
-        soc={
-            asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
-            for asset, points in data.get("projected_soc", {}).items()
-        },
-        soc_bounds={
-            asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
-        },
-    )
+    return document
 
 
 def _decimal(value: object) -> int | float:
@@ -75,6 +79,32 @@ def _decimal(value: object) -> int | float:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _digest(document: dict[str, Any], number: Callable[[object], object]) -> str:
+    content = {key: value for key, value in document.items() if key != "digest"}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=number)
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_number(value: object) -> float:
+    # A number read back as Decimal was written as a float's shortest repr (2500.5, 50.0, 1e-05):
+    # the same float writes the same text again.
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} in a plan")
+
+
+def content_digest(document: dict[str, Any]) -> str:
+    """SHA-256 of a plan document as read from its file (numbers as ``Decimal``), without its
+    ``digest``: keys sorted, no spaces, every number written as the file wrote it."""
+    return _digest(document, _read_number)
+
+
+def plan_digest(plan: Plan) -> str:
+    """The digest a saved plan records: of the JSON its file holds, as :func:`content_digest`
+    computes it from the file."""
+    return _digest(plan_to_json(plan, with_digest=False), _decimal)
 
 
 def dumps(plan: Plan) -> str:
@@ -98,21 +128,56 @@ def write_plan(plan: Plan, path: Path) -> None:
         raise
 
 
-def read_plan(path: Path) -> Plan:
-    from reconciler.core.schemas import load_schema
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not a number a plan can hold")
 
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing anything but a regular file under the size cap, unparsed."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise PlanFileError(
+                f"{path}: not a regular file; a plan file is the JSON that `plan --out` wrote"
+            )
+        if info.st_size > MAX_PLAN_FILE_BYTES:
+            raise PlanFileError(
+                f"{path}: {info.st_size} bytes, over the {MAX_PLAN_FILE_BYTES // (1024 * 1024)} MiB a plan "
+                "file may have; refused without reading it"
+            )
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PLAN_FILE_BYTES + 1)  # the file may grow after stat
     except FileNotFoundError:
         raise PlanFileError(f"{path}: no such plan file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise PlanFileError(f"{path}: can't read plan file ({exc.__class__.__name__})") from None
+    if len(data) > MAX_PLAN_FILE_BYTES:
+        raise PlanFileError(
+            f"{path}: over the {MAX_PLAN_FILE_BYTES // (1024 * 1024)} MiB a plan file may have"
+        )
+    return data
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    """The plan file as JSON values (numbers as ``Decimal``), checked against its schema."""
+    from reconciler.core.schemas import load_schema
+
+    raw = _read_bytes(path)
+    try:
+        data = json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_not_a_number)
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path}: not a JSON plan file (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
         raise PlanFileError(f"{path}:{exc.lineno}: not a JSON plan file ({exc.msg})") from None
+    except ValueError as exc:  # NaN, Infinity
+        raise PlanFileError(f"{path}: not a plan file: {exc}; nothing was written") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a plan file: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         found = data.get("format_version") if isinstance(data, dict) else type(data).__name__
         raise PlanFileError(
-            f"{path}: expected a plan with format_version {FORMAT_VERSION!r}, found {found!r}"
+            f"{path}: expected a plan with format_version {FORMAT_VERSION!r}, found {found!r}; "
+            "make a new plan with this version of reconciler"
         )
 
     import jsonschema
@@ -123,4 +188,43 @@ def read_plan(path: Path) -> Plan:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
         raise PlanFileError(f"{path}: invalid plan file at {where}: {first.message}")
-    return plan_from_json(data)
+    return data
+
+
+def read_plan(path: Path) -> Plan:
+    """Read a saved plan and check everything it records that can be checked offline."""
+    from reconciler.plan.recorded import RecordedPlanError, changes_from_json
+
+    data = load_document(path)
+    target = TargetInfo.from_json(data["target"])
+    try:
+        changes = changes_from_json(data["changes"], target.organisation, data["fingerprints"])
+    except RecordedPlanError as exc:
+        raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
+    recorded, computed = data["digest"], content_digest(data)
+    if recorded != computed:
+        raise PlanFileError(
+            f"{path}: the plan's content does not match its digest (recorded {short_digest(recorded)}, "
+            f"content {short_digest(computed)}): the file was changed after `plan` wrote it. Review and "
+            "save a new plan; nothing was written"
+        )
+    return Plan(
+        target=target,
+        now=parse_instant(data["now"]),
+        changes=changes,
+        diagnostics=tuple(
+            Diagnostic(**{**d, "severity": Severity(d["severity"])}) for d in data["diagnostics"]
+        ),
+        predictions=tuple(Prediction.from_json(p) for p in data["predictions"]),
+        fingerprints=dict(data["fingerprints"]),
+        drift=tuple(DriftEntry.from_json(d) for d in data.get("drift", [])),
+        soc={
+            asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
+            for asset, points in data.get("projected_soc", {}).items()
+        },
+        soc_bounds={
+            asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
+        },
+        selection=tuple(data["selection"]),
+        recorded_digest=recorded,
+    )

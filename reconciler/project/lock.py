@@ -39,7 +39,6 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.core.redaction import redact
 from reconciler.market import MARKET_TZ
 from reconciler.plan.model import Plan
-from reconciler.plan.planfile import plan_to_json
 from reconciler.project.config import Target
 from reconciler.project.protection import platform_identity
 
@@ -104,12 +103,6 @@ def lock_name(api_url: str, organisation: str) -> str:
     return f"{readable[:80]}-{key}"
 
 
-def plan_digest(plan: Plan) -> str:
-    """sha256 of the plan's content, whatever the file's layout."""
-    text = json.dumps(plan_to_json(plan), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _pid_alive(pid: int) -> bool:
     if pid <= 0:
         return False
@@ -160,7 +153,7 @@ class TargetLock:
         just before the first write: a plan whose apply crashed mid-way counts as applied."""
         if self.applied_path is None:
             return
-        digest = plan_digest(plan)
+        digest = plan.digest  # the saved plan's own, checked against its content when it was read
         if (earlier := self.applied(digest)) is not None:
             raise PlanAppliedError(
                 f"{shown_as}: this plan was applied to {self.label} already (by {earlier.get('user')}@"

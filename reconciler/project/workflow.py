@@ -1,31 +1,41 @@
 """The steps shared by plan, apply and drift: manifests -> target -> live state -> plan.
 
 I/O lives here and in the client; :func:`reconciler.plan.build.make_plan` stays pure.
+
+Errors in the manifests stop the whole run only when they are about the whole run
+(:func:`run_wide_errors`): a file that can't be read, a path that does not exist, one asset or
+name declared twice. A document with errors is one asset that is not planned; the others are.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest, load_manifests
-from reconciler.plan.build import make_plan
-from reconciler.plan.model import Plan, TargetInfo
+from reconciler.plan.build import make_plan, organisation_mismatch
+from reconciler.plan.model import Plan, TargetInfo, bid_address, schedule_address
 from reconciler.plan.reads import earliest_deadline, read_scopes
+from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
 from reconciler.project.lock import TargetLock, hold_target_lock
 from reconciler.project.targets import Connection, connect
 
+RUN_WIDE_CODES = frozenset({"duplicate-virtual-asset", "duplicate-name"})
+"""Document errors that are about the whole run: with an asset declared twice, which declaration
+is meant is unknown, so nothing is planned."""
+
 
 class InvalidManifests(ReconcilerError):
-    """The manifests have errors: nothing was read from or written to any platform."""
+    """The manifests have errors that stop the whole run: nothing was read from or written to any
+    platform."""
 
     def __init__(self, result: LoadResult) -> None:
         self.result = result
@@ -35,9 +45,11 @@ class InvalidManifests(ReconcilerError):
 
 @dataclass
 class Session:
-    manifests: tuple[Manifest, ...]
+    manifests: tuple[Manifest, ...]  # valid and selected
     load: LoadResult
     connection: Connection
+    selection: Selection = field(default_factory=Selection)
+    held: tuple[Diagnostic, ...] = ()  # findings of selected documents that have errors: not planned
     lock: TargetLock | None = None  # held for the session when it was asked for (apply)
 
     @property
@@ -59,11 +71,42 @@ def target_info(connection: Connection) -> TargetInfo:
     )
 
 
-def load_valid(paths: Sequence[Path]) -> LoadResult:
+def run_wide_errors(result: LoadResult) -> list[Diagnostic]:
+    """Errors that belong to no single document (unreadable files, missing paths), and those of
+    :data:`RUN_WIDE_CODES`."""
+    in_documents = {id(d) for r in result.rejected for d in r.diagnostics}
+    return [
+        d
+        for d in result.diagnostics
+        if d.is_error and (id(d) not in in_documents or d.code in RUN_WIDE_CODES)
+    ]
+
+
+def held_documents(result: LoadResult, selection: Selection) -> list[Diagnostic]:
+    """The findings of each selected document with errors, each error addressed to its asset (its
+    name, or where the document starts when it has none): that asset is not planned."""
+    held: list[Diagnostic] = []
+    for rejected in result.rejected:
+        if rejected.name is not None and not selection.touches_asset(rejected.name):
+            continue
+        held += [replace(d, address=rejected.label) if d.is_error else d for d in rejected.diagnostics]
+    return held
+
+
+def load_valid(
+    paths: Sequence[Path], selection: Selection = EVERYTHING
+) -> tuple[LoadResult, list[Diagnostic]]:
+    """The manifests and the findings of the documents that are held back; raises
+    :class:`InvalidManifests` when an error stops the run or nothing selected is left to plan."""
     result = load_manifests(list(paths))
-    if not result.ok:
+    held = held_documents(result, selection)
+    selected = [m for m in result.manifests if selection.touches_asset(m.name)]
+    if run_wide_errors(result) or (not selected and any(d.is_error for d in held)):
         raise InvalidManifests(result)
-    return result
+    if not selected and not selection.everything:
+        names = ", ".join(m.name for m in result.manifests) or "none"
+        raise ReconcilerError(f"{selection.describe()} selects no asset of the manifests (assets: {names})")
+    return result, held
 
 
 @contextmanager
@@ -75,46 +118,33 @@ def open_session(
     organisation: str | None,
     config: Path | None,
     parallelism: int,
+    selection: Selection = EVERYTHING,
     lock_timeout: float | None = None,
     note: Callable[[str], None] = lambda _: None,
     deadline: float | None = None,
 ) -> Iterator[Session]:
     """Load and check the manifests first (no request on bad input), then connect. With a
     ``lock_timeout`` the target's apply lock is held, before any read, until the session ends."""
-    result = load_valid(paths)
+    result, held = load_valid(paths, selection)
     resolved = resolve_target(
         list(paths), config=config, target=target, api_url=api_url, organisation=organisation
     )
+    manifests = tuple(m for m in result.manifests if selection.touches_asset(m.name))
     with connect(resolved, parallelism=parallelism, deadline=deadline) as connection:
+        session = Session(manifests, result, connection, selection, tuple(held))
         if lock_timeout is None:
-            yield Session(result.manifests, result, connection)
+            yield session
             return
         with hold_target_lock(resolved, timeout=lock_timeout, note=note) as lock:
-            yield Session(result.manifests, result, connection, lock)
-
-
-def organisation_mismatches(session: Session) -> list[Diagnostic]:
-    org = session.connection.target.organisation
-    return [
-        Diagnostic(
-            Severity.ERROR,
-            "organisation-mismatch",
-            f"{m.name} declares organisation {m.organisation!r} but the target is organisation {org!r}",
-            file=m.source.file,
-            line=m.source.line,
-            path="spec.organisation",
-            expected=org,
-            found=m.organisation,
-        )
-        for m in session.manifests
-        if m.organisation is not None and m.organisation != org
-    ]
+            session.lock = lock
+            yield session
 
 
 def read_session_live(session: Session, now: datetime, on_read: ReadProgress | None = None) -> LiveState:
-    """What the manifests manage, read at ``now`` (platform time); reads retry no later than the
-    earliest deadline the manifests serve."""
-    manifests, times = session.manifests, session.connection.market_times
+    """What the manifests manage (not assets declared for another organisation), read at ``now``
+    (platform time); reads retry no later than the earliest deadline the manifests serve."""
+    org, times = session.connection.target.organisation, session.connection.market_times
+    manifests = [m for m in session.manifests if organisation_mismatch(m, org) is None]
     return read_live(
         session.connection.client,
         read_scopes(manifests),
@@ -128,12 +158,44 @@ def read_session_live(session: Session, now: datetime, on_read: ReadProgress | N
 def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple[Plan, LiveState]:
     now = session.connection.now()
     live = read_session_live(session, now, on_read)
+    selection = session.selection
+    in_held_documents = {id(d) for r in session.load.rejected for d in r.diagnostics}
+    notes = [  # warnings and notes of the documents that are planned (their errors stopped the run)
+        d
+        for d in session.load.diagnostics
+        if id(d) not in in_held_documents and (d.address is None or selection.selects(d.address))
+    ]
     plan = make_plan(
         session.manifests,
         live,
         now,
         session.target_info,
-        extra=organisation_mismatches(session) + list(session.load.diagnostics),
+        extra=[*session.held, *notes],
+        selection=selection,
         market_times=session.connection.market_times,
     )
+    unmatched = selection.unmatched(_addresses(session.manifests, plan))
+    if unmatched:
+        plan = replace(plan, diagnostics=(*plan.diagnostics, _matches_nothing(unmatched)))
     return plan, live
+
+
+def _addresses(manifests: Sequence[Manifest], plan: Plan) -> list[str]:
+    """Every object a selection could mean: what the manifests declare, and what the plan found."""
+    found = [m.name for m in manifests]
+    found += [schedule_address(m.name) for m in manifests if m.wholesale is not None]
+    found += [bid_address(m.name, b.code) for m in manifests for b in m.bids]
+    found += [c.address for c in plan.changes] + [d.address for d in plan.diagnostics if d.address]
+    return found
+
+
+def _matches_nothing(patterns: Sequence[str]) -> Diagnostic:
+    listed = ", ".join(patterns)
+    return Diagnostic(
+        Severity.WARNING,
+        "only-matches-nothing",
+        f"--only {listed} selects no object of the manifests; check the address "
+        "(asset, asset/wholesale, asset/fcr/DAY_PRODUCT, asset/afrr/DAY_PRODUCT)",
+        expected="a pattern that selects a declared object",
+        found=listed,
+    )

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from reconciler.market import PERIOD, Market, parse_product_date_code
-from reconciler.plan.causes import Cause, DriftEntry
+from reconciler.market import PERIOD, Market, PeriodState, ProductDateCode
+from reconciler.plan.causes import Cause, DriftEntry, state_name
 from reconciler.plan.fmt import fmt_kw, local
 
 MEANING = {
@@ -20,7 +20,7 @@ MEANING = {
     Cause.AUCTION_RESULT: "The auction accepted less than offered; for FCR and aFRR capacity products the rest "
     "went back to the wholesale block and can be traded there.",
     Cause.OUT_OF_BAND: "Nothing on the platform explains these: they were changed outside reconciler, or the "
-    "manifests were never applied. `reconciler apply` writes the manifests' values where still editable.",
+    "manifests were never applied. Each line says whether `reconciler apply` can still write it.",
 }
 TITLES = {
     Cause.REVALIDATION: "Re-validation corrections",
@@ -39,7 +39,13 @@ class DriftRun:
     live: int | float
     cause: Cause
     detail: str
-    is_schedule: bool
+    product: ProductDateCode | None  # None: a run of schedule periods
+    state: PeriodState
+    writable: bool
+
+    @property
+    def is_schedule(self) -> bool:
+        return self.product is None
 
     def describe(self) -> str:
         if not self.is_schedule:
@@ -50,19 +56,28 @@ class DriftRun:
         if not single:
             times = f"every quarter-hour {times}–{local(self.end, with_date=False)}"
         nominate = f"the platform will nominate {fmt_kw(self.live)} for {times}"
-        if self.cause is Cause.OUT_OF_BAND:
+        if self.cause is not Cause.OUT_OF_BAND:
+            then = f"{nominate}; close your position or accept the imbalance"
+        elif self.writable:
             then = (
                 f"{nominate} unless `reconciler apply` writes {fmt_kw(self.desired)} back before gate closure"
             )
+        elif self.state is PeriodState.FROZEN:
+            then = f"the platform nominates {fmt_kw(self.live)} for {times}: frozen since its gate closure, no write can change it"
         else:
-            then = f"{nominate}; close your position or accept the imbalance"
+            then = (
+                f"{nominate}: soft-locked since its re-validation, so apply no longer writes it; close your "
+                "position or accept the imbalance"
+            )
         return f"{self.address} {when}: desired {fmt_kw(self.desired)}, live {fmt_kw(self.live)} — {self.detail}; {then}"
 
     def _describe_bid(self) -> str:
-        code = parse_product_date_code(self.address.rsplit("/", 1)[1])
+        code = self.product
+        assert code is not None
         head = f"{self.address}: offered {fmt_kw(self.desired)}"
         if self.cause is not Cause.AUCTION_RESULT:
-            return f"{head}, live {fmt_kw(self.live)} — {self.detail}"
+            can = "`reconciler apply` can still write it" if self.writable else "apply will not write it"
+            return f"{head}, live {fmt_kw(self.live)} — {self.detail}; {can} ({state_name(self.state)})"
         if code.market is Market.AFRR_ENERGY:
             return f"{head}, accepted {fmt_kw(self.live)} — {self.detail}"
         start, end = code.window()
@@ -77,7 +92,7 @@ class DriftRun:
 def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
     runs: list[DriftRun] = []
     for e in sorted(entries, key=lambda e: (e.address, e.time)):
-        schedule = e.address.endswith("/wholesale")
+        schedule = e.product is None
         last = runs[-1] if runs else None
         if (
             schedule
@@ -85,14 +100,24 @@ def merge_runs(entries: Sequence[DriftEntry]) -> list[DriftRun]:
             and last.is_schedule
             and last.address == e.address
             and last.end == e.time
-            and (last.desired, last.live, last.cause, last.detail) == (e.desired, e.live, e.cause, e.detail)
+            and (last.desired, last.live, last.cause, last.detail, last.state, last.writable)
+            == (e.desired, e.live, e.cause, e.detail, e.state, e.writable)
         ):
-            runs[-1] = DriftRun(
-                e.address, last.start, e.time + PERIOD, e.desired, e.live, e.cause, e.detail, True
-            )
+            runs[-1] = replace(last, end=e.time + PERIOD)
         else:
             runs.append(
-                DriftRun(e.address, e.time, e.time + PERIOD, e.desired, e.live, e.cause, e.detail, schedule)
+                DriftRun(
+                    e.address,
+                    e.time,
+                    e.time + PERIOD,
+                    e.desired,
+                    e.live,
+                    e.cause,
+                    e.detail,
+                    e.product,
+                    e.state,
+                    e.writable,
+                )
             )
     return runs
 

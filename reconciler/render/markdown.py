@@ -15,11 +15,18 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from reconciler.core.diagnostics import Severity
-from reconciler.market import PERIOD, day_start, delivery_day, parse_instant
+from reconciler.market import PERIOD, day_start, delivery_day
 from reconciler.plan.fmt import local
-from reconciler.plan.model import Change, ChangeKind, Plan, PredictionReason
+from reconciler.plan.model import Change, Plan, PredictionReason, ScheduleChange
 from reconciler.render.drift import render_drift_markdown
-from reconciler.render.text import change_lines, summary_line, target_line
+from reconciler.render.text import (
+    change_lines,
+    head_lines,
+    not_planned_lines,
+    prediction_lines,
+    summary_line,
+    verdict_line,
+)
 
 BUDGET = 60_000
 MARKER = "<!-- reconciler-plan -->"  # lets a workflow find and update its own sticky comment
@@ -136,7 +143,7 @@ def asset_section(
     if cuts:
         lines += ["", f"Re-validation will cut {len(cuts)} period(s), first at {local(cuts[0].time)}."]
     if asset in plan.soc:
-        changed = [parse_instant(t) for c in changes if c.kind is ChangeKind.SCHEDULE for t in c.after]
+        changed = [t for c in changes if isinstance(c, ScheduleChange) for t in c.after]
         lines += ["", soc_chart(asset, plan.soc[asset], changed, plan.soc_bounds.get(asset))]
     lines += ["", "</details>", ""]
     return "\n".join(lines)
@@ -147,9 +154,19 @@ def render_markdown(plan: Plan, budget: int = BUDGET, environ: Mapping[str, str]
     for change in plan.changes:
         by_asset[change.asset].append(change)
 
-    head = [MARKER, "### reconciler plan", "", target_line(plan), "", f"**{summary_line(plan)}**", ""]
-    if plan.has_errors:
-        head += ["> [!CAUTION]", "> The plan has errors: nothing can be applied until they are fixed.", ""]
+    head = [MARKER, "### reconciler plan", "", *(f"{line}  " for line in head_lines(plan)), ""]
+    head += [f"**{summary_line(plan)}**", ""]
+    verdict = verdict_line(plan)
+    if verdict:
+        held = not_planned_lines(plan)
+        head += [
+            "> [!CAUTION]",
+            f"> {verdict}",
+            ">",
+            f"> {held[0]}",
+            *(f"> - {line.strip()}" for line in held[1:]),
+        ]
+        head.append("")
     if by_asset:
         head += ["| asset | create | update | delete | earliest deadline |", "|---|---:|---:|---:|---|"]
         for asset, changes in sorted(by_asset.items()):
@@ -160,7 +177,16 @@ def render_markdown(plan: Plan, budget: int = BUDGET, environ: Mapping[str, str]
             )
         head.append("")
 
-    tail = render_drift_markdown(plan.drift, "Drift the platform caused (no write planned)")
+    tail: list[str] = []
+    predictions = prediction_lines(plan)
+    if predictions:
+        tail += [
+            "#### Predictions (what the platform will do afterwards)",
+            "",
+            *(f"- {p}" for p in predictions),
+            "",
+        ]
+    tail += render_drift_markdown(plan.drift, "Drift the platform caused (no write planned)")
     problems = [d for d in plan.diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     if problems:
         tail += ["#### Errors and warnings", ""]

@@ -1,8 +1,14 @@
-"""The plan for people on a terminal: ``+``/``~``/``-`` symbols, runs of periods, a summary line."""
+"""The plan for people on a terminal: ``+``/``~``/``-`` symbols, runs of periods, a summary line.
+
+The first lines say where the plan was made, its digest, the selection in effect and, when the
+earliest deadline is near (:data:`URGENT_DEADLINE`), that it is; the last lines say what was not
+planned and whether the plan can be applied.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -10,10 +16,13 @@ import click
 from reconciler.core.diagnostics import Severity
 from reconciler.market import isoformat_z
 from reconciler.plan.fmt import MINUS, direction, fmt_energy, fmt_power, local, runs
-from reconciler.plan.model import Action, Change, ChangeKind, Plan, PredictionReason
+from reconciler.plan.model import WHOLE_RUN, Action, BidChange, Change, ChangeKind, Plan, PredictionReason
+from reconciler.plan.planfile import short_digest
+from reconciler.platform.models import Bid
 from reconciler.render.drift import render_drift_text
 
 SYMBOLS = {Action.CREATE: ("+", "green"), Action.UPDATE: ("~", "yellow"), Action.DELETE: ("-", "red")}
+URGENT_DEADLINE = timedelta(minutes=5)  # an earliest deadline closer than this is called out first
 
 
 def target_line(plan: Plan) -> str:
@@ -25,21 +34,87 @@ def target_line(plan: Plan) -> str:
     return f"Planned against {where}, organisation {target.organisation}, at {local(plan.now)}."
 
 
-def summary_line(plan: Plan) -> str:
-    s = plan.summary()
-    requests = s["requests"]
+def digest_line(plan: Plan) -> str:
     return (
-        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete "
-        f"— {requests} request{'s' if requests != 1 else ''}"
+        f"Plan digest {short_digest(plan.digest)}: `reconciler show` and `reconciler apply` of the saved "
+        "plan print the same, or refuse the file."
     )
 
 
-def describe_bid(bid: dict[str, Any]) -> str:
-    parts = [fmt_power(bid["offeredCapacity"])]
-    if bid.get("capacityPrice") is not None:
-        parts.append(f"capacity {bid['capacityPrice']} EUR/MW/h")
-    if bid.get("energyPrice") is not None:
-        parts.append(f"energy {bid['energyPrice']} EUR/MWh")
+def selection_line(plan: Plan) -> str | None:
+    if not plan.selection:
+        return None
+    patterns = " ".join(f"--only {p}" for p in plan.selection)
+    return f"Selection in effect ({patterns}): objects outside it were neither planned nor written."
+
+
+def urgent_line(plan: Plan) -> str | None:
+    """The earliest deadline, when it is less than :data:`URGENT_DEADLINE` after the plan was made."""
+    if not plan.changes:
+        return None
+    first = min(plan.changes, key=lambda c: (c.deadline, c.address))
+    left = first.deadline - plan.now
+    if left >= URGENT_DEADLINE:
+        return None
+    seconds = max(0, int(left.total_seconds()))
+    return (
+        f"DEADLINE NEAR: {first.address} closes at {local(first.deadline)}, {seconds // 60} min "
+        f"{seconds % 60:02d} s after this plan was made; apply at once or the plan expires."
+    )
+
+
+def head_lines(plan: Plan) -> list[str]:
+    """What every rendering says first."""
+    return [
+        line
+        for line in (target_line(plan), digest_line(plan), selection_line(plan), urgent_line(plan))
+        if line is not None
+    ]
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary()
+    requests = s["requests"]
+    text = (
+        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete "
+        f"— {requests} request{'s' if requests != 1 else ''}"
+    )
+    if s["not_planned"]:
+        text += f"; {s['not_planned']} not planned (errors)"
+    return text
+
+
+def verdict_line(plan: Plan) -> str | None:
+    """Whether the plan can be applied, and what apply will do with its errors."""
+    if not plan.has_errors:
+        return None
+    if any(n.address == WHOLE_RUN for n in plan.not_planned):
+        return "The plan has errors about the whole run: nothing is planned, nothing can be applied."
+    count = len(plan.not_planned)
+    return (
+        f"The plan has errors: {count} object{'s are' if count != 1 else ' is'} not planned; "
+        "`reconciler apply` writes the rest and exits 1."
+    )
+
+
+def not_planned_lines(plan: Plan) -> list[str]:
+    held = plan.not_planned
+    if not held:
+        return []
+    lines = ["Not planned (each held back by its errors; what depends on it is held back too):"]
+    for item in held:
+        what = "everything (an error about the whole run)" if item.address == WHOLE_RUN else item.address
+        more = f" (+{len(item.reasons) - 1} more)" if len(item.reasons) > 1 else ""
+        lines.append(f"  {what}: {item.reasons[0]}{more}")
+    return lines
+
+
+def describe_bid(code_is_fcr: bool, bid: Bid) -> str:
+    parts = [fmt_power(bid.offered_capacity)]
+    if bid.capacity_price is not None:
+        parts.append(f"capacity {bid.capacity_price} EUR/MW/h")
+    if bid.energy_price is not None and not code_is_fcr:
+        parts.append(f"energy {bid.energy_price} EUR/MWh")
     return ", ".join(parts).replace("-", MINUS)
 
 
@@ -47,7 +122,7 @@ def change_lines(change: Change, style: Callable[..., str]) -> list[str]:
     symbol, colour = SYMBOLS[change.action]
     head = f"  {style(symbol, fg=colour, bold=True)} {style(change.address, bold=True)}"
     deadline = f"(deadline {local(change.deadline)})"
-    if change.kind is ChangeKind.SCHEDULE:
+    if not isinstance(change, BidChange):
         periods = len(change.after)
         lines = [f"{head}  {periods} period{'s' if periods != 1 else ''} {deadline}"]
         for run in runs(change.before, change.after):
@@ -56,41 +131,52 @@ def change_lines(change: Change, style: Callable[..., str]) -> list[str]:
                 f"      {run.label()}  {fmt_power(run.before)} → {after}, Δ {fmt_energy(run.energy_delta_kwh)}"
             )
         return lines
-    before = "; ".join(describe_bid(b) for b in change.before) or "none"
-    after = "; ".join(describe_bid(b) for b in change.after) or "deleted"
+    fcr = change.kind is ChangeKind.FCR_BID
+    before = "; ".join(describe_bid(fcr, b) for b in change.before) or "none"
+    after = "; ".join(describe_bid(fcr, b) for b in change.after) or "deleted"
     text = after if change.action is Action.CREATE else f"{before} → {after}"
     return [f"{head}  {text} {deadline}"]
+
+
+def prediction_lines(plan: Plan) -> list[str]:
+    cuts = [p for p in plan.predictions if p.reason is PredictionReason.REVALIDATION]
+    others = [p for p in plan.predictions if p.reason is not PredictionReason.REVALIDATION]
+    lines = [
+        f"{p.address} {local(p.time)}: {fmt_power(p.requested)} → {fmt_power(p.predicted)} "
+        f"(re-validation at {local(p.time, with_date=False)} − 7 min{': ' + p.detail if p.detail else ''})"
+        for p in cuts
+    ]
+    lines += [f"{p.address}: {p.detail or f'{p.requested} → {p.predicted}'}" for p in others]
+    return lines
 
 
 def render_text(plan: Plan, color: bool = False) -> str:
     def style(text: str, **kwargs: Any) -> str:
         return click.style(text, **kwargs) if color else text
 
-    out = [target_line(plan), ""]
+    out = [*head_lines(plan), ""]
     if plan.changes:
         out.append("Changes (apply writes each asset's in this order; different assets in parallel):")
         for change in plan.changes:
             out += change_lines(change, style)
         out.append("")
+    elif plan.has_errors:
+        out += ["No changes could be planned for the objects with errors (below).", ""]
     else:
-        out += ["No changes: live state matches the manifests.", ""]
+        what = "the selected objects match" if plan.selection else "live state matches the manifests"
+        out += [f"No changes: {what}.", ""]
 
-    cuts = [p for p in plan.predictions if p.reason is PredictionReason.REVALIDATION]
-    others = [p for p in plan.predictions if p.reason is not PredictionReason.REVALIDATION]
-    if cuts or others:
-        out.append("Predictions (what the platform will do afterwards):")
-        for p in cuts:
-            out.append(
-                f"  {p.address} {local(p.time)}: {fmt_power(p.requested)} → {fmt_power(p.predicted)} "
-                f"(re-validation at {local(p.time, with_date=False)} − 7 min{': ' + p.detail if p.detail else ''})"
-            )
-        for p in others:
-            out.append(f"  {p.address}: {p.detail or f'{p.requested} → {p.predicted}'}")
-        out.append("")
+    predictions = prediction_lines(plan)
+    if predictions:
+        out += ["Predictions (what the platform will do afterwards):", *(f"  {p}" for p in predictions), ""]
 
     drift = render_drift_text(plan.drift, "Drift the platform caused (no write planned)")
     if drift:
         out += [*drift, ""]
+
+    held = not_planned_lines(plan)
+    if held:
+        out += [style(held[0], fg="red", bold=True), *held[1:], ""]
 
     for severity, title, colour in (
         (Severity.ERROR, "Errors", "red"),
@@ -106,6 +192,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
     out.append(style(summary_line(plan), bold=True))
     if plan.expires_at:
         out.append(f"This plan expires at {local(plan.expires_at)} ({isoformat_z(plan.expires_at)}).")
-    if plan.has_errors:
-        out.append(style("The plan has errors: nothing can be applied until they are fixed.", fg="red"))
+    verdict = verdict_line(plan)
+    if verdict:
+        out.append(style(verdict, fg="red"))
     return "\n".join(out) + "\n"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reconciler.market import parse_instant
+from reconciler.market import PeriodState, parse_instant
+from reconciler.plan.causes import Cause, DriftEntry
 from reconciler.platform import Credentials, PlatformClient
+from reconciler.render.drift import render_drift_text
 from tests.conftest import MakeSandbox
 from tests.drift.drift_helpers import (
     MUNICH_SCHEDULE,
@@ -178,6 +181,9 @@ def test_out_of_band_write_is_reported_and_reverted(
             "cause": "out_of_band",
             "reason": "",
             "detail": "nothing on the platform explains it: it was changed outside reconciler, or never applied",
+            "period_state": "editable",
+            "writable": True,  # apply writes the manifest's value back
+            "product": None,
         }
     ]
     text = run(capsys, "drift", str(project))
@@ -193,18 +199,29 @@ def test_out_of_band_write_is_reported_and_reverted(
     assert drift_json(capsys, project) == (0, [])
 
 
-def test_unknown_asset_is_a_clear_error(
+def test_an_unknown_asset_is_an_error_on_that_asset_and_the_others_are_still_compared(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     stranger = "7c1e0d4e-9999-4000-8000-000000000009"
     project = write_project(
-        tmp_path, sandbox.url, {"x.yaml": manifest("ghost", stranger, "wholesale: {schedule: []}\n")}
+        tmp_path,
+        sandbox.url,
+        {
+            "x.yaml": manifest("ghost", stranger, "wholesale: {schedule: []}\n"),
+            "m.yaml": manifest("munich-1", MUNICH, SCHEDULE_BODY),
+        },
     )
-    result = run(capsys, "drift", str(project))
+    result = run(capsys, "drift", str(project), "--format", "json")
     assert result.exit_code == 1
-    assert "virtual asset not found in organisation org-demo" in result.err
-    assert f"x.yaml:1:1: ghost names virtual asset {stranger}" in result.err
-    assert "Traceback" not in result.err
+    assert (
+        f"x.yaml:1:1: ghost names virtual asset {stranger}, which does not exist in organisation org-demo"
+        in (result.err)
+    )
+    compared = {entry["address"].split("/")[0] for entry in result.json()["drift"]}
+    assert compared == {"munich-1"}  # not applied yet: its differences are still reported
+    text = run(capsys, "drift", str(project))
+    assert text.exit_code == 1 and "No drift" not in text.out
+    assert "Traceback" not in result.err + text.err
 
 
 def test_unreadable_manifest_is_a_clear_error_before_any_request(
@@ -238,3 +255,39 @@ def test_available_below_rated_explains_a_clipped_value_without_adjustment(
     ]
     plan = run(capsys, "plan", str(project), "--format", "json")
     assert plan.json()["changes"] == []  # writing −4 MW back would only be refused
+
+
+def test_a_revalidated_period_is_soft_locked_and_not_writable(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = write_project(tmp_path, sandbox.url, {"m.yaml": MUNICH_SCHEDULE})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    # 08:39 CET: 08:45 was re-validated at 08:38 and closes at 08:39:30 (330 s); 08:15, 08:30 closed
+    sandbox.set_clock("2026-11-23T08:39:00+01:00")
+    _, drift = drift_json(capsys, project)
+    assert [(e["time"], e["cause"], e["period_state"], e["writable"]) for e in drift] == [
+        ("2026-11-23T07:15:00Z", "revalidation", "frozen", False),
+        ("2026-11-23T07:30:00Z", "revalidation", "frozen", False),
+        ("2026-11-23T07:45:00Z", "revalidation", "soft_locked", False),
+    ]
+    text = run(capsys, "drift", str(project)).out
+    assert "reconciler apply" not in text
+
+
+def test_drift_text_offers_apply_only_where_it_can_still_write() -> None:
+    def entry(hour: int, state: PeriodState) -> DriftEntry:
+        at = datetime(2026, 11, 23, hour, tzinfo=UTC)
+        writable = state is PeriodState.EDITABLE
+        return DriftEntry("m/wholesale", "m", at, -1000, 0, Cause.OUT_OF_BAND, "", "x", state, writable)
+
+    lines = render_drift_text(
+        [entry(6, PeriodState.FROZEN), entry(8, PeriodState.SOFT_LOCKED), entry(10, PeriodState.EDITABLE)]
+    )
+    frozen, soft, editable = (
+        next(line for line in lines if f" {h}:00 CET:" in line) for h in ("07", "09", "11")
+    )
+    assert "apply" not in frozen and "frozen since its gate closure" in frozen
+    assert (
+        "unless" not in soft and "soft-locked since its re-validation, so apply no longer writes it" in soft
+    )
+    assert "unless `reconciler apply` writes −1 000 kW back before gate closure" in editable

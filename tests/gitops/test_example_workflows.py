@@ -134,7 +134,9 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
     assert writes(sandbox.requests()) == []  # a plan writes nothing
 
 
-def test_pull_request_with_a_broken_manifest_still_updates_the_comment(sandbox: Any, tmp_path: Path) -> None:
+def test_pull_request_with_a_broken_manifest_comments_the_rest_and_fails(
+    sandbox: Any, tmp_path: Path
+) -> None:
     job = runner("reconciler-plan.yml", sandbox, tmp_path)
     munich = job.workspace / "manifests" / "munich-1.yaml"
     munich.write_text(munich.read_text().replace("capacity: 2,", "capacity: 1.5,", 1))
@@ -148,12 +150,29 @@ def test_pull_request_with_a_broken_manifest_still_updates_the_comment(sandbox: 
     assert planned.exit_code == 0 and planned.outputs == {"exitcode": "1"}
     comment = (job.workspace / "plan.md").read_text()
     assert comment.startswith(MARKER)
-    assert "**No plan:** `reconciler plan` stopped (exit 1)" in comment
+    assert "> [!CAUTION]" in comment and "> - munich-1: " in comment  # named as not planned
     assert "munich-1.yaml" in comment and "bid-capacity-step" in comment
-    assert not (job.workspace / "plan.json").exists()
+    plan = json.loads((job.workspace / "plan.json").read_text())
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}  # the rest is planned
     failed = job.run("Fail when the plan failed")
     assert failed.exit_code == 1
     assert "::error title=reconciler plan::the plan failed (exit 1)" in failed.stdout
+
+
+def test_pull_request_whose_manifests_stop_the_run_says_there_is_no_plan(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    job = runner("reconciler-plan.yml", sandbox, tmp_path)
+    manifests = job.workspace / "manifests"
+    copy = (manifests / "munich-1.yaml").read_text().replace("name: munich-1", "name: munich-copy")
+    (manifests / "copy.yaml").write_text(copy)  # one asset declared twice: nothing can be planned
+
+    planned = job.run("Plan")
+    assert planned.exit_code == 0 and planned.outputs == {"exitcode": "1"}
+    comment = (job.workspace / "plan.md").read_text()
+    assert "**No plan:** `reconciler plan` stopped (exit 1)" in comment
+    assert "duplicate-virtual-asset" in comment
+    assert not (job.workspace / "plan.json").exists()
 
 
 def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
@@ -188,6 +207,28 @@ def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
     again = run(capsys, "plan", str(job.workspace / "manifests"), "--target", "production")
     assert again.exit_code == 0, again.err
     assert "No changes" in again.out
+
+
+def test_push_to_main_with_an_erroring_asset_writes_the_others_and_fails(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    job = runner("reconciler-apply.yml", sandbox, tmp_path)
+    csv = job.workspace / "manifests" / "schedules" / "hamburg-3.csv"
+    csv.write_text(csv.read_text().replace("2026-11-24T01:15,-1500", "2026-11-24T01:15,oops", 1))
+
+    assert job.run("Validate the manifests").exit_code == 1
+    for name in ("Plan on the merge commit", "Apply exactly that plan"):
+        assert "!cancelled()" in job.step(name)["if"]  # they run after a failed step too
+    planned = job.run("Plan on the merge commit")
+    assert planned.exit_code == 1 and (job.workspace / "plan.json").is_file()
+    assert job.summary.read_text().startswith(MARKER)
+
+    applied = job.run("Apply exactly that plan")
+    assert applied.exit_code == 1  # the run fails ...
+    assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.stdout  # ... after the rest
+    assert "  hamburg-3: " in applied.stdout
+    paths = [w["path"] for w in writes(sandbox.requests())]
+    assert len(paths) == 9 and not [p for p in paths if "000000000003" in p]
 
 
 def test_scheduled_drift_fails_visibly_and_passes_once_live_matches(

@@ -13,6 +13,7 @@ import select
 import subprocess
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pytest
 from reconciler.apply import Outcome, Status
 from reconciler.cli.apply import outcome_printer
 from reconciler.cli.progress import Reporter, Verbosity
-from reconciler.plan.model import Action, Change, ChangeKind, Request
+from reconciler.plan.model import ScheduleChange
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.reading import ReadScope, read_live
@@ -146,16 +147,14 @@ def test_quiet_keeps_the_result_and_drops_the_notes(
     assert applied.out == "Apply: 1 applied, 0 failed, 0 missed, 0 not attempted.\n"
 
 
-def _change(address: str) -> Change:
-    return Change(
-        address=address,
-        kind=ChangeKind.SCHEDULE,
-        action=Action.UPDATE,
-        asset="munich-1",
+def _change(address: str) -> ScheduleChange:
+    nine = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    return ScheduleChange(
+        asset=address.split("/", 1)[0],
         virtual_asset=MUNICH,
-        before={"2026-11-24T09:00:00Z": 0},
-        after={"2026-11-24T09:00:00Z": -1000},
-        request=Request("PUT", f"/organisations/{ORG}/virtual-assets/{MUNICH}/blocks/b", {}),
+        block="b",
+        before={nine: Decimal(0)},
+        after={nine: Decimal(-1000)},
         deadline=datetime(2026, 11, 24, 8, 55, tzinfo=UTC),
     )
 

@@ -16,8 +16,12 @@ import httpx
 import pytest
 
 from reconciler.apply import Status, apply_changes, may_need
-from reconciler.plan.model import Action, Change, ChangeKind, Request, write_order
+from reconciler.market import parse_product_date_code
+from reconciler.plan.model import BidChange, ScheduleChange, write_order
+from reconciler.plan.recorded import changes_from_json
+from reconciler.plan.requests import request_for
 from reconciler.platform.client import Credentials, PlatformClient
+from reconciler.platform.models import Bid
 from reconciler.platform.session import RetryPolicy
 from tests.reliability.reliability_helpers import portfolio_project
 from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
@@ -74,17 +78,16 @@ def test_apply_without_a_terminal_asks_for_auto_approve(
     assert writes(sandbox.requests()) == []
 
 
-def _schedule_change(va: str, block: str, power: int, deadline: datetime) -> Change:
-    body = {"schedule": [{"time": "2026-11-24T09:00:00Z", "power": power}]}
-    return Change(
-        address=f"{va}/wholesale",
-        kind=ChangeKind.SCHEDULE,
-        action=Action.UPDATE,
+NINE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+
+def _schedule_change(va: str, block: str, power: int, deadline: datetime) -> ScheduleChange:
+    return ScheduleChange(
         asset=va,
         virtual_asset=va,
-        before={"2026-11-24T09:00:00Z": 0},
-        after={"2026-11-24T09:00:00Z": power},
-        request=Request("PUT", f"/organisations/{ORG}/virtual-assets/{va}/blocks/{block}", body),
+        block=block,
+        before={NINE: Decimal(0)},
+        after={NINE: Decimal(power)},
         deadline=deadline,
     )
 
@@ -97,34 +100,30 @@ def test_platform_rejection_is_reported_with_its_message_and_stops_that_asset(sa
         assert munich and berlin
         deadline = datetime(2026, 11, 24, 8, 54, 30, tzinfo=UTC)
         too_much = _schedule_change(MUNICH, munich, -9000, deadline)  # munich-1 charges at most 5000 kW
+        too_much = replace(too_much, before={NINE: Decimal(500)})  # would have freed discharge capacity
         # a later write that takes capacity (phase 2) depends on it; an unrelated asset does not
-        later = replace(_schedule_change(MUNICH, munich, -1000, deadline.replace(minute=55)), phase=2)
+        later = _fcr_change(MUNICH, "2026-11-24_NEGPOS_08_12", 1000, deadline.replace(minute=55))
         other = _schedule_change(BERLIN, berlin, -500, deadline)
         report = apply_changes([too_much, later, other], client, sandbox.now)
 
-    by_status = {o.change.address + str(o.change.after): o for o in report.outcomes}
-    failed = by_status[f"{MUNICH}/wholesale" + str(too_much.after)]
+    by_status = {o.change.address: o for o in report.outcomes}
+    failed = by_status[f"{MUNICH}/wholesale"]
     assert failed.status is Status.FAILED
     assert "400" in failed.message and "invalid operation error" in failed.message
-    assert by_status[f"{MUNICH}/wholesale" + str(later.after)].status is Status.NOT_ATTEMPTED
-    assert by_status[f"{BERLIN}/wholesale" + str(other.after)].status is Status.APPLIED
+    assert by_status[later.address].status is Status.NOT_ATTEMPTED
+    assert by_status[f"{BERLIN}/wholesale"].status is Status.APPLIED
     assert not report.ok
     assert sorted(r["path"].rsplit("/", 3)[1] for r in writes(sandbox.requests())) == sorted([MUNICH, BERLIN])
 
 
-def _fcr_change(va: str, code: str, kw: int, deadline: datetime) -> Change:
-    body = [{"offeredCapacity": kw, "capacityPrice": 100}]
-    return Change(
-        address=f"{va}/fcr/{code}",
-        kind=ChangeKind.FCR_BID,
-        action=Action.CREATE,
+def _fcr_change(va: str, code: str, kw: int, deadline: datetime) -> BidChange:
+    return BidChange(
         asset=va,
         virtual_asset=va,
-        before=[],
-        after=body,
-        request=Request("PUT", f"/organisations/{ORG}/virtual-assets/{va}/ancillary/fcr/bids/{code}", body),
+        product=parse_product_date_code(code),
+        before=(),
+        after=(Bid(Decimal(kw), Decimal(100), None),),
         deadline=deadline,
-        phase=2,
     )
 
 
@@ -132,13 +131,13 @@ def test_a_failed_schedule_write_stops_only_the_bids_that_needed_what_it_freed()
     deadline = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)
     in_window, elsewhere = "2026-11-24_NEGPOS_08_12", "2026-11-24_NEGPOS_16_20"  # 09:00Z is 10:00 CET
     adds = _schedule_change(MUNICH, "m", -1000, deadline)  # 0 -> -1000 kW: takes room, frees none
-    frees = replace(adds, before={"2026-11-24T09:00:00Z": -3000})  # -3000 -> -1000 kW: frees 2000 kW
-    flips = replace(adds, before={"2026-11-24T09:00:00Z": 500})  # discharge -> charge: frees discharge
+    frees = replace(adds, before={NINE: Decimal(-3000)})  # -3000 -> -1000 kW: frees 2000 kW
+    flips = replace(adds, before={NINE: Decimal(500)})  # discharge -> charge: frees discharge
     assert not may_need(_fcr_change(MUNICH, in_window, 1000, deadline), adds)
     assert may_need(_fcr_change(MUNICH, in_window, 1000, deadline), frees)
     assert may_need(_fcr_change(MUNICH, in_window, 1000, deadline), flips)
     assert not may_need(_fcr_change(MUNICH, elsewhere, 1000, deadline), frees)  # outside its window
-    assert may_need(replace(adds, phase=2), frees)  # a later schedule write: assumed to depend
+    assert may_need(adds, _fcr_change(MUNICH, in_window, 1000, deadline))  # anything but a schedule: assumed
 
 
 def test_fcr_bids_are_still_placed_when_a_schedule_write_they_do_not_need_fails(sandbox: Any) -> None:
@@ -192,7 +191,7 @@ def test_urgent_bids_are_not_kept_behind_other_assets_schedules() -> None:
     late = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     other_schedule = _schedule_change(BERLIN, "b", -500, late)
     own_schedule = _schedule_change(MUNICH, "m", -500, late)
-    fcr_bid = replace(_schedule_change(MUNICH, "m", 0, early), address="munich/fcr", phase=2)
+    fcr_bid = _fcr_change(MUNICH, "2026-11-24_NEGPOS_08_12", 1000, early)
     ordered = write_order([other_schedule, fcr_bid, own_schedule])
     # munich's schedule must precede its bid (capacity); both precede berlin's later schedule
     assert ordered == [own_schedule, fcr_bid, other_schedule]
@@ -220,7 +219,8 @@ def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     planned = run(capsys, "plan", str(portfolio_project(tmp_path / "p", sandbox.url)), "--format", "json")
-    changes = [Change.from_json(c) for c in json.loads(planned.out, parse_float=Decimal)["changes"]]
+    document = json.loads(planned.out, parse_float=Decimal)
+    changes = list(changes_from_json(document["changes"], ORG, document["fingerprints"]))
     ordered = write_order(changes)
     timeline = WriteTimeline()
     sandbox.set_faults(latencyMs=100)
@@ -236,7 +236,9 @@ def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
     assert len(assets) > 1
     for asset in assets:
         own = sorted((w for w in timeline.writes if asset_of(w[0]) == asset), key=lambda w: w[1])
-        assert [path for path, _, _ in own] == [c.request.path for c in ordered if c.virtual_asset == asset]
+        assert [path for path, _, _ in own] == [
+            request_for(c, ORG).path for c in ordered if c.virtual_asset == asset
+        ]
         assert all(before[2] <= after[1] for before, after in itertools.pairwise(own))  # one at a time
     assert any(
         a[1] < b[2] and b[1] < a[2]

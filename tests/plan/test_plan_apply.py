@@ -69,7 +69,7 @@ def test_json_plan_validates_against_schema(
     assert result.exit_code == 0, result.err
     plan = result.json()
     jsonschema.validate(plan, load_schema("plan.schema.json"))
-    assert plan["format_version"] == "1"
+    assert plan["format_version"] == "2"
     assert plan["target"]["organisation"] == "org-demo"
     bid = next(c for c in plan["changes"] if c["kind"] == "fcr_bid")
     assert bid["request"] == {
@@ -170,9 +170,11 @@ def test_frozen_period_difference_is_reported_not_written(
     assert "2026-11-23 07:00 CET" in frozen[0]["message"] and "no write planned" in frozen[0]["message"]
 
 
-def test_schedule_must_fit_capacity_left_after_bids(
+def test_a_bid_that_leaves_the_schedule_no_room_is_the_error_and_the_schedule_is_planned(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # apply writes the schedule before a bid that takes capacity (D16), and the platform then
+    # refuses the bid: munich-1 charges 5000 kW, FCR 4000 kW leaves 1000 kW for the -2000 kW
     body = """\
     wholesale:
       mode: partial
@@ -181,9 +183,16 @@ def test_schedule_must_fit_capacity_left_after_bids(
       bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 4000, capacityPrice: 100}]
     """
     project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
-    result = run(capsys, "plan", str(project))
+    result = run(capsys, "plan", str(project), "--format", "json")
     assert result.exit_code == 1
-    assert "1000 kW of charge capacity left at 09:00" in result.out
+    plan = result.json()
+    assert [c["address"] for c in plan["changes"]] == ["munich-1/wholesale"]
+    [error] = [d for d in plan["diagnostics"] if d["severity"] == "error"]
+    assert error["address"] == "munich-1/fcr/2026-11-24_NEGPOS_08_12"
+    assert "1000 kW of wholesale charge capacity at 2026-11-24 09:00 CET" in error["message"]
+    assert plan["not_planned"] == [
+        {"address": "munich-1/fcr/2026-11-24_NEGPOS_08_12", "reasons": [error["message"]]}
+    ]
     assert writes(sandbox.requests()) == []
 
 

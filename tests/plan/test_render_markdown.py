@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from reconciler.market import isoformat_z, quarter_hours
-from reconciler.plan.model import Action, Change, ChangeKind, Plan, Request, TargetInfo
+from reconciler.market import quarter_hours
+from reconciler.plan.model import Plan, ScheduleChange, TargetInfo
 from reconciler.render.markdown import BUDGET, MARKER, render_markdown
 
 DAY = date(2026, 11, 24)
 
 
-def _full_day_change(index: int) -> Change:
+def _full_day_change(index: int) -> ScheduleChange:
     periods = quarter_hours(DAY)
     # alternating values: every period is its own run, the worst case for the details
-    after = {isoformat_z(t): (-1000 if i % 2 else 1500) - index for i, t in enumerate(periods)}
-    return Change(
-        address=f"asset-{index:02d}/wholesale",
-        kind=ChangeKind.SCHEDULE,
-        action=Action.UPDATE,
+    after = {t: Decimal((-1000 if i % 2 else 1500) - index) for i, t in enumerate(periods)}
+    return ScheduleChange(
         asset=f"asset-{index:02d}",
         virtual_asset=f"va-{index}",
-        before={t: 0 for t in after},
+        block="b",
+        before={t: Decimal(0) for t in after},
         after=after,
-        request=Request("PUT", f"/organisations/o/virtual-assets/va-{index}/blocks/b", {"schedule": []}),
         deadline=periods[0],
     )
 

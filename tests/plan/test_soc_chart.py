@@ -7,10 +7,12 @@ explicit colours and the asset's SoC bounds, on ordinary and DST days alike.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from reconciler.market import PERIOD, day_start, quarter_hours
-from reconciler.plan.planfile import plan_from_json, plan_to_json
+from reconciler.plan.planfile import plan_to_json, read_plan, write_plan
 from reconciler.render.markdown import BOUND_COLOUR, SOC_COLOUR, soc_chart
 from tests.plan.test_render_markdown import _plan
 
@@ -66,9 +68,9 @@ def test_only_the_changed_days_are_charted() -> None:
     assert 'x-axis "hours from 2026-11-24 00:00 CET" 0 --> 24' in text
 
 
-def test_the_bounds_travel_in_the_saved_plan() -> None:
-    plan = _plan(1)
-    bounded = type(plan)(**{**plan.__dict__, "soc_bounds": {"asset-00": (5.0, 95.0)}})
-    saved = plan_to_json(bounded)
-    assert saved["soc_bounds"] == {"asset-00": {"lower": 5.0, "upper": 95.0}}
-    assert plan_from_json(saved).soc_bounds == {"asset-00": (5.0, 95.0)}
+def test_the_bounds_travel_in_the_saved_plan(tmp_path: Path) -> None:
+    read = {"va-0/virtual-asset": "v", "va-0/wholesale": "w"}  # a saved plan names what it read
+    bounded = replace(_plan(1), soc_bounds={"asset-00": (5.0, 95.0)}, fingerprints=read)
+    assert plan_to_json(bounded)["soc_bounds"] == {"asset-00": {"lower": 5.0, "upper": 95.0}}
+    write_plan(bounded, tmp_path / "plan.json")
+    assert read_plan(tmp_path / "plan.json").soc_bounds == {"asset-00": (5.0, 95.0)}

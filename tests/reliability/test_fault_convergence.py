@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 
 from reconciler.apply import Status, apply_changes
-from reconciler.plan.model import Change
+from reconciler.plan.model import Change, ScheduleChange
+from reconciler.plan.recorded import changes_from_json
+from reconciler.plan.requests import request_for
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
 from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
@@ -47,7 +49,8 @@ FAULTS: dict[str, Any] = {"errorRate": 0.3, "statuses": [500, 503], "resetRate":
 def planned_changes(capsys: pytest.CaptureFixture[str], project: Path) -> list[Change]:
     result = run(capsys, "plan", str(project), "--format", "json")
     assert result.exit_code == 0, result.err
-    return [Change.from_json(c) for c in json.loads(result.out, parse_float=Decimal)["changes"]]
+    document = json.loads(result.out, parse_float=Decimal)
+    return list(changes_from_json(document["changes"], ORG, document["fingerprints"]))
 
 
 @pytest.mark.parametrize("seed", [7, 15])  # two fault sequences (which request fails differs by seed)
@@ -118,7 +121,8 @@ def converge_under_faults(
 
 
 def _units(change: Change) -> list[tuple[str, str, str]]:
-    return write_units({"path": change.request.path, "body": change.request.body})
+    request = request_for(change, ORG)
+    return write_units({"path": request.path, "body": request.body})
 
 
 def _client(sandbox: RunningSandbox, **options: Any) -> PlatformClient:
@@ -129,7 +133,7 @@ def test_a_latency_spike_beyond_the_client_timeout_is_retried(
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     changes = planned_changes(capsys, portfolio_project(tmp_path / "project", sandbox.url))
-    schedule = next(c for c in changes if "/blocks/" in c.request.path)
+    schedule = next(c for c in changes if isinstance(c, ScheduleChange))
     fast = RetryPolicy(base_delay=0.05, max_delay=0.1)
     with _client(sandbox, timeout=0.3, retry=fast) as client:
         client.list_virtual_assets()  # logged in before the spike
@@ -143,7 +147,9 @@ def test_a_latency_spike_beyond_the_client_timeout_is_retried(
     assert report.mismatches == ()
     assert time.monotonic() - started < 5
     time.sleep(0.9)  # let the server reach the attempts the client abandoned
-    attempts = [e for e in sandbox.requests() if (e["method"], e["path"]) == ("PUT", schedule.request.path)]
+    attempts = [
+        e for e in sandbox.requests() if (e["method"], e["path"]) == ("PUT", request_for(schedule, ORG).path)
+    ]
     assert len(attempts) >= 2  # timed out (800 ms > 300 ms), then sent again after the spike
     assert [e.get("status") for e in attempts].count(200) == 1  # the abandoned ones never wrote
 

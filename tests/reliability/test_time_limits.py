@@ -13,7 +13,8 @@ import pytest
 
 from reconciler.apply import Status, apply_changes
 from reconciler.market import parse_instant
-from reconciler.plan.model import Change
+from reconciler.plan.model import ScheduleChange
+from reconciler.plan.recorded import changes_from_json
 from reconciler.platform import Credentials, PlatformClient, RetryPolicy
 from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
@@ -78,7 +79,9 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
     project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
     planned = run(capsys, "plan", str(project), "--format", "json")
     assert planned.exit_code == 0, planned.err
-    [change] = [Change.from_json(c) for c in planned.json()["changes"]]
+    document = planned.json()
+    [change] = changes_from_json(document["changes"], ORG, document["fingerprints"])
+    assert isinstance(change, ScheduleChange)
     gate = datetime(2026, 11, 23, 6, 5, tzinfo=UTC)
     assert change.deadline == gate
 
@@ -95,7 +98,7 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
             time.sleep(1.5)  # the gate passes: nothing more may arrive
             assert sandbox.now() > gate and puts(sandbox) == attempts
         sandbox.set_faults()
-        block = client.get_block(MUNICH, change.request.path.rsplit("/", 1)[1], gate, gate)
+        block = client.get_block(MUNICH, change.block, gate, gate)
 
     [outcome] = report.outcomes
     assert outcome.status is Status.MISSED and "passed while retrying" in outcome.message

@@ -1,0 +1,71 @@
+"""The write requests, built from domain values: one schedule update (D1), one product's bids (D12).
+
+A plan's changes carry what to write (periods and kW, bids of a product); the request on the wire
+(method, path, body) is derived here and nowhere else, so the plan file shows reviewers exactly
+what apply will send, and apply can re-derive and compare it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from reconciler.market import ProductDateCode
+from reconciler.platform.jsonio import fingerprint
+from reconciler.platform.models import Bid
+from reconciler.platform.wire.bids import bids_body, product_bids_path
+from reconciler.platform.wire.paths import segment, va_path
+from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
+from reconciler.rules.units import exact_number
+
+BIDS_UPDATE_METHOD = "PUT"  # D12: one PUT per productDateCode creates, replaces or (with []) deletes
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request exactly as apply sends it (``path`` relative to the API base URL)."""
+
+    method: str
+    path: str
+    body: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "path": self.path, "body": self.body}
+
+    def same_as(self, other: Request) -> bool:
+        """The same request: method and path as text, bodies as JSON values (``2000`` equals
+        ``2000.0``, key order does not matter)."""
+        return (self.method, self.path) == (other.method, other.path) and fingerprint(
+            self.body
+        ) == fingerprint(other.body)
+
+
+def schedule_request(
+    organisation: str, va_id: str, block_id: str, points: Mapping[datetime, Decimal]
+) -> Request:
+    """D1: the changed periods of one wholesale block, powers as exact numbers."""
+    exact = {kw: Decimal(exact_number(kw)) for kw in set(points.values())}  # each distinct power once
+    return Request(
+        SCHEDULE_UPDATE_METHOD,
+        va_path(organisation, va_id, "blocks", segment(block_id)),
+        schedule_update_body({moment: exact[kw] for moment, kw in points.items()}),
+    )
+
+
+def bids_request(organisation: str, va_id: str, code: ProductDateCode, bids: Sequence[Bid]) -> Request:
+    """D12: the bids of one product (``[]`` deletes them), numbers exact."""
+
+    def exact(value: Decimal | None) -> Decimal | None:
+        return None if value is None else Decimal(exact_number(value))
+
+    body = bids_body(
+        code.market,
+        [
+            Bid(Decimal(exact_number(b.offered_capacity)), exact(b.capacity_price), exact(b.energy_price))
+            for b in bids
+        ],
+    )
+    return Request(BIDS_UPDATE_METHOD, va_path(organisation, va_id, product_bids_path(code)), body)

@@ -1,0 +1,162 @@
+"""Errors stay with their object, over HTTP against the sandbox (example fixture, 06:55 CET).
+
+The example portfolio plans 13 writes: munich-1 5, berlin-2 4, hamburg-3 4. One asset's error
+must hold back that asset (or that one bid, and what depends on it in capacity order), never
+the others, and every command must still exit 1 naming what it held back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.sandbox.server import RunningSandbox
+from tests.reliability.reliability_helpers import portfolio_project
+from tests.support.harness import BERLIN, HAMBURG, MUNICH, manifest, run, write_project, writes
+
+WRITES_PER_ASSET = {MUNICH: 5, BERLIN: 4, HAMBURG: 4}
+
+
+@pytest.fixture(autouse=True)
+def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAYR_USERNAME", "demo")
+    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
+    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+
+
+def written_assets(sandbox: RunningSandbox) -> Counter[str]:
+    return Counter(
+        w["path"].split("/virtual-assets/", 1)[1].split("/", 1)[0] for w in writes(sandbox.requests())
+    )
+
+
+def break_hamburg_csv(project: Path) -> None:
+    """One bad CSV row in hamburg-3's schedule (the issue's 06:55 example)."""
+    csv = project / "schedules" / "hamburg-3.csv"
+    csv.write_text(csv.read_text().replace("2026-11-24T01:15,-1500", "2026-11-24T01:15,-1.5 MW", 1))
+
+
+def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+    break_hamburg_csv(project)
+
+    planned = run(capsys, "plan", str(project), "--format", "json", "--detailed-exitcode")
+    assert planned.exit_code == 1
+    plan = planned.json()
+    assert {c["virtual_asset"] for c in plan["changes"]} == {MUNICH, BERLIN}
+    assert len(plan["changes"]) == 9
+    [held] = plan["not_planned"]
+    assert held["address"] == "hamburg-3" and "-1.5 MW" in " ".join(held["reasons"])
+    csv_error = next(d for d in plan["diagnostics"] if d["severity"] == "error")
+    assert csv_error["file"].endswith("hamburg-3.csv") and csv_error["line"] == 3
+
+    applied = run(capsys, "apply", str(project), "--auto-approve")
+    assert applied.exit_code == 1
+    assert written_assets(sandbox) == {MUNICH: 5, BERLIN: 4}  # every other write landed
+    assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
+    assert "Held back, not written: 1 object with errors in the plan:" in applied.out
+    assert "  hamburg-3: " in applied.out
+
+
+def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+    berlin = project / "berlin-2.yaml"
+    berlin.write_text(berlin.read_text().replace(BERLIN, "7c1e0d4e-0000-4000-8000-00000000beef"))
+    plan_file = tmp_path / "plan.json"
+
+    planned = run(capsys, "plan", str(project), "--out", str(plan_file))
+    assert planned.exit_code == 1  # errors stand, yet the plan of the others is saved for review
+    assert "Not planned" in planned.out and "  berlin-2: virtual asset" in planned.out
+    assert "holds back 1 object(s) with errors" in planned.err
+    assert json.loads(plan_file.read_text())["summary"]["requests"] == 9
+
+    applied = run(capsys, "apply", str(plan_file))
+    assert applied.exit_code == 1, applied.out + applied.err
+    assert written_assets(sandbox) == {MUNICH: 5, HAMBURG: 4}
+    assert "  berlin-2: virtual asset 7c1e0d4e-0000-4000-8000-00000000beef does not exist" in applied.out
+
+
+def test_a_missed_fcr_deadline_leaves_the_same_assets_afrr_bid_and_schedule_written(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox.set_clock("2026-11-23T07:45:00+01:00")  # FCR closed at 07:30; aFRR capacity closes 08:30
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+
+    planned = run(capsys, "plan", str(project))
+    assert planned.exit_code == 1
+    # the four FCR bids are errors, not changes: 10 - 4 to create
+    assert "Plan: 6 to create, 3 to update, 0 to delete — 9 requests; 4 not planned (errors)" in planned.out
+    assert "bidding for 2026-11-24_NEGPOS_00_04 closed at 2026-11-23 07:30 CET" in planned.out
+    assert "No changes" not in planned.out
+
+    applied = run(capsys, "apply", str(project), "--auto-approve")
+    assert applied.exit_code == 1
+    paths = [w["path"] for w in writes(sandbox.requests()) if MUNICH in w["path"]]
+    assert sorted(p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[1] for p in paths if "/bids/" in p) == [
+        "bids/2026-11-24_NEG_073",
+        "bids/2026-11-24_POS_16_20",
+    ]
+    assert any("/blocks/" in p for p in paths)  # munich-1's schedule
+    assert not [p for p in paths if "/fcr/" in p]
+    for code in ("munich-1/fcr/2026-11-24_NEGPOS_00_04", "munich-1/fcr/2026-11-24_NEGPOS_20_24"):
+        assert f"  {code}: bidding for" in applied.out
+
+
+def test_a_schedule_that_needs_capacity_a_held_back_bid_would_free_is_held_back_too(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 06:55: FCR 4 MW live in 08:00-12:00 leaves munich-1 (5000 kW rated) 1000 kW to charge there
+    first = "fcr: {bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 4000, capacityPrice: 90}]}\n"
+    before = write_project(tmp_path / "a", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, first)})
+    assert run(capsys, "apply", str(before), "--auto-approve").exit_code == 0
+    sandbox.set_clock("2026-11-23T07:45:00+01:00")  # too late to lower the bid
+    lower = """\
+    wholesale: {mode: partial, schedule: [{at: "2026-11-24T10:00", power: -3000}]}
+    fcr: {bids: [{day: 2026-11-24, product: NEGPOS_08_12, capacity: 1000, capacityPrice: 90}]}
+    """
+    other = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -500}]}\n"
+    manifests = {"m.yaml": manifest("munich-1", MUNICH, lower), "b.yaml": manifest("berlin-2", BERLIN, other)}
+    after = write_project(tmp_path / "b", sandbox.url, manifests)
+    result = run(capsys, "plan", str(after), "--format", "json")
+    assert result.exit_code == 1
+    plan = result.json()
+    errors = {d["address"]: d for d in plan["diagnostics"] if d["severity"] == "error"}
+    assert errors.keys() == {"munich-1/fcr/2026-11-24_NEGPOS_08_12", "munich-1/wholesale"}
+    # the bid stays at 4000 kW: 5000 - 4000 = 1000 kW of charge left for the -3000 kW
+    assert "1000 kW of charge capacity left at 10:00" in errors["munich-1/wholesale"]["message"]
+    assert [c["address"] for c in plan["changes"]] == ["berlin-2/wholesale"]
+
+
+def test_errors_about_the_whole_run_still_stop_everything(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+    (project / "copy.yaml").write_text(
+        (project / "berlin-2.yaml").read_text().replace("name: berlin-2", "name: b2")
+    )
+    result = run(capsys, "apply", str(project), "--auto-approve")
+    assert result.exit_code == 1
+    assert "duplicate-virtual-asset" in result.err
+    assert "nothing was read from or written to any platform" in result.err
+    assert sandbox.requests() == []
+
+
+def test_a_manifest_that_fails_its_schema_is_named_and_held_back(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = portfolio_project(tmp_path / "p", sandbox.url)
+    munich = project / "munich-1.yaml"
+    munich.write_text(munich.read_text().replace("capacity: 2,", "capcity: 2,", 1))  # a key misspelt
+    planned = run(capsys, "plan", str(project), "--format", "json")
+    assert planned.exit_code == 1
+    plan = planned.json()
+    assert [n["address"] for n in plan["not_planned"]] == ["munich-1"]
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}
