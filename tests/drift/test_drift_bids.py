@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from reconciler.market import parse_product_date_code
-from reconciler.platform.client import Credentials, PlatformClient
+from reconciler.platform.client import PlatformClient
+from reconciler.platform.credentials import Credentials
 from reconciler.platform.models import Bid
 from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from manifest_helpers import manifest_text
 
 from reconciler.manifest import LoadResult, load_manifests
+from tests.manifest.manifest_helpers import manifest_text
 
 WriteFile = Callable[[str, str], Path]
 

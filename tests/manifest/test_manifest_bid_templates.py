@@ -9,10 +9,9 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from manifest_helpers import codes, manifest_text, only
-
 from reconciler.core.diagnostics import Severity
 from reconciler.manifest import LoadResult, Manifest, load_manifests
+from tests.manifest.manifest_helpers import codes, manifest_text, only
 
 LoadSpec = Callable[[str], LoadResult]
 WriteFile = Callable[[str, str], Path]

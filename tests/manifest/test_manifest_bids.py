@@ -7,11 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from manifest_helpers import codes, manifest_text, only
-
 from reconciler.core.diagnostics import Severity
 from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import MARKET_TZ, Market
+from tests.manifest.manifest_helpers import codes, manifest_text, only
 
 LoadSpec = Callable[[str], LoadResult]
 

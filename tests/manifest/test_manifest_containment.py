@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from manifest_helpers import ASSET_1, manifest_text, only
 
 from reconciler.core.yamlsource import MAX_FILE_BYTES
 from reconciler.manifest import load_manifests
 from reconciler.sandbox.server import RunningSandbox
+from tests.manifest.manifest_helpers import ASSET_1, manifest_text, only
 from tests.support.harness import MUNICH, manifest, run, write_project
 
 MARKER = "TOPSECRET-7f3a9c"  # in every file a manifest must not read

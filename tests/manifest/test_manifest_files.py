@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from manifest_helpers import ASSET_2, codes, manifest_text, only
-
 from reconciler.manifest import load_manifests
+from tests.manifest.manifest_helpers import ASSET_2, codes, manifest_text, only
 
 WriteFile = Callable[[str, str], Path]
 CSV_SPEC = "wholesale:\n  unit: MW\n  schedule: {csv: schedules/plan.csv}\n"

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from manifest_helpers import manifest_text
 
 from reconciler.manifest import read_manifest_text
 from reconciler.market import PERIOD, resolve_local
+from tests.manifest.manifest_helpers import manifest_text
 
 ZONES = ["Europe/Berlin", "UTC", "Asia/Kolkata", "America/New_York"]
 YEAR_START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from manifest_helpers import codes, only
 
 from reconciler.manifest import DesiredSchedule, LoadResult, ScheduleMode
 from reconciler.market import quarter_hours
+from tests.manifest.manifest_helpers import codes, only
 
 LoadSpec = Callable[[str], LoadResult]
 

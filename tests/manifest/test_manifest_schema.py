@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from manifest_helpers import codes, manifest_text, only
 
 from reconciler.core.schemas import load_schema, schema_path
 from reconciler.manifest import LoadResult, load_manifests
+from tests.manifest.manifest_helpers import codes, manifest_text, only
 
 
 def _properties(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from manifest_helpers import codes, manifest_text, only
-
 from reconciler.manifest import LoadResult, load_manifests, load_yaml_documents, parse_yaml_text
+from tests.manifest.manifest_helpers import codes, manifest_text, only
 
 FCR_BID = "fcr:\n  bids:\n    - {{day: {day}, product: NEGPOS_00_04, capacity: 1000, capacityPrice: 90}}\n"
 

@@ -20,7 +20,8 @@ from reconciler.market import parse_product_date_code
 from reconciler.plan.model import BidChange, ScheduleChange, write_order
 from reconciler.plan.recorded import changes_from_json
 from reconciler.plan.requests import request_for
-from reconciler.platform.client import Credentials, PlatformClient
+from reconciler.platform.client import PlatformClient
+from reconciler.platform.credentials import Credentials
 from reconciler.platform.models import Bid
 from reconciler.platform.session import RetryPolicy
 from tests.reliability.reliability_helpers import portfolio_project

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,14 +64,15 @@ def test_the_printed_digest_is_the_digest_of_the_saved_content(
 def test_any_edit_of_the_content_changes_the_digest() -> None:
     document = json.loads(dumps(plan_of([Decimal("-1000.5")], [50.0], Decimal("95.5"))), parse_float=Decimal)
     digest = content_digest(document)
-    for edit in (
+    edits: tuple[Callable[[dict[str, Any]], object], ...] = (
         lambda d: d["changes"][0]["after"].update({"2026-11-24T00:00:00Z": Decimal("-1000.4")}),
         lambda d: d["changes"][1]["request"]["body"][0].update(offeredCapacity=3000),
         lambda d: d["fingerprints"].update({"va/virtual-asset": "y"}),
         lambda d: d["target"].update(organisation="other"),
         lambda d: d["summary"].update(create=0),
         lambda d: d.update(selection=["a"]),
-    ):
+    )
+    for edit in edits:
         edited = copy.deepcopy(document)
         assert content_digest(edited) == digest
         edit(edited)

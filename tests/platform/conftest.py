@@ -7,10 +7,10 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from client_helpers import FAST_RETRY, ORG, PASSWORD, USER, MakeClient
 
 from reconciler.platform import Credentials, PlatformClient
 from reconciler.sandbox.server import RunningSandbox
+from tests.platform.client_helpers import FAST_RETRY, ORG, PASSWORD, USER, MakeClient
 
 
 @pytest.fixture

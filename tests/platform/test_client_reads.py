@@ -12,13 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from client_helpers import VA_ID, MakeClient, asset_spec, fixture
 
 from reconciler.market import quarter_hours
 from reconciler.platform import Credentials, NotFoundError
 from reconciler.platform.models import PowerCapacity
 from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.server import RunningSandbox
+from tests.platform.client_helpers import VA_ID, MakeClient, asset_spec, fixture
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 

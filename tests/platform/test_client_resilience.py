@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
-from client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
 
 from reconciler.platform import (
     APIError,
@@ -30,6 +30,7 @@ from reconciler.platform import (
 )
 from reconciler.platform.retries import ReadRetries
 from reconciler.sandbox.server import RunningSandbox
+from tests.platform.client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
 from tests.support.trickle import trickling_server
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
@@ -244,7 +245,7 @@ def test_each_read_has_its_time_but_a_platform_that_is_down_stops_the_retries(
     retries = ReadRetries(0.2)
     reader = client.retrying_reads(retries)
     ids = [f"7c1e0d4e-9999-4000-8000-00000000000{i}" for i in range(8)]
-    outcomes = reader.gather_settled([lambda va=va: reader.get_virtual_asset(va) for va in ids])
+    outcomes = reader.gather_settled([partial(reader.get_virtual_asset, va) for va in ids])
     assert all(isinstance(o, ServerError) for o in outcomes)
     attempts = [len(logged(sandbox, "GET", va)) for va in ids]  # one read after another
     # each of the first five retried for its own 0.2 s; five gave up: it is down, one try each
@@ -344,7 +345,7 @@ def test_secrets_never_reach_log_records_exceptions_or_reprs(
         sandbox.advance(61)  # the env token expires: a fresh login, whose token is secret too
         client.get_virtual_asset(VA_ID)
         sandbox.set_faults(errorRate=1, statuses=[503])
-        for call in (lambda: client.get_virtual_asset(VA_ID), lambda: client.get_virtual_asset("nope")):
+        for call in (partial(client.get_virtual_asset, VA_ID), partial(client.get_virtual_asset, "nope")):
             try:
                 call()
             except Exception as exc:

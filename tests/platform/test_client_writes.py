@@ -12,12 +12,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from client_helpers import VA_ID, MakeClient, asset_spec, fixture, logged
 
 from reconciler.market import Market, product_date_code
 from reconciler.platform import InvalidOperationError, PlatformClient
 from reconciler.platform.models import Bid
 from reconciler.sandbox.server import RunningSandbox
+from tests.platform.client_helpers import VA_ID, MakeClient, asset_spec, fixture, logged
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 DAY = date(2026, 5, 30)

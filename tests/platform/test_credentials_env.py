@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.platform.client import Credentials
+from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import CredentialsError
 
 

@@ -15,11 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from client_helpers import FAST_RETRY, ORG, PASSWORD, USER, VA_ID, MakeClient, asset_spec, fixture
 
 from reconciler.market import parse_product_date_code
 from reconciler.platform.models import Bid
 from reconciler.sandbox.server import RunningSandbox
+from tests.platform.client_helpers import (
+    FAST_RETRY,
+    ORG,
+    PASSWORD,
+    USER,
+    VA_ID,
+    MakeClient,
+    asset_spec,
+    fixture,
+)
 from tests.support.harness import Result, manifest, run
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]

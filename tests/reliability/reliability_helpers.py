@@ -190,7 +190,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 20.0, interval: flo
 
 
 @contextmanager
-def on_first_write(sandbox: RunningSandbox, action: Callable[[], None]) -> Iterator[threading.Event]:
+def on_first_write(sandbox: RunningSandbox, action: Callable[[], object]) -> Iterator[threading.Event]:
     """Run ``action`` in a thread as soon as the sandbox has processed the first write; the event
     says whether it ran."""
     done, stop = threading.Event(), threading.Event()

@@ -53,7 +53,7 @@ def exact_project(root: Path, url: str, kw: int) -> Path:
 class Reader:
     """What a process writes to one of its pipes, read as it comes."""
 
-    def __init__(self, pipe: IO[bytes]) -> None:
+    def __init__(self, pipe: IO[bytes] | IO[str]) -> None:
         self.fd = pipe.fileno()
         self.text = ""
 

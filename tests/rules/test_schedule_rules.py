@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from reconciler.rules.bids import RuleViolation
 from reconciler.rules.capacity import PowerLimits
 from reconciler.rules.schedule import (
     check_schedule_update,
@@ -20,7 +21,7 @@ FULL = PowerLimits(charge=Decimal(400), discharge=Decimal(500))
 
 def _check(
     points: list[tuple[datetime, Decimal]], now: datetime, *, market: str = "WHOLESALE", gate: int = 300
-):
+) -> RuleViolation | None:
     available = {time: FULL for time, _ in points}
     return check_schedule_update(
         points,

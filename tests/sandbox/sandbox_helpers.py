@@ -96,11 +96,11 @@ class Api:
 
     def wholesale_block(self, va: str = VA_ID) -> str:
         metadata = parse(self.get(va=va))["blockMetadata"]
-        return next(b["id"] for b in metadata if b["market"] == "WHOLESALE")
+        return str(next(b["id"] for b in metadata if b["market"] == "WHOLESALE"))
 
     def block_id(self, market: str, va: str = VA_ID) -> str:
         metadata = parse(self.get(va=va))["blockMetadata"]
-        return next(b["id"] for b in metadata if b["market"] == market)
+        return str(next(b["id"] for b in metadata if b["market"] == market))
 
     def schedule(self, start: str, end: str, va: str = VA_ID) -> dict[str, Decimal]:
         block = parse(self.get(f"/blocks/{self.wholesale_block(va)}", va=va, start=start, end=end))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox_helpers import ORG, PASSWORD, USER, VA_ID, Api, MakeSandbox, asset, error, fixture
+from tests.sandbox.sandbox_helpers import ORG, PASSWORD, USER, VA_ID, Api, MakeSandbox, asset, error, fixture
 
 
 def test_login_returns_a_bearer_token_that_expires_after_the_fixture_lifetime(

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 from reconciler.sandbox.server import RunningSandbox
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 FCR = "/ancillary/fcr/bids"
 AFRR = "/ancillary/afrr/bids"

@@ -5,20 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
-
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
+from typing import Any
 
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation
 from reconciler.rules.soe import Efficiencies, SocBounds
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 SOE = "STATE_OF_ENERGY_BOUNDARIES"
 
 
 def _adjustments(
     api: Api, start: str = "2026-11-23T00:00:00Z", end: str = "2026-11-26T00:00:00Z"
-) -> list[dict]:
-    return parse(api.get("/adjustments", start=start, end=end))["adjustments"]
+) -> list[dict[str, Any]]:
+    adjustments: list[dict[str, Any]] = parse(api.get("/adjustments", start=start, end=end))["adjustments"]
+    return adjustments
 
 
 def test_clock_moves_only_forward_by_now_or_advance(make_sandbox: MakeSandbox) -> None:

@@ -7,10 +7,10 @@ import time
 
 import httpx
 import pytest
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.fixture import load_fixture
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 
 def _statuses(api: Api, count: int) -> list[int]:
@@ -101,6 +101,7 @@ def test_a_write_abandoned_during_latency_is_logged_not_run_and_prints_no_traceb
 def test_bad_fault_plans_are_400(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(fixture(asset()))
     url = "/_sandbox/faults"
+    body: object
     for body in ({"errorRate": 2}, {"statuses": []}, {"statuses": [200]}, {"seed": -1}, {"typo": 1}, [1]):
         assert sandbox.http.post(url, json=body).status_code == 400, body
 

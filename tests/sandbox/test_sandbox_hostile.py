@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 from starlette.types import Message, Receive, Scope, Send
 
 from reconciler.sandbox.faults import PlatformMiddleware
 from reconciler.sandbox.server import RunningSandbox
 from reconciler.sandbox.state import SandboxState
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 BOUND_S = 2.0  # D23: every malformed request is answered within this
 

@@ -11,7 +11,6 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from sandbox_helpers import ORG, PASSWORD, USER, VA_ID, MakeSandbox, asset, fixture
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -24,6 +23,7 @@ from starlette.routing import Route
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.fixture import load_fixture
 from reconciler.sandbox.server import RunningSandbox
+from tests.sandbox.sandbox_helpers import ORG, PASSWORD, USER, VA_ID, MakeSandbox, asset, fixture
 
 EXAMPLES_PER_OPERATION = 6  # bounded: the whole fuzz stays at a few seconds of CPU
 CHECKS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 CONE = "maximumDeliverablePower,minimumDeliverablePower"
 

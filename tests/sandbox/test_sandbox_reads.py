@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
-
 from reconciler.sandbox.server import RunningSandbox
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 MUNICH = "7c1e0d4e-0000-4000-8000-000000000001"
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 from reconciler.sandbox.server import RunningSandbox
+from tests.sandbox.sandbox_helpers import Api, MakeSandbox, asset, error, fixture, parse
 
 DAY = ("2026-11-24T00:00:00Z", "2026-11-24T23:45:00Z")
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sandbox_helpers import ORG, Api, MakeSandbox, asset, error, fixture, parse
 
 from reconciler.sandbox.server import RunningSandbox
+from tests.sandbox.sandbox_helpers import ORG, Api, MakeSandbox, asset, error, fixture, parse
 
 BIDS, RESULTS = "/ancillary/bids", "/ancillary/results"
 # Delivery day 2026-11-24 (CET) runs 2026-11-23T23:00Z–2026-11-24T23:00Z.

@@ -20,7 +20,7 @@ def _usable(secret: str) -> bool:
 SECRETS = st.text(
     alphabet=st.one_of(
         st.sampled_from(NASTY),
-        st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
     ),
     min_size=8,
     max_size=32,

@@ -173,9 +173,9 @@ def test_the_fixture_loader_raises_nothing_but_fixture_errors_on_any_mutation_of
     for path in where:
         with contextlib.suppress(KeyError, IndexError, TypeError):  # an earlier change removed it
             data = _replaced(data, path, values.draw(json_values))
-    path = scratch / "mutated.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8", errors="surrogatepass")
-    fixture_outcome(path)
+    mutated = scratch / "mutated.yaml"
+    mutated.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8", errors="surrogatepass")
+    fixture_outcome(mutated)
 
 
 # -- tags that construct objects -------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_watch_tells_results_and_the_correction_once_and_survives_faults(
         for moment in ("2026-11-24T07:00:00+01:00", "2026-11-24T07:30:00+01:00"):
             done = all_cycles()
             sandbox.set_clock(moment)
-            wait_until(lambda done=done: all_cycles() > done, timeout=60)
+            wait_until(lambda done=done: all_cycles() > done, timeout=60)  # type: ignore[misc]
             assert watch.process.poll() is None
         sandbox.set_faults()
         # its result at 07:37 (23 min before 08:00): accepted (90 ≤ 100), paid on activations
