@@ -18,7 +18,7 @@ from reconciler.market import ProductDateCode
 WHOLESALE_MARKET = "WHOLESALE"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockMeta:
     """One entry of a virtual asset's ``blockMetadata``: which block serves which market."""
 
@@ -28,7 +28,7 @@ class BlockMeta:
     end: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VirtualAsset:
     id: str
     start: datetime
@@ -59,7 +59,7 @@ class VirtualAsset:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PowerCapacity:
     """One period of a block's ``powerCapacity``: available and rated, kW, both directions."""
 
@@ -70,7 +70,7 @@ class PowerCapacity:
     rated_discharge: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A block over the window that was asked for (greedy inclusive, API.md §1)."""
 
@@ -82,7 +82,18 @@ class Block:
     fingerprint: str
 
 
-@dataclass(frozen=True)
+class Series(dict[datetime, Decimal]):
+    """One operational category as read: ``{period start: value}`` in time order, and the
+    fingerprint of the points as the platform sent them (the series' raw JSON, hashed once)."""
+
+    __slots__ = ("fingerprint",)
+
+    def __init__(self, points: Mapping[datetime, Decimal], fingerprint: str) -> None:
+        super().__init__(points)
+        self.fingerprint = fingerprint
+
+
+@dataclass(frozen=True, slots=True)
 class Adjustment:
     """A period the platform corrected (D2): ``accepted`` was submitted, ``adjusted`` is active."""
 
@@ -92,13 +103,13 @@ class Adjustment:
     reason: str  # an AdjustmentReason (D2), kept as text: the platform may add others
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StateOfEnergy:
     soe_kwh: Decimal
     time: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bid:
     """One bid of a product: capacity in kW, prices in EUR (per market, see rules.bids)."""
 
@@ -107,14 +118,14 @@ class Bid:
     energy_price: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductBids:
     code: ProductDateCode
     bids: tuple[Bid, ...]
     fingerprint: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BidResult:
     accepted: bool
     offered_capacity: Decimal
@@ -124,7 +135,7 @@ class BidResult:
     settlement_price: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductResults:
     code: ProductDateCode
     results: tuple[BidResult, ...]

@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -45,7 +46,7 @@ from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
-from reconciler.platform.models import Block, ProductBids, ProductResults, VirtualAsset
+from reconciler.platform.models import Block, ProductBids, ProductResults, Series, VirtualAsset
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.wire.bids import BidRoute, bids_from_results
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
@@ -110,23 +111,34 @@ class _ReadCounter:
                     self._report(self._done, self._total)
 
 
+_LEAVES = frozenset({Decimal, int, str, bool, type(None)})  # written as they are
+
+
 def _plain(value: Any) -> Any:
     """Parsed values in a JSON shape for :func:`fingerprint` (times as UTC text)."""
+    if type(value) in _LEAVES:
+        return value
     if isinstance(value, datetime):
         return isoformat_z(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a series: {datetime: Decimal}, thousands of points
+        return {
+            isoformat_z(k) if type(k) is datetime else str(_plain(k)): v if type(v) in _LEAVES else _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
 def digest(value: Any) -> str:
-    """Fingerprint of what a read returned: a :class:`Block` or bid list keeps the platform's own."""
+    """Fingerprint of what a read returned: a :class:`Block`, bid list or operational series keeps
+    the platform's own."""
     if isinstance(value, Block):
         return value.fingerprint
+    if isinstance(value, Mapping) and value and all(isinstance(s, Series) for s in value.values()):
+        return ",".join(f"{name}:{series.fingerprint}" for name, series in sorted(value.items()))
     if isinstance(value, list) and all(isinstance(p, ProductBids) for p in value):
         return ",".join(sorted(f"{p.code}:{p.fingerprint}" for p in value))
     return fingerprint(_plain(value))
