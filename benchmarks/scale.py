@@ -7,7 +7,8 @@ the sandbox's CPU is read from ``/proc`` for comparison. Targets (issue 12): at 
 client CPU per asset and 150 MB peak RSS at 500 assets, growing linearly (the 2 000-asset row).
 
     python benchmarks/scale.py                      # 500 and 2 000 assets (a few minutes)
-    python benchmarks/scale.py --assets 100 --profile prof.out   # cProfile the client
+    python benchmarks/scale.py --assets 100 --profile prof.out   # cProfile the client's main thread
+    python benchmarks/scale.py --assets 500 --py-spy stacks.txt  # sample every thread (pip install py-spy)
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class Run:
     changes_line: str
 
 
-def run_plan(count: int, parallelism: int, profile: str | None) -> Run:
+def run_plan(count: int, parallelism: int, profile: str | None, sampler: str | None = None) -> Run:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         fixture = write_fixture(root / "fixture.yaml", count)
@@ -90,6 +91,21 @@ def run_plan(count: int, parallelism: int, profile: str | None) -> Run:
             env = dict(os.environ, LAYR_USERNAME=USER, LAYR_PASSWORD=PASSWORD)
             env.pop("LAYR_TOKEN", None)
             command = [sys.executable]
+            if sampler:  # collapsed stacks of every thread, sampled (py-spy's "raw" format)
+                command = [
+                    "py-spy",
+                    "record",
+                    "--gil",
+                    "--threads",
+                    "--format",
+                    "raw",
+                    "-r",
+                    "250",
+                    "-o",
+                    sampler,
+                    "--",
+                    *command,
+                ]
             if profile:
                 command += ["-m", "cProfile", "-o", profile]
             command += ["-m", "reconciler", "plan", str(project), "--parallelism", str(parallelism)]
@@ -125,13 +141,16 @@ def main() -> None:
     parser.add_argument("--assets", type=int, nargs="+", default=[500, 2000])
     parser.add_argument("--parallelism", type=int, default=10)
     parser.add_argument("--profile", help="write the client's cProfile statistics to this file")
+    parser.add_argument("--py-spy", dest="sampler", help="write py-spy's collapsed stacks of the client here")
     options = parser.parse_args()
     print(f"plan of full-day schedules with 2 bids per asset; {machine()}; {stamp()}")
     print(
         f"{'assets':>6} | {'wall s':>7} {'client CPU s':>12} {'ms/asset':>8} {'peak RSS MB':>11} "
         f"{'KB/asset':>8} | {'sandbox CPU s':>13} {'requests':>8}"
     )
-    runs = [run_plan(count, options.parallelism, options.profile) for count in options.assets]
+    runs = [
+        run_plan(count, options.parallelism, options.profile, options.sampler) for count in options.assets
+    ]
     for r in runs:
         print(
             f"{r.assets:>6} | {r.wall_s:7.2f} {r.cpu_s:12.2f} {r.cpu_s / r.assets * 1000:8.2f} "
