@@ -98,7 +98,7 @@ def apply(
             if auto_approve:  # refused before any read when it cannot be honoured
                 _approve(session.connection.target, platform, auto_approve)
             with progress(verbosity, color, "Reading live state") as reporter:
-                result, _ = plan_session(session, reporter.on_read)
+                result = plan_session(session, reporter.on_read)
             if verbosity is not Verbosity.QUIET:
                 emit_plan(result, "text", color)
             if not result.changes:
