@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -99,6 +100,14 @@ class Budget:
 
     deadline: float | None = None  # nothing is sent, and no answer awaited, after it
     retry_until: float | None = None  # retries start until then, however many (None: max_attempts)
+
+
+class Attempts:
+    """How often one request was sent (its login aside), for a caller that reports it (apply's
+    JSON); read after the request, whatever it returned or raised."""
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
 def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
@@ -215,14 +224,17 @@ class Session:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         budget: Budget = Budget(),
+        attempts: Attempts | None = None,
     ) -> Any:
-        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError."""
+        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError.
+        ``attempts`` (when given) counts every time the request is sent."""
         token = self._login.token(lambda: self._log_in(budget))
-        response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+        send = partial(self._send, method, path, params=params, body=body, budget=budget, attempts=attempts)
+        response = send(token=token)
         if response.status_code == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)
             token = self._login.token(lambda: self._log_in(budget), refused=token)
-            response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+            response = send(token=token)
         return self._result(method, path, response)
 
     def _result(self, method: str, path: str, response: httpx.Response) -> Any:
@@ -271,6 +283,7 @@ class Session:
         token: str | None = None,
         budget: Budget,
         retryable: bool | None = None,
+        attempts: Attempts | None = None,
     ) -> httpx.Response:
         """One request with retries; returns the last HTTP answer or raises TransportError."""
         headers = bearer(token) if token is not None else {}
@@ -284,6 +297,8 @@ class Session:
         while True:
             attempt += 1
             ends = self._attempt_end(budget, method, path, attempt)
+            if attempts is not None:
+                attempts.count += 1
             started = time.monotonic()
             try:
                 with total_deadline(ends):
