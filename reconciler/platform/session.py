@@ -54,6 +54,15 @@ log = install_log_redaction()
 # How long: a request with a ``retry_until`` (the reads of a plan) retries as often as fits before
 # that moment; any other (writes) up to ``max_attempts`` times.
 #
+# Why a hand-written loop and not tenacity or stamina (reviewed again for issue 14.7): each would
+# own only the loop and the sleep. Every decision here would be a custom callable all the same:
+# the wait (equal jitter is neither library's, and it must be at least Retry-After), the stop (an
+# absolute monotonic ``retry_until`` that counts the coming wait, or ``max_attempts``; a
+# Retry-After beyond ``max_retry_after`` stops and returns the answer), giving back the last HTTP
+# answer rather than raising, the checks before each attempt and each wait that raise
+# CommandTimeout/DeadlineExceeded with what was sent, each attempt's own total deadline, the
+# request count and the per-attempt log line. Same code, one more dependency.
+#
 # -- time limits ------------------------------------------------------------------------------
 # Every attempt ends by ``request_timeout`` after it starts, however the server answers (a
 # trickling server included: :mod:`reconciler.platform.transport`); each socket wait also by
