@@ -91,9 +91,7 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
         client.list_virtual_assets()
         sandbox.set_faults(errorRate=1, statuses=[503])  # the platform is down for the whole window
         with ticking_clock(sandbox):
-            started = time.monotonic()
             report = apply_changes([change], client, sandbox.now)
-            took = time.monotonic() - started
             attempts = puts(sandbox)
             time.sleep(1.5)  # the gate passes: nothing more may arrive
             assert sandbox.now() > gate and puts(sandbox) == attempts
@@ -103,8 +101,7 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
     [outcome] = report.outcomes
     assert outcome.status is Status.MISSED and "passed while retrying" in outcome.message
     # it retried through the two seconds left and stopped at the gate, not 100 attempts later
-    assert 1.4 < took < 4
-    assert len(attempts) >= 4
+    assert 4 <= len(attempts) < 100
     assert all(parse_instant(e["time"]) <= gate for e in attempts)  # by the platform's clock too
     assert block.schedule.get(parse_instant("2026-11-23T06:15:00Z"), 0) == 0  # nothing was written
 
