@@ -42,7 +42,7 @@ from reconciler.platform.models import (
     VirtualAsset,
 )
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.session import Budget, RetryPolicy, Session
+from reconciler.platform.session import Attempts, Budget, RetryPolicy, Session
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
@@ -281,13 +281,23 @@ class PlatformClient:
         )
         return parse_product_bids(raw) if raw is not None else []
 
-    def send_planned(self, method: str, path: str, body: Any, *, deadline: float | None = None) -> Any:
+    def send_planned(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        deadline: float | None = None,
+        attempts: Attempts | None = None,
+    ) -> Any:
         """Send a request exactly as a plan recorded it (``path`` relative to the base URL).
 
         Apply uses this so the request on the wire is the one the plan showed; a PUT is retried
-        (idempotent) within ``deadline`` like every PUT.
+        (idempotent) within ``deadline`` like every PUT; ``attempts`` counts the sends.
         """
-        return self._session.request(method, path, body=body, budget=Budget(deadline=deadline))
+        return self._session.request(
+            method, path, body=body, budget=Budget(deadline=deadline), attempts=attempts
+        )
 
     def get_results(self, va_id: str, market: Market, day: date) -> list[ProductResults]:
         raw = self._get(self._va_path(va_id, results_path(market)), day_params(market, day))

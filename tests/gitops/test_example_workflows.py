@@ -36,6 +36,7 @@ from tests.support.harness import MUNICH, ORG, run, writes
 
 USER, PASSWORD = "demo", "demo-password"  # the example fixture's user, as repository secrets
 WORKFLOWS = ("reconciler-plan.yml", "reconciler-apply.yml", "reconciler-drift.yml")
+CI_WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"  # the project's own CI is pinned the same way
 PLATFORM_COMMANDS = re.compile(r"^\s*reconciler (plan|apply|drift)\b", re.MULTILINE)
 
 
@@ -309,13 +310,14 @@ def test_credentials_reach_only_the_steps_that_call_the_platform() -> None:
 
 
 def test_third_party_actions_are_pinned_by_commit_and_reconciler_by_release() -> None:
-    for name in WORKFLOWS:
-        text = (EXAMPLE_WORKFLOWS / name).read_text(encoding="utf-8")
+    for path in [*(EXAMPLE_WORKFLOWS / name for name in WORKFLOWS), CI_WORKFLOW]:
+        text = path.read_text(encoding="utf-8")
         uses = re.findall(r"uses: (\S+)(.*)", text)
-        assert uses, name
+        assert uses, path.name
         for action, comment in uses:
-            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), (name, action)
-            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (name, action, comment)
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), (path.name, action)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (path.name, action, comment)
+    for name in WORKFLOWS:
         package = load_workflow(name)["env"]["RECONCILER_PACKAGE"]
         assert re.fullmatch(
             r"reconciler @ git\+https://github\.com/terralayr/reconciler@v\d+\.\d+\.\d+", package

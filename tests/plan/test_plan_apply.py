@@ -276,6 +276,16 @@ def test_embedded_plan_file_applies_from_another_folder(
     assert f"{len(saved['changes'])} applied, 0 failed" in applied.out
 
 
+def test_plans_of_the_same_inputs_are_byte_identical(capsys: pytest.CaptureFixture[str]) -> None:
+    # the embedded sandbox listens on a new port each run: the plan names its fixture instead
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    first = run(capsys, "plan", str(examples), "--format", "json")
+    second = run(capsys, "plan", str(examples), "--format", "json")
+    assert first.exit_code == second.exit_code == 0, first.err
+    assert first.out == second.out
+    assert first.json()["target"]["api_url"] == "embedded:sandbox-fixture.yaml"
+
+
 def test_plan_file_in_a_missing_folder_is_a_clear_error(
     sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
