@@ -9,7 +9,7 @@ through :meth:`PlatformClient.gather_settled` (at most ``parallelism`` requests 
    energy, the adjustments; and for each delivery day of its :class:`ReadScope` inside the
    lifetime and the bidding window, each route's bids (FCR; both aFRR markets in one) and, once
    published (D14), their results. Once a route's every product of the day is closed and
-   published, its results alone say what was bid (:func:`bids_from_results`).
+   published, its results alone say what was bid (:mod:`reconciler.platform.bid_reads`).
 
 A read that still fails after its retries blocks only its asset (:attr:`LiveState.failed`);
 refused credentials, a failed login and the command's time limit stop the whole read.
@@ -39,15 +39,15 @@ from reconciler.market import (
     delivery_day,
     isoformat_z,
     last_bidding_day,
-    result_publications,
 )
+from reconciler.platform.bid_reads import RouteDay, bids_only, route_day
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
-from reconciler.platform.models import Block, ProductBids, ProductResults, VirtualAsset
+from reconciler.platform.models import Block, ProductBids, VirtualAsset
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.wire.bids import BidRoute, bids_from_results
+from reconciler.platform.wire.bids import BidRoute
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
 ReadProgress = Callable[[int, int], None]
@@ -156,39 +156,6 @@ def va_fingerprint(va: VirtualAsset) -> str:
 # -- what is read ------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _RouteDay:
-    """What was read of one route on one day: its bids (read, or derived from results) and results."""
-
-    bids: list[ProductBids]
-    results: list[ProductResults]
-    bids_read: bool
-
-
-RESULTS_SETTLED = timedelta(hours=1)
-"""How long after the last publication time of D14 the results of a route-day are taken to be
-complete (the docs do not guarantee the times): from then on its results alone say what was bid."""
-
-
-def _route_day(
-    client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime, times: MarketTimes
-) -> _RouteDay:
-    """Bids until the first result is published (D14); then bids and results; once every product
-    is closed and published, the results alone, unless some are still missing (a late publication)."""
-    first = min(result_publications(market, day, times)[0] for market in route.markets)
-    last = max(result_publications(market, day, times)[1] for market in route.markets)
-    if now < first:
-        return _bids_only(client, va_id, route, day)
-    results = client.get_day_results(va_id, route, day)
-    if now >= last + RESULTS_SETTLED and results and all(product.results for product in results):
-        return _RouteDay(bids_from_results(results), results, bids_read=False)
-    return _RouteDay(client.get_day_bids(va_id, route, day), results, bids_read=True)
-
-
-def _bids_only(client: PlatformClient, va_id: str, route: BidRoute, day: date) -> _RouteDay:
-    return _RouteDay(client.get_day_bids(va_id, route, day), [], bids_read=True)
-
-
 class _NoWholesaleBlock(Exception):
     def __init__(self, va_id: str) -> None:
         super().__init__(f"virtual asset {va_id} has no wholesale block (its blockMetadata lists none)")
@@ -217,7 +184,7 @@ def _plan_reads(
 ) -> Reads:
     reads = _fingerprinted_reads(client, va, ancillary=bool(days))
     reads += [
-        (f"{route}/{day.isoformat()}", partial(_route_day, client, va.id, route, day, now, times))
+        (f"{route}/{day.isoformat()}", partial(route_day, client, va.id, route, day, now, times))
         for day in days
         for route in BidRoute
     ]
@@ -247,7 +214,7 @@ def _fingerprints(va: VirtualAsset, values: Mapping[str, Any]) -> dict[str, str]
         if all(c in operational for c in categories):
             prints[f"{key}/{name}"] = digest({c: operational[c] for c in categories})
     for name, value in values.items():
-        if isinstance(value, _RouteDay) and value.bids_read:
+        if isinstance(value, RouteDay) and value.bids_read:
             prints[f"{key}/{name}"] = digest(value.bids)
     return prints
 
@@ -324,7 +291,7 @@ def read_live(
 
 
 def _live_asset(va: VirtualAsset, values: Mapping[str, Any]) -> LiveAsset:
-    route_days = [value for value in values.values() if isinstance(value, _RouteDay)]
+    route_days = [value for value in values.values() if isinstance(value, RouteDay)]
     return LiveAsset(
         va=va,
         wholesale=values["wholesale"],
@@ -366,7 +333,7 @@ def read_fingerprints(
         except _NoWholesaleBlock:
             continue  # its wholesale fingerprint cannot match any more
         reads += [
-            (f"{route}/{day.isoformat()}", partial(_bids_only, reader, va_id, route, day))
+            (f"{route}/{day.isoformat()}", partial(bids_only, reader, va_id, route, day))
             for route, day in sorted(route_days[va_id])
         ]
         owners += [(va_id, name) for name, _ in reads]
