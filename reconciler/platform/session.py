@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -215,14 +216,18 @@ class Session:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         budget: Budget = Budget(),
+        retryable: bool | None = None,
     ) -> Any:
-        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError."""
+        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError.
+
+        ``retryable``: whether failed attempts are repeated; by default GETs and PUTs are."""
         token = self._login.token(lambda: self._log_in(budget))
-        response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+        send = partial(self._send, method, path, params=params, body=body, budget=budget, retryable=retryable)
+        response = send(token=token)
         if response.status_code == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)
             token = self._login.token(lambda: self._log_in(budget), refused=token)
-            response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+            response = send(token=token)
         return self._result(method, path, response)
 
     def _result(self, method: str, path: str, response: httpx.Response) -> Any:

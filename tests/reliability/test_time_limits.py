@@ -80,7 +80,7 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
     planned = run(capsys, "plan", str(project), "--format", "json")
     assert planned.exit_code == 0, planned.err
     document = planned.json()
-    [change] = changes_from_json(document["changes"], ORG, document["fingerprints"])
+    [change] = changes_from_json(document["changes"], document["fingerprints"])
     assert isinstance(change, ScheduleChange)
     gate = datetime(2026, 11, 23, 6, 5, tzinfo=UTC)
     assert change.deadline == gate
