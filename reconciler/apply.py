@@ -1,7 +1,8 @@
 """Apply: the only code that writes to a platform.
 
-Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`),
-never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
+Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`,
+with the client's ancillary API: one request per change, or an asset's bids of one market group
+and capacity phase in one POST, D18), never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
 then schedules, then what takes capacity; by deadline within each phase) and different assets in
 parallel, each write retried by the client within its own deadline. A failure stops the later
 writes of the same asset that may depend on the capacity it would have freed, never other
@@ -168,7 +169,7 @@ def apply_changes(
     in write order."""
     ordered = write_order(changes)
     chains: dict[str, list[Write]] = {}  # per asset; insertion order is urgency order
-    for request, carried in requests_for(ordered, client.organisation):
+    for request, carried in requests_for(ordered, client.organisation, client.ancillary_api):
         chains.setdefault(carried[0].virtual_asset, []).append(Write(request, carried))
     run = _Run(client, _DeadlineClock(now(), time.monotonic()), on_progress)
     with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(chains)))) as pool:
@@ -286,7 +287,14 @@ def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome
         return [Outcome(c, status, message, attempts.count) for c in write.changes]
 
     try:
-        client.send_planned(request.method, request.path, request.body, deadline=deadline, attempts=attempts)
+        client.send_planned(
+            request.method,
+            request.path,
+            request.body,
+            deadline=deadline,
+            retryable=request.retryable,
+            attempts=attempts,
+        )
     except CommandTimeout as exc:  # the command's --timeout, not the write's own deadline
         return each(Status.FAILED, str(exc))
     except DeadlineExceeded:

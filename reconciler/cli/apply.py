@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -208,7 +208,8 @@ def _apply_saved(
         organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
         protection_configs=[recorded] if recorded else [],
     )
-    target = with_recorded_protection(target, saved.target)
+    # the plan's requests were derived with its ancillary API (D18): re-derived and sent with it too
+    target = replace(with_recorded_protection(target, saved.target), ancillary_api=saved.target.ancillary_api)
     with (
         connect(target, parallelism=platform.parallelism, deadline=platform.deadline) as connection,
         hold_target_lock(target, timeout=lock_timeout, note=note) as lock,

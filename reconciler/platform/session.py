@@ -233,12 +233,24 @@ class Session:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         budget: Budget = Budget(),
+        retryable: bool | None = None,
         attempts: Attempts | None = None,
     ) -> Any:
         """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError.
+
+        ``retryable``: whether failed attempts are repeated; by default GETs and PUTs are.
         ``attempts`` (when given) counts every time the request is sent."""
         token = self._login.token(lambda: self._log_in(budget))
-        send = partial(self._send, method, path, params=params, body=body, budget=budget, attempts=attempts)
+        send = partial(
+            self._send,
+            method,
+            path,
+            params=params,
+            body=body,
+            budget=budget,
+            retryable=retryable,
+            attempts=attempts,
+        )
         response = send(token=token)
         if response.status_code == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)

@@ -6,6 +6,8 @@
 - ``emulator``: a running ``reconciler sandbox`` at ``apiUrl``; credentials from the environment;
   "now" is its ``GET /_sandbox/clock``.
 - ``platform``: the real LAYR API; credentials from the environment; "now" is the system clock.
+
+Every client speaks the target's ``ancillaryApi`` (D18: ``unified`` unless the entry says ``legacy``).
 """
 
 from __future__ import annotations
@@ -155,7 +157,12 @@ def connect(
     check_base_url(target.api_url)  # an insecure URL is refused before credentials are even read
     credentials = Credentials.from_env(environ)
     with PlatformClient(
-        target.api_url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+        target.api_url,
+        target.organisation,
+        credentials,
+        parallelism=parallelism,
+        run_deadline=deadline,
+        ancillary_api=target.ancillary_api,
     ) as client:
         if target.kind == "emulator":
             api_url = target.api_url
@@ -187,7 +194,12 @@ def _connect_embedded(target: Target, parallelism: int, deadline: float | None) 
     with (
         running_sandbox(target.fixture) as sandbox,
         PlatformClient(
-            sandbox.url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+            sandbox.url,
+            target.organisation,
+            credentials,
+            parallelism=parallelism,
+            run_deadline=deadline,
+            ancillary_api=target.ancillary_api,
         ) as client,
     ):
         description = (

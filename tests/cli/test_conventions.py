@@ -140,5 +140,5 @@ def test_version_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert_matches_schema(info, "version.schema.json")
     assert info["format_version"] == "1"
     assert (info["name"], info["version"]) == ("reconciler", __version__)
-    assert (info["manifest_api_version"], info["plan_format_version"]) == ("reconciler/v1", "2")
+    assert (info["manifest_api_version"], info["plan_format_version"]) == ("reconciler/v1", "3")
     assert run(capsys, "--version").out == f"reconciler, version {__version__}\n"
