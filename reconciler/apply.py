@@ -1,7 +1,8 @@
 """Apply: the only code that writes to a platform.
 
-Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`),
-never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
+Each request is derived from the plan's changes (:func:`reconciler.plan.requests.requests_for`,
+with the client's ancillary API: one request per change, or an asset's bids of one market group
+and capacity phase in one POST, D18), never taken from a file. It makes exactly the writes of a plan, each asset's in its order (what frees wholesale capacity,
 then schedules, then what takes capacity; by deadline within each phase) and different assets in
 parallel, each write retried by the client within its own deadline. A failure stops the later
 writes of the same asset that may depend on the capacity it would have freed, never other
@@ -14,11 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
+from typing import Any
 
 from reconciler.core.errors import ReconcilerError
 from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, bid_deadline, editable_until, isoformat_z
@@ -37,6 +39,7 @@ from reconciler.platform.errors import (
 from reconciler.platform.models import VirtualAsset
 from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
 from reconciler.platform.retries import ReadRetries
+from reconciler.platform.session import Attempts
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import normalize
 
@@ -52,7 +55,8 @@ class Status(StrEnum):
 class Outcome:
     change: Change
     status: Status
-    message: str = ""
+    message: str = ""  # why it was not applied, or how an applied write was confirmed
+    attempts: int = 0  # times its request was sent (0: never sent)
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,7 @@ def apply_changes(
     in write order."""
     ordered = write_order(changes)
     chains: dict[str, list[Write]] = {}  # per asset; insertion order is urgency order
-    for request, carried in requests_for(ordered, client.organisation):
+    for request, carried in requests_for(ordered, client.organisation, client.ancillary_api):
         chains.setdefault(carried[0].virtual_asset, []).append(Write(request, carried))
     run = _Run(client, _DeadlineClock(now(), time.monotonic()), on_progress)
     with ThreadPoolExecutor(max_workers=max(1, min(client.parallelism, len(chains)))) as pool:
@@ -277,25 +281,38 @@ def _missed(change: Change) -> Outcome:
 
 def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome]:
     request = write.request
+    attempts = Attempts()
 
     def each(status: Status, message: str = "") -> list[Outcome]:
-        return [Outcome(c, status, message) for c in write.changes]
+        return [Outcome(c, status, message, attempts.count) for c in write.changes]
 
     try:
-        client.send_planned(request.method, request.path, request.body, deadline=deadline)
+        client.send_planned(
+            request.method,
+            request.path,
+            request.body,
+            deadline=deadline,
+            retryable=request.retryable,
+            attempts=attempts,
+        )
     except CommandTimeout as exc:  # the command's --timeout, not the write's own deadline
         return each(Status.FAILED, str(exc))
     except DeadlineExceeded:
         # No re-read here: it would run past the deadline the write just reached.
         return [
-            Outcome(c, Status.MISSED, f"its deadline {local(c.deadline)} passed while retrying; not written")
+            Outcome(
+                c,
+                Status.MISSED,
+                f"its deadline {local(c.deadline)} passed while retrying; not written",
+                attempts.count,
+            )
             for c in write.changes
         ]
     except APIError as exc:
         return each(Status.FAILED, f"the platform refused it: {exc.status} {exc.message}")
     except TransportError as exc:
         # The request may have been processed with only its answer lost: the re-read decides.
-        return [_after_lost_answer(c, client, exc) for c in write.changes]
+        return [replace(_after_lost_answer(c, client, exc), attempts=attempts.count) for c in write.changes]
     except PlatformError as exc:
         return each(Status.FAILED, str(exc))
     return each(Status.APPLIED)
@@ -311,6 +328,52 @@ def _after_lost_answer(change: Change, client: PlatformClient, exc: TransportErr
     if not mismatches:
         return Outcome(change, Status.APPLIED, "the answer was lost, but the re-read shows it arrived")
     return Outcome(change, Status.FAILED, f"{exc}; the re-read shows it did not arrive")
+
+
+# -- apply --format json (schemas/apply.schema.json) -------------------------------------------
+
+FORMAT_VERSION = "1"
+
+
+def apply_json(
+    report: ApplyReport | None,
+    plan: Plan | None,
+    target: TargetInfo | None,
+    now: datetime | None,
+    refused: str | None = None,
+) -> dict[str, Any]:
+    """What apply did, for scripts: each write with its status, attempts and error, what the
+    re-read found different, and what the plan held back and why. ``report`` None: nothing was
+    written (nothing to apply, or ``refused`` says why not)."""
+    outcomes = report.outcomes if report is not None else ()
+    held = plan.not_planned if plan is not None else ()
+    counts = {status.name.lower(): sum(o.status is status for o in outcomes) for status in Status}
+    return {
+        "format_version": FORMAT_VERSION,
+        "target": target.to_json() if target is not None else None,
+        "plan_digest": plan.digest if plan is not None else None,
+        "now": isoformat_z(now) if now is not None else None,
+        "refused": refused,
+        "ok": refused is None and (report is None or report.ok) and not held,
+        "summary": {**counts, "held_back": len(held)},
+        "writes": [_outcome_json(o) for o in outcomes],
+        "reread_mismatches": list(report.mismatches) if report is not None else [],
+        "held_back": [n.to_json() for n in held],
+    }
+
+
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    change, applied = outcome.change, outcome.status is Status.APPLIED
+    return {
+        "address": change.address,
+        "kind": str(change.kind),
+        "action": str(change.action),
+        "status": outcome.status.name.lower(),
+        "attempts": outcome.attempts,
+        "error": None if applied else outcome.message,
+        "note": (outcome.message or None) if applied else None,
+        "deadline": isoformat_z(change.deadline),
+    }
 
 
 def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:

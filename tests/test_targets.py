@@ -165,10 +165,12 @@ def test_embedded_target_needs_no_environment_and_its_now_is_the_fixture_clock()
         assert connection.now() == datetime(2026, 11, 23, 5, 55, tzinfo=UTC)
         assert connection.description.startswith("embedded sandbox (")
         assert connection.description.endswith("sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)")
-        assert connection.api_url.startswith("http://127.0.0.1:")
+        # plans record the fixture, not the loopback port of this one run
+        assert connection.api_url == "embedded:sandbox-fixture.yaml"
+        assert connection.client.base_url.startswith("http://127.0.0.1:")
         assert len(connection.client.list_virtual_assets()) == 3
     with pytest.raises(httpx.TransportError):  # the in-process sandbox stops with the connection
-        httpx.get(connection.api_url + "/_sandbox/clock", timeout=1)
+        httpx.get(connection.client.base_url + "/_sandbox/clock", timeout=1)
 
 
 def test_api_url_of_a_running_sandbox_is_detected_as_an_emulator(sandbox: RunningSandbox) -> None:

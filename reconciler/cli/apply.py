@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, check_saved_plan
+from reconciler.apply import ApplyReport, Outcome, Status, apply_changes, apply_json, check_saved_plan
 from reconciler.cli.options import (
     PlatformOptions,
     color_option,
+    format_option,
     lock_timeout_option,
     note,
     only_option,
@@ -21,10 +25,10 @@ from reconciler.cli.options import (
     use_color,
     verbosity_options,
 )
-from reconciler.cli.output import emit_plan, print_manifest_errors
+from reconciler.cli.output import print_manifest_errors
 from reconciler.cli.progress import Reporter, Verbosity, progress
 from reconciler.core.errors import ReconcilerError
-from reconciler.plan.model import Change, Plan
+from reconciler.plan.model import Change, Plan, TargetInfo
 from reconciler.plan.planfile import read_plan, short_digest
 from reconciler.plan.selection import Selection
 from reconciler.platform.client import PlatformClient
@@ -32,7 +36,7 @@ from reconciler.project.config import Target, resolve_target
 from reconciler.project.lock import hold_target_lock
 from reconciler.project.targets import confirm_protected, connect, with_recorded_protection
 from reconciler.project.workflow import InvalidManifests, plan_session, target_info
-from reconciler.render.text import not_planned_lines
+from reconciler.render.text import not_planned_lines, render_text
 
 MARKS = {Status.APPLIED: ("✓", "green"), Status.FAILED: ("✗", "red"), Status.MISSED: ("✗", "red")}
 
@@ -48,6 +52,7 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
     is_flag=True,
     help="Apply without asking; on a protected platform only together with --target NAME.",
 )
+@format_option("text", "json")
 @only_option
 @lock_timeout_option
 @color_option
@@ -56,6 +61,7 @@ def _is_plan_file(paths: tuple[Path, ...]) -> bool:
 def apply(
     paths: tuple[Path, ...],
     auto_approve: bool,
+    output_format: str,
     selection: Selection,
     lock_timeout: float,
     no_color: bool,
@@ -79,30 +85,84 @@ def apply(
     reads live state until it ends (--lock-timeout waits for another apply to finish), and a
     saved plan is applied once.
 
+    --format json prints one JSON document on standard output (schemas/apply.schema.json): each
+    write with its status, attempts and error, the summary, and what was held back and why; also
+    when apply is refused. What people read then goes to standard error.
+
     \b
     Examples:
       reconciler apply plan.json
       reconciler apply examples/ --auto-approve
       reconciler apply examples/ --only 'munich-1/fcr/*' --auto-approve
+      reconciler apply plan.json --format json > applied.json
     """
     color = use_color(no_color)
+    out = Output(output_format == "json", color, verbosity)
     if _is_plan_file(paths):
         if not selection.everything:
             raise click.UsageError(
                 "--only selects what to plan; a saved plan is applied as it was planned (its selection "
                 "is recorded in it): make the plan with --only instead"
             )
-        return _apply_saved(paths[0], auto_approve, lock_timeout, color, verbosity, platform)
+        with out.refusals():
+            return _apply_saved(paths[0], auto_approve, lock_timeout, out, platform)
+    with out.refusals():
+        return _apply_manifests(paths, auto_approve, selection, lock_timeout, out, platform)
+
+
+@dataclass
+class Output:
+    """Where apply's output goes, and what it knows so far for the JSON document: with --format
+    json, one document on standard output (also when apply is refused) and the lines people read
+    on standard error."""
+
+    as_json: bool
+    color: bool
+    verbosity: Verbosity
+    plan: Plan | None = None
+    target: TargetInfo | None = None
+    now: datetime | None = None
+
+    def say(self, text: str, *, err: bool = False, nl: bool = True) -> None:
+        click.echo(text, err=err or self.as_json, nl=nl)
+
+    @contextmanager
+    def refusals(self) -> Iterator[None]:
+        """With --format json, a refusal (stale plan, no approval, manifest errors, ...) is a
+        document too: nothing was written, and ``refused`` says why. The error still reaches
+        standard error and the exit code through the CLI's one handler."""
+        try:
+            yield
+        except ReconcilerError as exc:
+            if self.as_json:
+                self.emit(None, str(exc))
+            raise
+
+    def emit(self, report: ApplyReport | None, refused: str | None = None) -> None:
+        document = apply_json(report, self.plan, self.target, self.now, refused)
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _apply_manifests(
+    paths: tuple[Path, ...],
+    auto_approve: bool,
+    selection: Selection,
+    lock_timeout: float,
+    out: Output,
+    platform: PlatformOptions,
+) -> int:
     try:
         with platform_session(paths, platform, selection, lock_timeout) as session:
+            out.target = session.target_info
             if auto_approve:  # refused before any read when it cannot be honoured
                 _approve(session.connection.target, platform, auto_approve)
-            with progress(verbosity, color, "Reading live state") as reporter:
+            with progress(out.verbosity, out.color, "Reading live state") as reporter:
                 result = plan_session(session, reporter.on_read)
-            if verbosity is not Verbosity.QUIET:
-                emit_plan(result, "text", color)
+            out.plan, out.now = result, result.now
+            if out.verbosity is not Verbosity.QUIET:
+                out.say(render_text(result, color=out.color), nl=False)
             if not result.changes:
-                return _finish(None, result, color, verbosity)
+                return _finish(None, result, out)
             connection = session.connection
             if not auto_approve:
                 _approve(connection.target, platform, auto_approve)
@@ -116,22 +176,28 @@ def apply(
                     connection.now(),
                     times=connection.market_times,
                 )
-            report = _write(result.changes, connection.client, connection.now, color, verbosity)
+            out.now = connection.now()
+            report = _write(result.changes, connection.client, connection.now, out)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
+        if out.as_json:
+            errors = sum(d.is_error for d in exc.result.diagnostics)
+            out.emit(
+                None, f"{errors} error(s) in the manifests; nothing was read from or written to any platform"
+            )
         return 1
-    return _finish(report, result, color, verbosity)
+    return _finish(report, result, out)
 
 
 def _apply_saved(
     path: Path,
     auto_approve: bool,
     lock_timeout: float,
-    color: bool,
-    verbosity: Verbosity,
+    out: Output,
     platform: PlatformOptions,
 ) -> int:
     saved = read_plan(path)
+    out.plan = saved
     recorded = _recorded_config(saved.target.config)
     target = resolve_target(
         [path.parent],
@@ -142,35 +208,38 @@ def _apply_saved(
         organisation=platform.organisation or (None if saved.target.config else saved.target.organisation),
         protection_configs=[recorded] if recorded else [],
     )
-    target = with_recorded_protection(target, saved.target)
+    # the plan's requests were derived with its ancillary API (D18): re-derived and sent with it too
+    target = replace(with_recorded_protection(target, saved.target), ancillary_api=saved.target.ancillary_api)
     with (
         connect(target, parallelism=platform.parallelism, deadline=platform.deadline) as connection,
         hold_target_lock(target, timeout=lock_timeout, note=note) as lock,
     ):
+        out.target, out.now = target_info(connection), connection.now()
         if auto_approve:  # refused before any read when it cannot be honoured
             _approve(target, platform, auto_approve)
-        with progress(verbosity, color, "Checking live state") as reporter:
+        with progress(out.verbosity, out.color, "Checking live state") as reporter:
             check_saved_plan(
                 saved,
                 connection.client,
-                target_info(connection),
-                connection.now(),
+                out.target,
+                out.now,
                 reporter.on_read,
                 connection.market_times,
             )
         if not saved.changes:
-            return _finish(None, saved, color, verbosity)
+            return _finish(None, saved, out)
         if not auto_approve:  # an unprotected saved plan applies without a question (Terraform's rule)
             _approve(target, platform, auto_approve)
         lock.claim_plan(saved, str(path))
-        if verbosity is not Verbosity.QUIET:
+        if out.verbosity is not Verbosity.QUIET:
             selected = f", selection {' '.join(saved.selection)}" if saved.selection else ""
-            click.echo(
+            out.say(
                 f"Applying plan {short_digest(saved.digest)} ({len(saved.changes)} change(s){selected}) "
                 f"from {path} to {connection.description}."
             )
-        report = _write(saved.changes, connection.client, connection.now, color, verbosity)
-    return _finish(report, saved, color, verbosity)
+        out.now = connection.now()
+        report = _write(saved.changes, connection.client, connection.now, out)
+    return _finish(report, saved, out)
 
 
 def _approve(target: Target, platform: PlatformOptions, auto_approve: bool) -> None:
@@ -201,12 +270,11 @@ def _write(
     changes: Sequence[Change],
     client: PlatformClient,
     now: Callable[[], datetime],
-    color: bool,
-    verbosity: Verbosity,
+    out: Output,
 ) -> ApplyReport:
-    with progress(verbosity, color, "Writing", total=len(changes)) as reporter:
+    with progress(out.verbosity, out.color, "Writing", total=len(changes)) as reporter:
         try:
-            return apply_changes(changes, client, now, outcome_printer(reporter, color, verbosity))
+            return apply_changes(changes, client, now, outcome_printer(reporter, out))
         except KeyboardInterrupt:
             click.echo(
                 "Stopped: the writes in flight finished (listed above) and no new write started; "
@@ -216,43 +284,46 @@ def _write(
             raise
 
 
-def outcome_printer(reporter: Reporter, color: bool, verbosity: Verbosity) -> Callable[[Outcome], None]:
+def outcome_printer(reporter: Reporter, out: Output) -> Callable[[Outcome], None]:
     """One line per write (with --quiet only the writes that did not succeed), and the bar moves on."""
 
     def show(outcome: Outcome) -> None:
         reporter.advance()
-        if verbosity is Verbosity.QUIET and outcome.status is Status.APPLIED:
+        if out.verbosity is Verbosity.QUIET and outcome.status is Status.APPLIED:
             return
         mark, colour = MARKS.get(outcome.status, ("-", "yellow"))
-        text = f"  {click.style(mark, fg=colour) if color else mark} {outcome.status:<13} {outcome.change.address}"
-        reporter.line(text + (f": {outcome.message}" if outcome.message else ""))
+        text = f"  {click.style(mark, fg=colour) if out.color else mark} {outcome.status:<13} {outcome.change.address}"
+        reporter.line(text + (f": {outcome.message}" if outcome.message else ""), err=out.as_json)
 
     return show
 
 
-def _finish(report: ApplyReport | None, plan: Plan, color: bool, verbosity: Verbosity) -> int:
-    """The summary: what was written, what the re-read found, and what the plan held back."""
+def _finish(report: ApplyReport | None, plan: Plan, out: Output) -> int:
+    """The summary: what was written, what the re-read found, and what the plan held back; with
+    --format json also the document."""
     if report is None:
-        click.echo("Nothing to apply.")
+        out.say("Nothing to apply.")
         ok = True
     else:
         counts = {status: sum(o.status is status for o in report.outcomes) for status in Status}
-        click.echo(
+        out.say(
             f"Apply: {counts[Status.APPLIED]} applied, {counts[Status.FAILED]} failed, "
             f"{counts[Status.MISSED]} missed, {counts[Status.NOT_ATTEMPTED]} not attempted."
         )
         for mismatch in report.mismatches:
-            click.echo(f"  re-read differs: {mismatch}", err=True)
+            out.say(f"  re-read differs: {mismatch}", err=True)
         ok = report.ok
-        if ok and verbosity is not Verbosity.QUIET:
-            click.echo("Re-read matches what was written.")
+        if ok and out.verbosity is not Verbosity.QUIET:
+            out.say("Re-read matches what was written.")
     held = not_planned_lines(plan)
     if held:
         count = len(plan.not_planned)
         heading = (
             f"Held back, not written: {count} object{'s' if count != 1 else ''} with errors in the plan:"
         )
-        click.echo(click.style(heading, fg="red") if color else heading)
+        out.say(click.style(heading, fg="red") if out.color else heading)
         for line in held[1:]:
-            click.echo(line)
+            out.say(line)
+    if out.as_json:
+        out.emit(report)
     return 0 if ok and not held else 1

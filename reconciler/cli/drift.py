@@ -19,6 +19,7 @@ from reconciler.cli.options import (
     verbosity_options,
 )
 from reconciler.cli.output import (
+    not_compared,
     print_manifest_errors,
     report_failed_reads,
     report_missing_assets,
@@ -87,16 +88,17 @@ def drift(
     except InvalidManifests as exc:
         print_manifest_errors(exc.result)
         return 1
-    not_compared = unreadable(session.manifests, live)
+    unread = unreadable(session.manifests, live)
     entries = find_drift(session.manifests, live, now, selection)
     if output_format == "json":
-        click.echo(json.dumps(drift_json(entries, target, now, selection), indent=2))
+        left_out = not_compared(session.manifests, live, session.held, target["organisation"], "drift")
+        click.echo(json.dumps(drift_json(entries, target, now, selection, left_out), indent=2))
     else:
         header = f"Drift against {description} at {local(now)}."
         if not selection.everything:
             header += f" Selection in effect ({selection.describe()}): other objects were not compared."
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
-        if not body and (session.held or not_compared):
+        if not body and (session.held or unread):
             body = ["No drift in the manifests that could be compared (the others could not be, below)."]
         elif not body:
             what = (

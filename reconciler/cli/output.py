@@ -6,9 +6,9 @@ from collections.abc import Collection, Mapping, Sequence
 
 import click
 
-from reconciler.core.diagnostics import sort_key
+from reconciler.core.diagnostics import Diagnostic, sort_key
 from reconciler.manifest import LoadResult, Manifest
-from reconciler.plan.model import Plan
+from reconciler.plan.model import NotPlanned, Plan
 from reconciler.plan.planfile import dumps
 from reconciler.platform.live import LiveState
 from reconciler.render.markdown import render_markdown
@@ -38,11 +38,7 @@ def report_failed_reads(manifests: Sequence[Manifest], failed: Mapping[str, str]
     that failed blocks only its asset); True when there was any."""
     for manifest in manifests:
         if manifest.virtual_asset in failed:
-            click.echo(
-                f"error: {manifest.source}: {manifest.name}: {what} unknown, its live state could not be "
-                f"read: {failed[manifest.virtual_asset]}",
-                err=True,
-            )
+            click.echo(f"error: {manifest.source}: {read_failed_reason(manifest, failed, what)}", err=True)
     return any(manifest.virtual_asset in failed for manifest in manifests)
 
 
@@ -51,12 +47,42 @@ def report_missing_assets(manifests: Sequence[Manifest], missing: Collection[str
     know (that asset only is left out); True when there was any."""
     unknown = [m for m in manifests if m.virtual_asset in missing]
     for manifest in unknown:
-        click.echo(
-            f"error: {manifest.source}: {manifest.name} names virtual asset {manifest.virtual_asset}, "
-            f"which does not exist in organisation {organisation} (or this account may not dispatch it)",
-            err=True,
-        )
+        click.echo(f"error: {manifest.source}: {unknown_asset_reason(manifest, organisation)}", err=True)
     return bool(unknown)
+
+
+def read_failed_reason(manifest: Manifest, failed: Mapping[str, str], what: str) -> str:
+    return (
+        f"{manifest.name}: {what} unknown, its live state could not be read: {failed[manifest.virtual_asset]}"
+    )
+
+
+def unknown_asset_reason(manifest: Manifest, organisation: str) -> str:
+    return (
+        f"{manifest.name} names virtual asset {manifest.virtual_asset}, which does not exist in "
+        f"organisation {organisation} (or this account may not dispatch it)"
+    )
+
+
+def not_compared(
+    manifests: Sequence[Manifest],
+    live: LiveState,
+    held: Sequence[Diagnostic],
+    organisation: str,
+    what: str,
+) -> list[NotPlanned]:
+    """For JSON: each asset left out (its manifest has errors, the platform does not know it, or
+    a read failed), with the reasons the text output prints on standard error."""
+    reasons: dict[str, list[str]] = {}
+    for diagnostic in sorted(held, key=sort_key):
+        if diagnostic.is_error and diagnostic.address:
+            reasons.setdefault(diagnostic.address, []).append(diagnostic.message)
+    for manifest in manifests:
+        if manifest.virtual_asset in live.missing:
+            reasons.setdefault(manifest.name, []).append(unknown_asset_reason(manifest, organisation))
+        elif manifest.virtual_asset in live.failed:
+            reasons.setdefault(manifest.name, []).append(read_failed_reason(manifest, live.failed, what))
+    return [NotPlanned(address, tuple(found)) for address, found in sorted(reasons.items())]
 
 
 def unreadable(manifests: Sequence[Manifest], live: LiveState) -> list[Manifest]:

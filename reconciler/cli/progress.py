@@ -65,9 +65,9 @@ class Reporter:
         if self._progress is not None and self._task is not None:
             self._progress.advance(self._task)
 
-    def line(self, text: str) -> None:
+    def line(self, text: str, *, err: bool = False) -> None:
         if self._progress is None:
-            click.echo(text)
+            click.echo(text, err=err)
         else:
             from rich.text import Text
 

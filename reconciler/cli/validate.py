@@ -118,9 +118,17 @@ def _plural(count: int, noun: str) -> str:
 
 
 def as_json(result: LoadResult) -> dict[str, Any]:
+    """The document ``schemas/validate.schema.json`` describes."""
     return {
         "format_version": FORMAT_VERSION,
         "valid": result.ok,
+        "summary": {
+            "manifests": len(result.manifests),
+            "files": len(result.files),
+            "errors": result.count(Severity.ERROR),
+            "warnings": result.count(Severity.WARNING),
+            "notes": result.count(Severity.NOTE),
+        },
         "manifests": [
             {
                 "name": manifest.name,
@@ -132,6 +140,16 @@ def as_json(result: LoadResult) -> dict[str, Any]:
                 "bids": len(manifest.bids),
             }
             for manifest in result.manifests
+        ],
+        "rejected": [
+            {
+                "name": rejected.name,
+                "virtualAsset": rejected.virtual_asset,
+                "file": rejected.source.file,
+                "line": rejected.source.line,
+                "errors": sum(d.is_error for d in rejected.diagnostics),
+            }
+            for rejected in result.rejected
         ],
         "files": list(result.files),
         "skipped": list(result.skipped),

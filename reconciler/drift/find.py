@@ -13,6 +13,7 @@ from datetime import datetime
 from reconciler.manifest import Manifest
 from reconciler.market import isoformat_z
 from reconciler.plan.causes import DriftEntry, bid_drift, schedule_drift
+from reconciler.plan.model import NotPlanned
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveState
 
@@ -36,11 +37,14 @@ def drift_json(
     target: dict[str, object],
     now: datetime,
     selection: Selection = EVERYTHING,
+    not_compared: Sequence[NotPlanned] = (),
 ) -> dict[str, object]:
+    """The document ``schemas/drift.schema.json`` describes."""
     return {
         "format_version": FORMAT_VERSION,
         "target": target,
         "now": isoformat_z(now),
         "selection": list(selection.patterns),
         "drift": [e.to_json() for e in entries],
+        "not_compared": [n.to_json() for n in not_compared],
     }

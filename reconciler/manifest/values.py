@@ -27,10 +27,15 @@ _PRECISION = getcontext().prec
 TIME_EXPECTED = "a time like 2026-11-24T18:00 (local in spec.timezone) or 2026-11-24T18:00+01:00"
 GRID_EXPECTED = "the start of a quarter-hour (minute :00, :15, :30 or :45, no seconds)"
 
+# The grammar of a time and a day: ASCII digits only, as the manifest schema's patterns (so a CSV
+# row reads like a YAML value). datetime.fromisoformat reads the wall time of a text that matches;
+# it is not the grammar: it also takes date-only, week-date, basic-format and hour-only texts, and
+# would silently drop a fraction below a microsecond.
 _TIME = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$"
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?([Zz]|[+-]\d{2}:?\d{2})?$",
+    re.ASCII,
 )
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 
 
 class ValueProblem(ValueError):
@@ -87,19 +92,19 @@ def parse_time(text: str, tz: ZoneInfo) -> datetime:
     match = _TIME.match(text)
     if not match:
         raise ValueProblem("time-invalid", f"{text!r} is not a time", TIME_EXPECTED, text)
-    year, month, day, hour, minute = (int(match.group(i)) for i in range(1, 6))
-    second = int(match.group(6) or 0)
-    fraction = match.group(7) or ""
-    micro = int(fraction[:6].ljust(6, "0")) if fraction else 0
-    if not micro and fraction.strip("0"):
-        micro = 1  # below a microsecond, but still not on the grid
+    zone = match.group(8)
     try:
-        wall = datetime(year, month, day, hour, minute, second, micro)
-        offset = _offset(match.group(8))
+        # _TIME says which texts are times; fromisoformat reads the wall time they write
+        wall = datetime.fromisoformat(text[: match.start(8)] if zone else text)
+        offset = _offset(zone)
     except ValueError as exc:
         raise ValueProblem(
             "time-invalid", f"{text} is not a valid time: {exc}", TIME_EXPECTED, text
         ) from None
+    fraction = match.group(7) or ""
+    if not wall.microsecond and fraction.strip("0"):
+        wall = wall.replace(microsecond=1)  # below a microsecond (fromisoformat drops it): still off the grid
+    year = wall.year
     if not MIN_YEAR <= year <= MAX_YEAR:
         raise ValueProblem("time-invalid", f"{text} is out of range", f"a year {MIN_YEAR}-{MAX_YEAR}", text)
     if offset is not None:

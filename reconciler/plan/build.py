@@ -11,7 +11,7 @@ here: the run stops before) holds back everything.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,6 +34,7 @@ from reconciler.plan.checks import (
     check_wholesale_capacity,
     wholesale_capacity_after,
 )
+from reconciler.plan.cone import cut_at_revalidation, rejected_outside_cone
 from reconciler.plan.fmt import local
 from reconciler.plan.model import (
     BidChange,
@@ -166,7 +167,10 @@ def plan_asset(
     part = AssetPlan()
     found: list[Diagnostic] = check_lifetime(manifest, asset)
     diff = diff_schedule(manifest, asset, now)
-    found += check_locked(manifest, asset, diff)
+    rejected = rejected_outside_cone(manifest, asset, diff, now)  # D19: soft-locked, outside the cone
+    found += rejected.values()
+    others = {period: v for period, v in diff.locked.items() if period not in rejected}
+    found += check_locked(manifest, asset, replace(diff, locked=others))
     bids = diff_bids(manifest, asset, now, market_times)
     found += bids.diagnostics
     proposed = schedule_change(manifest, asset, diff)
@@ -208,10 +212,13 @@ def plan_asset(
     part.diagnostics = [d for d in found if d.address is None or selection.selects(d.address)]
     committed = committed_after(asset, written)
     projection = project(manifest, asset, final, now)
-    part.predictions += projection.predictions + bid_predictions(
+    predictions, outside = cut_at_revalidation(
+        manifest, asset, schedule.after if schedule is not None else {}, projection.predictions, now
+    )
+    part.predictions += predictions + bid_predictions(
         manifest, [c.product for c in written], before, committed
     )
-    part.diagnostics += projection.diagnostics
+    part.diagnostics += projection.diagnostics + [d for d in outside if selection.selects(d.address or "")]
     part.soc = projection.soc
     part.soc_bounds = projection.bounds
     drift = list(diff.drift) + [d for d in bid_drift(manifest, asset, now) if d.cause is Cause.AUCTION_RESULT]

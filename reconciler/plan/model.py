@@ -1,8 +1,9 @@
 """The plan: what a run will write, what it found, what the platform will do afterwards.
 
 Changes are domain objects (which asset, which block or product, the values before and after);
-the HTTP request of each is derived from them in :mod:`reconciler.plan.requests`. The JSON form
-is also the saved plan file (``schemas/plan.schema.json``, ``format_version`` "2").
+the HTTP requests are derived from them in :mod:`reconciler.plan.requests` (with the target's
+ancillary API, D18, several bid changes may travel in one request). The JSON form is also the
+saved plan file (``schemas/plan.schema.json``, ``format_version`` "3").
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
+from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.models import Bid
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number
 
-FORMAT_VERSION = "2"
+if TYPE_CHECKING:
+    from reconciler.plan.requests import Requests
+
+FORMAT_VERSION = "3"  # 3: requests listed once, changes name theirs; the target's ancillary API
 
 
 class ChangeKind(StrEnum):
@@ -244,6 +249,7 @@ class TargetInfo:
     kind: str = ""
     config: str | None = None
     protected: bool = False  # recorded so apply keeps it; apply never lets the file lift it
+    ancillary_api: AncillaryApi = DEFAULT_ANCILLARY_API  # the bid routes its requests use (D18)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -254,6 +260,7 @@ class TargetInfo:
             "kind": self.kind,
             "config": self.config,
             "protected": self.protected,
+            "ancillary_api": str(self.ancillary_api),
         }
 
     @classmethod
@@ -266,6 +273,7 @@ class TargetInfo:
             str(data.get("kind", "")),
             data.get("config"),
             data.get("protected") is True,
+            AncillaryApi(data.get("ancillary_api", DEFAULT_ANCILLARY_API)),
         )
 
     def same_target(self, other: TargetInfo) -> bool:
@@ -331,6 +339,14 @@ class Plan:
         return [NotPlanned(address, tuple(found)) for address, found in sorted(reasons.items())]
 
     @cached_property
+    def requests(self) -> Requests:
+        """The requests apply sends for :attr:`changes`, each with the changes it carries
+        (:func:`reconciler.plan.requests.requests_for`, with the target's ancillary API)."""
+        from reconciler.plan.requests import requests_for  # requests builds on this model
+
+        return requests_for(self.changes, self.target.organisation, self.target.ancillary_api)
+
+    @cached_property
     def digest(self) -> str:
         """``sha256:<hex>`` over the plan's canonical JSON (:func:`reconciler.plan.planfile.plan_digest`)."""
         if self.recorded_digest is not None:
@@ -347,7 +363,7 @@ class Plan:
             "create": counts["create"],
             "update": counts["update"],
             "delete": counts["delete"],
-            "requests": len(self.changes),
+            "requests": len(self.requests),
             "not_planned": len(self.not_planned),
             "errors": sum(d.severity is Severity.ERROR for d in self.diagnostics),
             "warnings": sum(d.severity is Severity.WARNING for d in self.diagnostics),

@@ -2,8 +2,9 @@
 
 A saved plan is applied exactly as reviewed or not at all, so reading one trusts nothing that can
 be checked: the file must be under :data:`MAX_PLAN_FILE_BYTES` (checked before parsing), plain
-JSON without ``NaN``/``Infinity``, valid against ``schemas/plan.schema.json``, every recorded
-request and derived field equal to what its change gives (:mod:`reconciler.plan.recorded`), and
+JSON without ``NaN``/``Infinity``, valid against ``schemas/plan.schema.json``, every derived field
+equal to what its change gives and the recorded requests the ones its changes give through the
+recorded ancillary API (:mod:`reconciler.plan.recorded`), and
 its ``digest`` equal to the SHA-256 of its content (:func:`content_digest`). The digest's short form is printed in every
 rendering, so the plan reviewed in a pull request can be matched with the file apply is given.
 """
@@ -26,7 +27,6 @@ from reconciler.core.redaction import redact
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Plan, Prediction, TargetInfo
-from reconciler.plan.requests import request_for
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 """Plan files larger than this are refused before they are parsed (64 MiB: a year of quarter-hours
@@ -46,7 +46,7 @@ def short_digest(digest: str) -> str:
 
 def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
     expires = plan.expires_at
-    organisation = plan.target.organisation
+    carrier = {id(change): index for index, (_, carried) in enumerate(plan.requests) for change in carried}
     document: dict[str, Any] = {"format_version": FORMAT_VERSION}
     if with_digest:
         document["digest"] = plan.digest
@@ -55,7 +55,8 @@ def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
         "now": isoformat_z(plan.now),
         "expires_at": isoformat_z(expires) if expires else None,
         "selection": list(plan.selection),
-        "changes": [{**c.to_json(), "request": request_for(c, organisation).to_json()} for c in plan.changes],
+        "changes": [{**c.to_json(), "request": carrier[id(c)]} for c in plan.changes],
+        "requests": [request.to_json() for request, _ in plan.requests],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
         "not_planned": [n.to_json() for n in plan.not_planned],
         "predictions": [p.to_json() for p in plan.predictions],
@@ -193,12 +194,13 @@ def load_document(path: Path) -> dict[str, Any]:
 
 def read_plan(path: Path) -> Plan:
     """Read a saved plan and check everything it records that can be checked offline."""
-    from reconciler.plan.recorded import RecordedPlanError, changes_from_json
+    from reconciler.plan.recorded import RecordedPlanError, changes_from_json, check_requests
 
     data = load_document(path)
     target = TargetInfo.from_json(data["target"])
     try:
-        changes = changes_from_json(data["changes"], target.organisation, data["fingerprints"])
+        changes = changes_from_json(data["changes"], data["fingerprints"])
+        check_requests(changes, data["changes"], data["requests"], target)
     except RecordedPlanError as exc:
         raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
     recorded, computed = data["digest"], content_digest(data)

@@ -16,11 +16,12 @@ from reconciler.platform.reading import ReadScope
 def read_scope(manifest: Manifest) -> ReadScope:
     """Bids and results only for the delivery days the manifest's bids mention; with ``prune:
     true`` for every day still open for bidding (an undeclared bid there is deleted). A manifest
-    without bid sections reads none."""
+    without bid sections reads none. The cone of flexibility (D19) only for a managed schedule."""
     sections = [section for section in (manifest.fcr, manifest.afrr) if section is not None]
     return ReadScope(
         bid_days=frozenset(bid.code.day for bid in manifest.bids),
         open_days=any(section.prune for section in sections),
+        schedule=manifest.wholesale is not None,
     )
 
 

@@ -1,6 +1,7 @@
 """A saved plan's changes read back as domain values, and every field that can be re-derived
-offline checked against what the change gives: address, kind, action, phase, and the request
-(:func:`reconciler.plan.requests.request_for`). Deadlines depend on the target (its market times,
+offline checked against what the change gives: address, kind, action, phase; and the recorded
+requests against those the changes give through the recorded ancillary API
+(:func:`reconciler.plan.requests.requests_for`), each change naming the one that carries it. Deadlines depend on the target (its market times,
 the asset's gate closure): apply recomputes them (:func:`reconciler.apply.check_saved_plan`). Every object a
 change touches must carry a fingerprint, so apply can tell whether it changed since.
 
@@ -23,8 +24,8 @@ from reconciler.market import (
     parse_instant,
     parse_product_date_code,
 )
-from reconciler.plan.model import BidChange, Change, ScheduleChange
-from reconciler.plan.requests import Request, request_for
+from reconciler.plan.model import BidChange, Change, ScheduleChange, TargetInfo
+from reconciler.plan.requests import Request, requests_for
 from reconciler.platform.models import Bid
 
 
@@ -45,14 +46,13 @@ def touched_fingerprints(change: Change) -> list[str]:
 
 
 def changes_from_json(
-    items: Sequence[Mapping[str, Any]], organisation: str, fingerprints: Mapping[str, str]
+    items: Sequence[Mapping[str, Any]], fingerprints: Mapping[str, str]
 ) -> tuple[Change, ...]:
     changes: list[Change] = []
     for index, item in enumerate(items):
         where = f"changes[{index}] ({item.get('address', '?')})"
         change = _change(item, where)
         _check_derived(change, item, where)
-        _check_request(change, item["request"], organisation, where)
         if f"{change.virtual_asset}/virtual-asset" not in fingerprints:
             raise RecordedPlanError(
                 f"{where} writes virtual asset {change.virtual_asset}, which the plan did not read"
@@ -151,8 +151,33 @@ def _check_derived(change: Change, item: Mapping[str, Any], where: str) -> None:
             )
 
 
-def _check_request(change: Change, recorded: Mapping[str, Any], organisation: str, where: str) -> None:
-    derived = request_for(change, organisation)
+def check_requests(
+    changes: Sequence[Change],
+    items: Sequence[Mapping[str, Any]],
+    recorded: Sequence[Mapping[str, Any]],
+    target: TargetInfo,
+) -> None:
+    """The recorded requests are the ones ``changes`` give through the target's ancillary API, in
+    the same order, and each change (``items``, as recorded) names the one that carries it."""
+    derived = requests_for(changes, target.organisation, target.ancillary_api)
+    if len(recorded) != len(derived):
+        raise RecordedPlanError(
+            f"the plan records {len(recorded)} request(s), but its changes give {len(derived)} "
+            f"({target.ancillary_api} ancillary API)"
+        )
+    carrier: dict[int, int] = {}
+    for index, ((request, carried), stored) in enumerate(zip(derived, recorded, strict=True)):
+        _check_request(request, stored, f"requests[{index}]")
+        carrier.update((id(change), index) for change in carried)
+    for index, (change, item) in enumerate(zip(changes, items, strict=True)):
+        if item["request"] != carrier[id(change)]:
+            raise RecordedPlanError(
+                f"changes[{index}] ({change.address}) names request {item['request']}, but it is "
+                f"carried by request {carrier[id(change)]}"
+            )
+
+
+def _check_request(derived: Request, recorded: Mapping[str, Any], where: str) -> None:
     stored = Request(recorded["method"], recorded["path"], recorded["body"])
     if stored.same_as(derived):
         return
@@ -165,6 +190,6 @@ def _check_request(change: Change, recorded: Mapping[str, Any], organisation: st
         if a != b
     ] or ["body"]
     raise RecordedPlanError(
-        f"{where}: the recorded request's {' and '.join(differs)} is not what the change gives "
-        f"({derived.method} {derived.path} with its `after` values)"
+        f"{where}: the recorded request's {' and '.join(differs)} is not what the plan's changes give "
+        f"({derived.method} {derived.path} with their `after` values)"
     )

@@ -3,6 +3,7 @@
 Imports ``reconciler.market`` and ``reconciler.rules`` only (DESIGN.md §7).
 """
 
+from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import PASSWORD_VAR, TOKEN_VAR, USERNAME_VAR, Credentials
 from reconciler.platform.errors import (
@@ -24,10 +25,12 @@ from reconciler.platform.errors import (
 from reconciler.platform.session import RetryPolicy
 
 __all__ = [
+    "DEFAULT_ANCILLARY_API",
     "PASSWORD_VAR",
     "TOKEN_VAR",
     "USERNAME_VAR",
     "APIError",
+    "AncillaryApi",
     "AuthError",
     "CommandTimeout",
     "Credentials",

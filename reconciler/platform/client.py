@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import httpx
 
 from reconciler.market import Market, ProductDateCode
+from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError, ServerError, TransportError
 from reconciler.platform.models import (
@@ -43,7 +44,7 @@ from reconciler.platform.models import (
     VirtualAsset,
 )
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.session import Budget, RetryPolicy, Session
+from reconciler.platform.session import Attempts, Budget, RetryPolicy, Session
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
@@ -61,6 +62,16 @@ from reconciler.platform.wire.fields import as_list, range_params
 from reconciler.platform.wire.operational import operational_params, parse_operational
 from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
+from reconciler.platform.wire.unified import (
+    BIDS_PATH,
+    POST_METHOD,
+    POST_REPLACES,
+    RESULTS_PATH,
+    days_range,
+    market_group,
+    post_body,
+    query_params,
+)
 
 T = TypeVar("T")
 
@@ -81,10 +92,12 @@ class PlatformClient:
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
         run_deadline: float | None = None,
+        ancillary_api: AncillaryApi = DEFAULT_ANCILLARY_API,
     ) -> None:
         if parallelism < 1:
             raise ValueError("parallelism must be at least 1")
         self.organisation = organisation
+        self.ancillary_api = AncillaryApi(ancillary_api)
         self.parallelism = parallelism
         self._read_retries: ReadRetries | None = None
         self._session = Session(
@@ -256,9 +269,52 @@ class PlatformClient:
     # -- ancillary bids ---------------------------------------------------------------------
 
     def get_bids(self, va_id: str, market: Market, day: date) -> list[ProductBids]:
-        """The bids of one market for one delivery day (only products of that market)."""
+        """The bids of one market for one delivery day (only products of that market), through
+        the client's :attr:`ancillary_api`."""
+        if self.ancillary_api is AncillaryApi.UNIFIED:
+            return self.get_ancillary_bids(va_id, [day], [market])
         raw = self._get(self._va_path(va_id, bids_path(market)), day_params(market, day))
         return [item for item in parse_product_bids(raw) if item.code.market is market]
+
+    def get_ancillary_bids(
+        self, va_id: str, days: Collection[date], markets: Collection[Market] | None = None
+    ) -> list[ProductBids]:
+        """D18: the bids of ``markets`` (default: all) on the delivery ``days``, in one read over
+        the range from the first day to the last (products of days not asked for are left out)."""
+        start, end = days_range(days)
+        raw = self._get(self._va_path(va_id, BIDS_PATH), query_params(start, end, markets))
+        wanted, chosen = set(days), set(markets or Market)
+        return [p for p in parse_product_bids(raw) if p.code.day in wanted and p.code.market in chosen]
+
+    def get_ancillary_results(
+        self, va_id: str, days: Collection[date], markets: Collection[Market] | None = None
+    ) -> list[ProductResults]:
+        """D18: the published results of ``markets`` (default: all) on ``days``, in one read."""
+        start, end = days_range(days)
+        raw = self._get(self._va_path(va_id, RESULTS_PATH), query_params(start, end, markets))
+        wanted, chosen = set(days), set(markets or Market)
+        return [p for p in parse_product_results(raw) if p.code.day in wanted and p.code.market in chosen]
+
+    def post_ancillary_bids(
+        self,
+        va_id: str,
+        items: Sequence[tuple[ProductDateCode, Sequence[Bid]]],
+        *,
+        deadline: float | None = None,
+    ) -> list[ProductBids]:
+        """D18: create, replace or (with no bids) delete the bids of products of one market group
+        (FCR, or aFRR capacity and energy) in one request; retried like a PUT (it replaces per
+        product, :data:`~reconciler.platform.wire.unified.POST_REPLACES`)."""
+        if len({market_group(code.market) for code, _ in items}) != 1:
+            raise ValueError("one POST …/ancillary/bids carries products of exactly one market group")
+        raw = self._session.request(
+            POST_METHOD,
+            self._va_path(va_id, BIDS_PATH),
+            body=post_body(items),
+            budget=Budget(deadline=deadline),
+            retryable=POST_REPLACES,
+        )
+        return parse_product_bids(raw) if raw is not None else []
 
     def get_day_bids(self, va_id: str, route: BidRoute, day: date) -> list[ProductBids]:
         """The bids of every market of a route for one delivery day, in one read."""
@@ -282,13 +338,30 @@ class PlatformClient:
         )
         return parse_product_bids(raw) if raw is not None else []
 
-    def send_planned(self, method: str, path: str, body: Any, *, deadline: float | None = None) -> Any:
+    def send_planned(
+        self,
+        method: str,
+        path: str,
+        body: Any,
+        *,
+        deadline: float | None = None,
+        retryable: bool | None = None,
+        attempts: Attempts | None = None,
+    ) -> Any:
         """Send a request exactly as a plan recorded it (``path`` relative to the base URL).
 
-        Apply uses this so the request on the wire is the one the plan showed; a PUT is retried
-        (idempotent) within ``deadline`` like every PUT.
+        Apply uses this so the request on the wire is the one the plan showed; it is retried within
+        ``deadline`` when ``retryable`` (by default a PUT is: idempotent, D1, D12); ``attempts``
+        counts the sends.
         """
-        return self._session.request(method, path, body=body, budget=Budget(deadline=deadline))
+        return self._session.request(
+            method,
+            path,
+            body=body,
+            budget=Budget(deadline=deadline),
+            retryable=retryable,
+            attempts=attempts,
+        )
 
     def get_results(self, va_id: str, market: Market, day: date) -> list[ProductResults]:
         raw = self._get(self._va_path(va_id, results_path(market)), day_params(market, day))

@@ -6,11 +6,12 @@ once; the second step of an asset starts as soon as its first has landed):
 
 1. the virtual asset;
 2. its wholesale block over the lifetime, one operational read (available energy capacity and
-   SoC bounds, D4, D6; with bids also the ancillary availability of D15), the latest state of
-   energy, the adjustments; and for each delivery day of its :class:`ReadScope` inside the
-   lifetime and the bidding window, each route's bids (FCR; both aFRR markets in one) and, once
-   published (D14), their results. Once a route's every product of the day is closed and
-   published, its results alone say what was bid (:func:`bids_from_results`).
+   SoC bounds, D4, D6; with bids also the ancillary availability of D15; with a managed schedule
+   alive in the next two periods also the cone of flexibility, D19), the latest state of energy,
+   the adjustments; and the bids and, once published (D14), the results of the delivery days of
+   its :class:`ReadScope` inside the lifetime and the bidding window: through the unified
+   ancillary API one read of each for all days and markets (D18), through the legacy routes one
+   per route (FCR; both aFRR markets in one) and day (:mod:`reconciler.platform.bid_reads`).
 
 A read that still fails after its retries blocks only its asset (:attr:`LiveState.failed`);
 refused credentials, a failed login and the command's time limit stop the whole read.
@@ -41,16 +42,17 @@ from reconciler.market import (
     delivery_day,
     isoformat_z,
     last_bidding_day,
-    result_publications,
 )
+from reconciler.platform.bid_reads import RouteDay, RouteDays, bid_reads, bids_rereads
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
-from reconciler.platform.models import Block, ProductBids, ProductResults, Series, VirtualAsset
+from reconciler.platform.models import Block, ProductBids, Series, VirtualAsset
 from reconciler.platform.pipeline import Pipeline
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.wire.bids import BidRoute, bids_from_results
+from reconciler.platform.wire.bids import BidRoute
+from reconciler.rules.cone import cone_periods
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
 ReadProgress = Callable[[int, int], None]
@@ -64,6 +66,9 @@ about once in 20 000 reads; a platform that is down fails the step within about 
 OPERATIONAL = (Category.ENERGY_CAPACITY_AVAILABLE, Category.SOC_LOWER_BOUND, Category.SOC_UPPER_BOUND)
 """The operational series every plan reads: the SoC denominator and its bounds (D4, D6)."""
 
+CONE = (Category.MAXIMUM_DELIVERABLE_POWER, Category.MINIMUM_DELIVERABLE_POWER)
+"""The cone of flexibility (D19), read with them when a managed schedule is alive in its periods."""
+
 
 @dataclasses.dataclass(frozen=True)
 class ReadScope:
@@ -72,11 +77,17 @@ class ReadScope:
     ``bid_days``: the delivery days whose bids (FCR and aFRR: capacity checks count them together,
     D15) and published results are read; ``open_days``: also every day still open for bidding
     (``prune: true`` may delete any of them; ``import`` writes them). Days outside the asset's
-    lifetime or beyond the bidding window (D14: seven days ahead) are never read.
+    lifetime or beyond the bidding window (D14: seven days ahead) are never read. ``schedule``: the
+    manifest manages the wholesale schedule, so the cone of flexibility (D19) is read when the
+    asset lives in its periods (:meth:`reads_cone`).
     """
 
     bid_days: frozenset[date] = frozenset()
     open_days: bool = False
+    schedule: bool = False
+
+    def reads_cone(self, va: VirtualAsset, now: datetime) -> bool:
+        return self.schedule and any(va.start <= period < va.end for period in cone_periods(now))
 
     def days(self, va: VirtualAsset, now: datetime, times: MarketTimes = DEFAULT_MARKET_TIMES) -> list[date]:
         wanted = set(self.bid_days)
@@ -170,39 +181,6 @@ def va_fingerprint(va: VirtualAsset) -> str:
 # -- what is read ------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _RouteDay:
-    """What was read of one route on one day: its bids (read, or derived from results) and results."""
-
-    bids: list[ProductBids]
-    results: list[ProductResults]
-    bids_read: bool
-
-
-RESULTS_SETTLED = timedelta(hours=1)
-"""How long after the last publication time of D14 the results of a route-day are taken to be
-complete (the docs do not guarantee the times): from then on its results alone say what was bid."""
-
-
-def _route_day(
-    client: PlatformClient, va_id: str, route: BidRoute, day: date, now: datetime, times: MarketTimes
-) -> _RouteDay:
-    """Bids until the first result is published (D14); then bids and results; once every product
-    is closed and published, the results alone, unless some are still missing (a late publication)."""
-    first = min(result_publications(market, day, times)[0] for market in route.markets)
-    last = max(result_publications(market, day, times)[1] for market in route.markets)
-    if now < first:
-        return _bids_only(client, va_id, route, day)
-    results = client.get_day_results(va_id, route, day)
-    if now >= last + RESULTS_SETTLED and results and all(product.results for product in results):
-        return _RouteDay(bids_from_results(results), results, bids_read=False)
-    return _RouteDay(client.get_day_bids(va_id, route, day), results, bids_read=True)
-
-
-def _bids_only(client: PlatformClient, va_id: str, route: BidRoute, day: date) -> _RouteDay:
-    return _RouteDay(client.get_day_bids(va_id, route, day), [], bids_read=True)
-
-
 class _NoWholesaleBlock(Exception):
     def __init__(self, va_id: str) -> None:
         super().__init__(f"virtual asset {va_id} has no wholesale block (its blockMetadata lists none)")
@@ -211,15 +189,18 @@ class _NoWholesaleBlock(Exception):
 Reads = list[tuple[str, Callable[[], Any]]]
 
 
-def _fingerprinted_reads(client: PlatformClient, va: VirtualAsset, ancillary: bool) -> Reads:
-    """The wholesale block and the operational series: read by every plan and every check."""
+def _fingerprinted_reads(
+    client: PlatformClient, va: VirtualAsset, ancillary: bool, cone: bool = False
+) -> Reads:
+    """The wholesale block and the operational series: read by every plan and every check (the
+    plan's read also brings the cone, which moves with the state of energy and is not fingerprinted)."""
     block_id = va.wholesale_block_id
     if block_id is None:
         raise _NoWholesaleBlock(va.id)
     # The whole lifetime, explicitly: the default window moves with the clock, and apply must
     # re-read exactly what the plan read to compare fingerprints. Inclusive end: the last period.
     start, last = va.start, va.end - PERIOD
-    categories = OPERATIONAL + (ANCILLARY_AVAILABILITY if ancillary else ())
+    categories = OPERATIONAL + (ANCILLARY_AVAILABILITY if ancillary else ()) + (CONE if cone else ())
     return [
         ("wholesale", partial(client.get_block, va.id, block_id, start, last)),
         ("operational", partial(client.get_operational, va.id, categories, start, last)),
@@ -227,14 +208,11 @@ def _fingerprinted_reads(client: PlatformClient, va: VirtualAsset, ancillary: bo
 
 
 def _plan_reads(
-    client: PlatformClient, va: VirtualAsset, days: Sequence[date], now: datetime, times: MarketTimes
+    client: PlatformClient, va: VirtualAsset, scope: ReadScope, now: datetime, times: MarketTimes
 ) -> Reads:
-    reads = _fingerprinted_reads(client, va, ancillary=bool(days))
-    reads += [
-        (f"{route}/{day.isoformat()}", partial(_route_day, client, va.id, route, day, now, times))
-        for day in days
-        for route in BidRoute
-    ]
+    days = scope.days(va, now, times)
+    reads = _fingerprinted_reads(client, va, ancillary=bool(days), cone=scope.reads_cone(va, now))
+    reads += bid_reads(client, va.id, days, now, times)
     reads += [
         ("soe", partial(client.get_state_of_energy, va.id)),
         ("adjustments", partial(client.get_adjustments, va.id, va.start, va.end)),
@@ -261,7 +239,7 @@ def _fingerprints(va: VirtualAsset, values: Mapping[str, Any]) -> dict[str, str]
         if all(c in operational for c in categories):
             prints[f"{key}/{name}"] = digest({c: operational[c] for c in categories})
     for name, value in values.items():
-        if isinstance(value, _RouteDay) and value.bids_read:
+        if isinstance(value, RouteDay) and value.bids_read:  # the same keys through either API
             prints[f"{key}/{name}"] = digest(value.bids)
     return prints
 
@@ -335,7 +313,7 @@ def read_live(
                     failed[va_id] = str(value)
                 else:
                     try:
-                        reads = _plan_reads(reader, value, scopes[va_id].days(value, now, times), now, times)
+                        reads = _plan_reads(reader, value, scopes[va_id], now, times)
                     except _NoWholesaleBlock as problem:
                         failed[va_id] = str(problem)
                         continue
@@ -370,22 +348,34 @@ class _AssetReads:
     def __init__(self, va: VirtualAsset, names: list[str]) -> None:
         self.va = va
         self.names = names  # in read order: the first failure in this order is the one reported
+        self.landed: dict[str, Any] = {}
         self.values: dict[str, Any] = {}
         self.failure: str | None = None
 
     def land(self, name: str, value: Any) -> _AssetReads | None:
-        """Note one read; the whole once every read has landed."""
-        self.values[name] = value
-        if len(self.values) < len(self.names):
+        """Note one read; the whole once every read has landed (then ``values`` holds each route-day
+        of a bid read step under its own key, see :func:`_collect`)."""
+        self.landed[name] = value
+        if len(self.landed) < len(self.names):
             return None
-        failures = (self.values[n] for n in self.names if isinstance(self.values[n], PlatformError))
+        failures = (self.landed[n] for n in self.names if isinstance(self.landed[n], PlatformError))
         first = next(failures, None)
         self.failure = None if first is None else str(first)
+        for n in self.names:
+            _collect(self.values, n, self.landed[n])
         return self
 
 
+def _collect(values: dict[str, Any], name: str, value: Any) -> None:
+    """A read step's value under its name; the route-days of a bid read step under their own keys."""
+    if isinstance(value, RouteDays):
+        values.update(value)
+    else:
+        values[name] = value
+
+
 def _live_asset(va: VirtualAsset, values: Mapping[str, Any]) -> LiveAsset:
-    route_days = [value for value in values.values() if isinstance(value, _RouteDay)]
+    route_days = [value for value in values.values() if isinstance(value, RouteDay)]
     return LiveAsset(
         va=va,
         wholesale=values["wholesale"],
@@ -408,13 +398,13 @@ def read_fingerprints(
     asset gone since has no fingerprints now, so a plan that read it is stale."""
     reader = _reader(client, None)
     counter = _ReadCounter(on_read)
-    route_days: dict[str, list[tuple[BidRoute, date]]] = {}
+    route_days: dict[str, set[tuple[BidRoute, date]]] = {}
     for key in keys:
         va_id, _, what = key.partition("/")
         route, _, day = what.partition("/")
-        pairs = route_days.setdefault(va_id, [])
+        pairs = route_days.setdefault(va_id, set())
         if route in BidRoute.__members__.values() and day:
-            pairs.append((BidRoute(route), date.fromisoformat(day)))
+            pairs.add((BidRoute(route), date.fromisoformat(day)))
     found, _, failures = _read_virtual_assets(reader, list(route_days), counter)
     for error in failures.values():
         raise error
@@ -426,15 +416,12 @@ def read_fingerprints(
             reads = _fingerprinted_reads(reader, va, ancillary=f"{va_id}/ancillary-availability" in keys)
         except _NoWholesaleBlock:
             continue  # its wholesale fingerprint cannot match any more
-        reads += [
-            (f"{route}/{day.isoformat()}", partial(_bids_only, reader, va_id, route, day))
-            for route, day in sorted(route_days[va_id])
-        ]
+        reads += bids_rereads(reader, va_id, route_days[va_id])
         owners += [(va_id, name) for name, _ in reads]
         calls += [call for _, call in reads]
     values: dict[str, dict[str, Any]] = {}
     for (va_id, name), value in zip(owners, reader.gather(counter.track(calls)), strict=True):
-        values.setdefault(va_id, {})[name] = value
+        _collect(values.setdefault(va_id, {}), name, value)
     prints: dict[str, str] = {}
     for va_id, va in found.items():
         prints.update(_fingerprints(va, values[va_id]) if va_id in values else {})

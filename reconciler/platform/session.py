@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import httpx
@@ -52,6 +53,15 @@ log = install_log_redaction()
 #
 # How long: a request with a ``retry_until`` (the reads of a plan) retries as often as fits before
 # that moment; any other (writes) up to ``max_attempts`` times.
+#
+# Why a hand-written loop and not tenacity or stamina (reviewed again for issue 14.7): each would
+# own only the loop and the sleep. Every decision here would be a custom callable all the same:
+# the wait (equal jitter is neither library's, and it must be at least Retry-After), the stop (an
+# absolute monotonic ``retry_until`` that counts the coming wait, or ``max_attempts``; a
+# Retry-After beyond ``max_retry_after`` stops and returns the answer), giving back the last HTTP
+# answer rather than raising, the checks before each attempt and each wait that raise
+# CommandTimeout/DeadlineExceeded with what was sent, each attempt's own total deadline, the
+# request count and the per-attempt log line. Same code, one more dependency.
 #
 # -- time limits ------------------------------------------------------------------------------
 # Every attempt ends by ``request_timeout`` after it starts, however the server answers (a
@@ -99,6 +109,14 @@ class Budget:
 
     deadline: float | None = None  # nothing is sent, and no answer awaited, after it
     retry_until: float | None = None  # retries start until then, however many (None: max_attempts)
+
+
+class Attempts:
+    """How often one request was sent (its login aside), for a caller that reports it (apply's
+    JSON); read after the request, whatever it returned or raised."""
+
+    def __init__(self) -> None:
+        self.count = 0
 
 
 def retry_after_seconds(header: str | None, now: datetime | None = None) -> float | None:
@@ -215,14 +233,29 @@ class Session:
         params: Mapping[str, str] | None = None,
         body: Any = None,
         budget: Budget = Budget(),
+        retryable: bool | None = None,
+        attempts: Attempts | None = None,
     ) -> Any:
-        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError."""
+        """Send with auth, one re-login on 401, retries; return the parsed JSON or raise PlatformError.
+
+        ``retryable``: whether failed attempts are repeated; by default GETs and PUTs are.
+        ``attempts`` (when given) counts every time the request is sent."""
         token = self._login.token(lambda: self._log_in(budget))
-        response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+        send = partial(
+            self._send,
+            method,
+            path,
+            params=params,
+            body=body,
+            budget=budget,
+            retryable=retryable,
+            attempts=attempts,
+        )
+        response = send(token=token)
         if response.status_code == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)
             token = self._login.token(lambda: self._log_in(budget), refused=token)
-            response = self._send(method, path, params=params, body=body, token=token, budget=budget)
+            response = send(token=token)
         return self._result(method, path, response)
 
     def _result(self, method: str, path: str, response: httpx.Response) -> Any:
@@ -271,6 +304,7 @@ class Session:
         token: str | None = None,
         budget: Budget,
         retryable: bool | None = None,
+        attempts: Attempts | None = None,
     ) -> httpx.Response:
         """One request with retries; returns the last HTTP answer or raises TransportError."""
         headers = bearer(token) if token is not None else {}
@@ -284,6 +318,8 @@ class Session:
         while True:
             attempt += 1
             ends = self._attempt_end(budget, method, path, attempt)
+            if attempts is not None:
+                attempts.count += 1
             started = time.monotonic()
             try:
                 with total_deadline(ends):

@@ -7,6 +7,7 @@
     targets:
       embedded:   {kind: embedded, fixture: sandbox-fixture.yaml, organisation: org-demo}
       production: {kind: platform, apiUrl: https://api.trlyr.com, organisation: org-x, protected: true}
+      old-routes: {kind: platform, apiUrl: https://api.trlyr.com, organisation: org-y, ancillaryApi: legacy}
 
 ``--target NAME`` picks one; ``--api-url URL --organisation ID`` needs no config at all (a
 loopback URL that answers ``/_sandbox/clock`` is treated as an emulator). Whichever way a target
@@ -31,6 +32,7 @@ from reconciler.core.errors import UsageError
 from reconciler.core.schema_errors import SchemaProblem
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
+from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.session import get_json_within, is_loopback_host
 from reconciler.project.protection import ProtectedEntry, Protection, protection_for
 
@@ -60,6 +62,7 @@ class Target:
     source: str
     config: Path | None = None  # the reconciler.yaml that defines it (None for --api-url)
     protection: Protection | None = None  # set by resolve_target from the URL and organisation
+    ancillary_api: AncillaryApi = DEFAULT_ANCILLARY_API  # the bid routes it speaks (D18)
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ def load_config(path: Path) -> ProjectConfig:
             protected=bool(entry.get("protected", False)),
             source=_where(file, lines, ("targets", name)),
             config=path.resolve(),
+            ancillary_api=AncillaryApi(entry.get("ancillaryApi", DEFAULT_ANCILLARY_API)),
         )
         for name, entry in data["targets"].items()
     }

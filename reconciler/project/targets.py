@@ -6,13 +6,15 @@
 - ``emulator``: a running ``reconciler sandbox`` at ``apiUrl``; credentials from the environment;
   "now" is its ``GET /_sandbox/clock``.
 - ``platform``: the real LAYR API; credentials from the environment; "now" is the system clock.
+
+Every client speaks the target's ``ancillaryApi`` (D18: ``unified`` unless the entry says ``legacy``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cached_property, partial
@@ -50,7 +52,7 @@ class Connection:
     now: Callable[[], datetime]  # aware UTC, from the target's own clock
     description: str  # e.g. "embedded sandbox (examples/sandbox-fixture.yaml, clock 2026-11-23 06:55 CET)"
     is_embedded: bool
-    api_url: str
+    api_url: str  # what plans record; an embedded target's names its fixture (embedded_api_url)
     # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform;
     # read on first use, so connecting makes no request (an unreachable emulator fails its reads)
     load_market_times: Callable[[], MarketTimes] = lambda: DEFAULT_MARKET_TIMES
@@ -58,6 +60,9 @@ class Connection:
     @cached_property
     def market_times(self) -> MarketTimes:
         return self.load_market_times()
+
+
+EMBEDDED_SCHEME = "embedded:"  # the api_url of an embedded target names its fixture (embedded_api_url)
 
 
 def local_clock_text(moment: datetime) -> str:
@@ -152,7 +157,12 @@ def connect(
     check_base_url(target.api_url)  # an insecure URL is refused before credentials are even read
     credentials = Credentials.from_env(environ)
     with PlatformClient(
-        target.api_url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+        target.api_url,
+        target.organisation,
+        credentials,
+        parallelism=parallelism,
+        run_deadline=deadline,
+        ancillary_api=target.ancillary_api,
     ) as client:
         if target.kind == "emulator":
             api_url = target.api_url
@@ -184,7 +194,12 @@ def _connect_embedded(target: Target, parallelism: int, deadline: float | None) 
     with (
         running_sandbox(target.fixture) as sandbox,
         PlatformClient(
-            sandbox.url, target.organisation, credentials, parallelism=parallelism, run_deadline=deadline
+            sandbox.url,
+            target.organisation,
+            credentials,
+            parallelism=parallelism,
+            run_deadline=deadline,
+            ancillary_api=target.ancillary_api,
         ) as client,
     ):
         description = (
@@ -196,9 +211,22 @@ def _connect_embedded(target: Target, parallelism: int, deadline: float | None) 
             sandbox.now,
             description,
             True,
-            client.base_url,
+            embedded_api_url(target.fixture, target.config),
             lambda: sandbox.fixture.market_times,
         )
+
+
+def embedded_api_url(fixture: Path, config: Path | None) -> str:
+    """What plans, drift and status record as the embedded target's ``api_url``: the fixture it
+    serves (``embedded:sandbox-fixture.yaml``, relative to the config's folder), never the loopback
+    port of one run, so plans of the same inputs are byte-identical. Not an address to connect to:
+    the sandbox ends with the command; apply finds it again by the plan's config and target name
+    (:meth:`TargetInfo.same_target` matches embedded targets by name and organisation)."""
+    where = fixture
+    if config is not None:
+        with suppress(ValueError):
+            where = fixture.resolve().relative_to(config.resolve().parent)
+    return EMBEDDED_SCHEME + where.as_posix()
 
 
 def with_recorded_protection(target: Target, made_for: TargetInfo) -> Target:

@@ -68,6 +68,7 @@ def target_info(connection: Connection) -> TargetInfo:
         target.kind,
         config,
         protected=target.protection is not None,
+        ancillary_api=connection.client.ancillary_api,
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.core.redaction import redact
 from reconciler.market import isoformat_z
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: period_state soft_locked (was soft-locked), as drift names it
 
 
 class EventKind(StrEnum):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from reconciler.drift.find import find_drift
 from reconciler.manifest import Manifest
 from reconciler.market import DEADLINE_MARGIN, PERIOD, Market, bid_deadline, isoformat_z, period_state
-from reconciler.plan.causes import Cause, DriftEntry
+from reconciler.plan.causes import Cause, DriftEntry, state_name
 from reconciler.plan.fmt import Run, fmt_energy, fmt_kw, local
 from reconciler.plan.model import Plan
 from reconciler.plan.results import summarise_result
@@ -37,7 +37,7 @@ class PeriodFinding:
 
     kind: EventKind  # correction or out_of_band
     entry: DriftEntry
-    state: str  # editable, soft-locked or frozen at the time it was seen
+    state: str  # editable, soft_locked or frozen at the time it was seen (drift's names)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -77,7 +77,7 @@ def observe(manifests: Sequence[Manifest], live: LiveState, now: datetime, plan:
         if entry.address.endswith("/wholesale"):
             gate = live.assets[by_name[entry.asset].virtual_asset].va.dispatch_gate_closure_seconds
             kind = EventKind.OUT_OF_BAND if entry.cause is Cause.OUT_OF_BAND else EventKind.CORRECTION
-            state = str(period_state(entry.time, now, gate))
+            state = state_name(period_state(entry.time, now, gate))
             periods.append(PeriodFinding(kind, entry, state))
         else:
             events.append(_bid_out_of_band(entry, now))

@@ -13,6 +13,7 @@ import pytest
 
 from reconciler import __version__
 from tests.support.harness import run
+from tests.support.schemas import assert_matches_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -136,7 +137,8 @@ def test_version_as_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     text = run(capsys, "version")
     assert text.exit_code == 0 and text.out.startswith(f"reconciler {__version__} (Python ")
     info = run(capsys, "version", "--format", "json").json()
+    assert_matches_schema(info, "version.schema.json")
     assert info["format_version"] == "1"
     assert (info["name"], info["version"]) == ("reconciler", __version__)
-    assert (info["manifest_api_version"], info["plan_format_version"]) == ("reconciler/v1", "2")
+    assert (info["manifest_api_version"], info["plan_format_version"]) == ("reconciler/v1", "3")
     assert run(capsys, "--version").out == f"reconciler, version {__version__}\n"

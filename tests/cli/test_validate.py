@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import main
+from tests.support.schemas import assert_matches_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -128,3 +129,48 @@ def test_help_has_a_summary_and_an_example(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert "Check manifests offline" in out
     assert "reconciler validate examples/" in out
+
+
+def test_json_output_matches_its_published_schema_and_counts_what_the_text_counts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        HEADER.format(name="a", n=1) + "  wholesale: {schedule: {csv: s.csv}}\n"
+        "  fcr:\n    bids: [{day: 2026-11-24, product: NEGPOS_00_04, capacity: 1000, capacityPrice: 1}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "s.csv").write_text("time,power\n2026-11-24T10:00,1\n2026-11-24T10:15,2\n", encoding="utf-8")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(HEADER.format(name="b", n=2) + "  fcr: {bid: []}\n---\nkind: Other\n", encoding="utf-8")
+    (tmp_path / "reconciler.yaml").write_text("targets: {}\n", encoding="utf-8")
+    code, out, _ = run(capsys, "--format", "json", str(tmp_path), "--now", "2026-11-23T07:10:00+01:00")
+    report = json.loads(out)
+    assert_matches_schema(report, "validate.schema.json")
+    assert code == 1 and report["valid"] is False
+    _, text, _ = run(capsys, str(tmp_path), "--now", "2026-11-23T07:10:00+01:00")
+    summary = report["summary"]
+    assert text.splitlines()[-1] == (
+        f"{summary['manifests']} valid manifest in {summary['files']} files, {summary['errors']} errors, "
+        f"{summary['warnings']} warning"
+    )
+    assert (summary["manifests"], summary["warnings"]) == (1, 1)  # the FCR bid closes at 07:30
+    assert [(m["name"], m["periods"], m["bids"]) for m in report["manifests"]] == [("a", 2, 1)]
+    # both documents of broken.yaml are held back: the named one, and the one of another kind
+    assert [(r["name"], r["virtualAsset"], r["file"], r["line"]) for r in report["rejected"]] == [
+        ("b", "7c1e0d4e-0000-4000-8000-000000000002", str(broken), 1),
+        (None, None, str(broken), 9),
+    ]
+    assert sum(r["errors"] for r in report["rejected"]) == summary["errors"]
+    assert report["skipped"] == [str(tmp_path / "reconciler.yaml")]
+
+
+@pytest.mark.parametrize("case", ["examples", "missing path"])
+def test_json_output_of_every_outcome_matches_the_schema(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str
+) -> None:
+    path = EXAMPLES if case == "examples" else tmp_path / "nope"
+    code, out, _ = run(capsys, "--format", "json", str(path))
+    report = json.loads(out)
+    assert_matches_schema(report, "validate.schema.json")
+    assert (code, report["valid"]) == ((0, True) if case == "examples" else (1, False))

@@ -22,7 +22,8 @@ from tests.drift.drift_helpers import (
     by_cause,
     example_fixture,
 )
-from tests.support.harness import MUNICH, ORG, manifest, run, write_project, writes
+from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
+from tests.support.schemas import assert_matches_schema
 
 BIDS_BODY = """\
     fcr:
@@ -43,7 +44,8 @@ def drift_json(capsys: pytest.CaptureFixture[str], project: Path) -> tuple[int, 
     result = run(capsys, "drift", str(project), "--format", "json", "--detailed-exitcode")
     assert result.exit_code in (0, 2), result.out + result.err
     document = result.json()
-    assert document["format_version"] == "1"
+    assert_matches_schema(document, "drift.schema.json")
+    assert document["format_version"] == "1" and document["not_compared"] == []
     return result.exit_code, document["drift"]
 
 
@@ -291,3 +293,31 @@ def test_drift_text_offers_apply_only_where_it_can_still_write() -> None:
         "unless" not in soft and "soft-locked since its re-validation, so apply no longer writes it" in soft
     )
     assert "unless `reconciler apply` writes −1 000 kW back before gate closure" in editable
+
+
+def test_assets_that_cannot_be_compared_are_named_in_the_json_with_why(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unknown = "7c1e0d4e-0000-4000-8000-0000000000ff"
+    project = write_project(
+        tmp_path,
+        sandbox.url,
+        {
+            "m.yaml": MUNICH_SCHEDULE,
+            "ghost.yaml": manifest("ghost", unknown, "fcr: {bids: []}\n"),
+            "broken.yaml": manifest("berlin-2", BERLIN, "fcr: {bid: []}\n"),
+        },
+    )
+    result = run(capsys, "drift", str(project), "--format", "json")
+    assert result.exit_code == 1, result.out + result.err
+    document = result.json()
+    assert_matches_schema(document, "drift.schema.json")
+    assert {e["address"].split("/")[0] for e in document["drift"]} == {"munich-1"}  # the rest is compared
+    reasons = {n["address"]: n["reasons"] for n in document["not_compared"]}
+    assert list(reasons) == ["berlin-2", "ghost"]
+    assert reasons["berlin-2"] == ["unknown key 'bid' in spec.fcr; did you mean 'bids'?"]
+    assert reasons["ghost"] == [
+        f"ghost names virtual asset {unknown}, which does not exist in organisation {ORG} "
+        "(or this account may not dispatch it)"
+    ]
+    assert reasons["ghost"][0] in result.err  # the same words people read

@@ -32,10 +32,12 @@ from tests.gitops.workflows import (
     only_job,
     triggers,
 )
+from tests.reliability.reliability_helpers import PORTFOLIO_REQUESTS
 from tests.support.harness import MUNICH, ORG, run, writes
 
 USER, PASSWORD = "demo", "demo-password"  # the example fixture's user, as repository secrets
 WORKFLOWS = ("reconciler-plan.yml", "reconciler-apply.yml", "reconciler-drift.yml")
+CI_WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"  # the project's own CI is pinned the same way
 PLATFORM_COMMANDS = re.compile(r"^\s*reconciler (plan|apply|drift)\b", re.MULTILINE)
 
 
@@ -116,7 +118,7 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
 
     comment = (job.workspace / "plan.md").read_text()
     assert comment.startswith(MARKER)
-    assert "**Plan: 10 to create, 3 to update, 0 to delete — 13 requests**" in comment
+    assert "**Plan: 10 to create, 3 to update, 0 to delete — 11 requests**" in comment  # bids grouped (D18)
     assert "```mermaid" in comment
     assert comment in job.summary.read_text()
     plan = json.loads((job.workspace / "plan.json").read_text())  # what the artifact step uploads
@@ -129,6 +131,7 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
         "kind": "emulator",
         "config": str((job.workspace / "reconciler.yaml").resolve()),
         "protected": True,
+        "ancillary_api": "unified",
     }
     assert job.step("Keep the full plan as an artifact")["with"]["path"] == "plan.json"
     assert writes(sandbox.requests()) == []  # a plan writes nothing
@@ -198,7 +201,7 @@ def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
         assert result.exit_code == 0, f"{name}: {result.stdout}{result.stderr}"
 
     assert "Apply: 13 applied, 0 failed, 0 missed, 0 not attempted." in result.stdout
-    assert len(writes(sandbox.requests())) == 13
+    assert len(writes(sandbox.requests())) == PORTFOLIO_REQUESTS
     assert job.summary.read_text().startswith(MARKER)  # the plan, for the run's summary page
     assert (job.workspace / "plan.json").is_file()  # the artifact
 
@@ -228,7 +231,7 @@ def test_push_to_main_with_an_erroring_asset_writes_the_others_and_fails(
     assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.stdout  # ... after the rest
     assert "  hamburg-3: " in applied.stdout
     paths = [w["path"] for w in writes(sandbox.requests())]
-    assert len(paths) == 9 and not [p for p in paths if "000000000003" in p]
+    assert len(paths) == 8 and not [p for p in paths if "000000000003" in p]  # munich-1 4, berlin-2 4
 
 
 def test_scheduled_drift_fails_visibly_and_passes_once_live_matches(
@@ -309,13 +312,14 @@ def test_credentials_reach_only_the_steps_that_call_the_platform() -> None:
 
 
 def test_third_party_actions_are_pinned_by_commit_and_reconciler_by_release() -> None:
-    for name in WORKFLOWS:
-        text = (EXAMPLE_WORKFLOWS / name).read_text(encoding="utf-8")
+    for path in [*(EXAMPLE_WORKFLOWS / name for name in WORKFLOWS), CI_WORKFLOW]:
+        text = path.read_text(encoding="utf-8")
         uses = re.findall(r"uses: (\S+)(.*)", text)
-        assert uses, name
+        assert uses, path.name
         for action, comment in uses:
-            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), (name, action)
-            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (name, action, comment)
+            assert re.fullmatch(r"[\w-]+/[\w-]+@[0-9a-f]{40}", action), (path.name, action)
+            assert re.fullmatch(r" # v\d+\.\d+\.\d+", comment), (path.name, action, comment)
+    for name in WORKFLOWS:
         package = load_workflow(name)["env"]["RECONCILER_PACKAGE"]
         assert re.fullmatch(
             r"reconciler @ git\+https://github\.com/terralayr/reconciler@v\d+\.\d+\.\d+", package

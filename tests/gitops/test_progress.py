@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from reconciler.apply import Outcome, Status
-from reconciler.cli.apply import outcome_printer
+from reconciler.cli.apply import Output, outcome_printer
 from reconciler.cli.progress import Reporter, Verbosity
 from reconciler.plan.model import ScheduleChange
 from reconciler.platform.client import PlatformClient
@@ -168,7 +168,7 @@ def test_quiet_apply_still_shows_the_writes_that_did_not_succeed(capsys: pytest.
         Outcome(_change("hamburg-3/wholesale"), Status.MISSED, "its deadline passed; not written"),
     ]
     for verbosity in (Verbosity.NORMAL, Verbosity.QUIET):
-        show = outcome_printer(Reporter(), False, verbosity)
+        show = outcome_printer(Reporter(), Output(as_json=False, color=False, verbosity=verbosity))
         for outcome in outcomes:
             show(outcome)
     normal, quiet = capsys.readouterr().out.split("  ✓ applied       munich-1/wholesale\n")

@@ -19,13 +19,13 @@ from reconciler.apply import Status, apply_changes, may_need
 from reconciler.market import parse_product_date_code
 from reconciler.plan.model import BidChange, ScheduleChange, write_order
 from reconciler.plan.recorded import changes_from_json
-from reconciler.plan.requests import request_for
+from reconciler.plan.requests import requests_for
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.models import Bid
 from reconciler.platform.session import RetryPolicy
 from tests.reliability.reliability_helpers import portfolio_project
-from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes
+from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes, written_bids
 
 BODY = "wholesale: {mode: partial, schedule: [{at: '2026-11-24T10:00', power: -1000}]}\n"
 
@@ -152,10 +152,8 @@ def test_fcr_bids_are_still_placed_when_a_schedule_write_they_do_not_need_fails(
         bid = _fcr_change(MUNICH, "2026-11-24_NEGPOS_08_12", 2000, deadline)
         report = apply_changes([refused, bid], client, sandbox.now)
     assert [o.status for o in report.outcomes] == [Status.FAILED, Status.APPLIED], report.outcomes
-    assert [r["path"].rsplit("/", 1)[1] for r in writes(sandbox.requests())] == [
-        block,
-        "2026-11-24_NEGPOS_08_12",
-    ]
+    refused_put, *bid_writes = writes(sandbox.requests())
+    assert refused_put["path"].endswith(block) and written_bids(bid_writes) == ["2026-11-24_NEGPOS_08_12"]
 
 
 def test_missed_deadline_is_not_written(sandbox: Any) -> None:
@@ -199,7 +197,7 @@ def test_urgent_bids_are_not_kept_behind_other_assets_schedules() -> None:
 
 
 class WriteTimeline(httpx.HTTPTransport):
-    """A real transport that notes when each PUT started and ended: ``(path, start, end)``."""
+    """A real transport that notes when each write (PUT, POST) started and ended: ``(path, start, end)``."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -211,7 +209,7 @@ class WriteTimeline(httpx.HTTPTransport):
         try:
             return super().handle_request(request)
         finally:
-            if request.method == "PUT":
+            if request.method in ("PUT", "POST") and "/virtual-assets/" in request.url.path:
                 with self._lock:
                     self.writes.append((request.url.path, started, time.monotonic()))
 
@@ -221,7 +219,7 @@ def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
 ) -> None:
     planned = run(capsys, "plan", str(portfolio_project(tmp_path / "p", sandbox.url)), "--format", "json")
     document = json.loads(planned.out, parse_float=Decimal)
-    changes = list(changes_from_json(document["changes"], ORG, document["fingerprints"]))
+    changes = list(changes_from_json(document["changes"], document["fingerprints"]))
     ordered = write_order(changes)
     timeline = WriteTimeline()
     sandbox.set_faults(latencyMs=100)
@@ -238,7 +236,9 @@ def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
     for asset in assets:
         own = sorted((w for w in timeline.writes if asset_of(w[0]) == asset), key=lambda w: w[1])
         assert [path for path, _, _ in own] == [
-            request_for(c, ORG).path for c in ordered if c.virtual_asset == asset
+            request.path
+            for request, carried in requests_for(ordered, ORG, client.ancillary_api)
+            if carried[0].virtual_asset == asset
         ]
         assert all(before[2] <= after[1] for before, after in itertools.pairwise(own))  # one at a time
     assert any(

@@ -66,7 +66,9 @@ def test_any_edit_of_the_content_changes_the_digest() -> None:
     digest = content_digest(document)
     edits: tuple[Callable[[dict[str, Any]], object], ...] = (
         lambda d: d["changes"][0]["after"].update({"2026-11-24T00:00:00Z": Decimal("-1000.4")}),
-        lambda d: d["changes"][1]["request"]["body"][0].update(offeredCapacity=3000),
+        lambda d: d["requests"][d["changes"][1]["request"]]["body"][0]["bids"][0].update(
+            offeredCapacity=3000
+        ),
         lambda d: d["fingerprints"].update({"va/virtual-asset": "y"}),
         lambda d: d["target"].update(organisation="other"),
         lambda d: d["summary"].update(create=0),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from reconciler.market import parse_product_date_code
 from reconciler.plan.model import BidChange, ScheduleChange
-from reconciler.plan.requests import request_for, requests_for
+from reconciler.plan.requests import requests_for
+from reconciler.platform.ancillary import AncillaryApi
 from reconciler.platform.models import Bid
 
 PACKAGE = Path(__file__).resolve().parents[2] / "reconciler"
@@ -43,15 +44,23 @@ def test_requests_are_derived_from_the_domain_values() -> None:
     code = parse_product_date_code("2026-11-24_POS_16_20")
     bid = BidChange("m", "va-1", code, (), (Bid(Decimal("2000.0"), Decimal("12.5"), Decimal(80)),), nine)
 
-    put = request_for(schedule, "org 1")
+    [(put, carried)] = requests_for([schedule], "org 1", AncillaryApi.UNIFIED)
+    assert carried == (schedule,)
     assert (put.method, put.path) == ("PUT", "/organisations/org%201/virtual-assets/va-1/blocks/blk%2F1")
     assert put.body == {
         "schedule": [{"time": "2026-11-24T09:00:00Z", "power": Decimal("2500.5").copy_negate()}]
     }
-    bids = request_for(bid, "org")
+    [(bids, _), (again, _)] = requests_for([bid, schedule], "org", AncillaryApi.LEGACY)
     assert bids.path == "/organisations/org/virtual-assets/va-1/ancillary/afrr/bids/2026-11-24_POS_16_20"
     assert bids.body == [{"offeredCapacity": 2000, "capacityPrice": Decimal("12.5"), "energyPrice": 80}]
-    assert requests_for([bid, schedule], "org") == [
-        (bids, (bid,)),
-        (request_for(schedule, "org"), (schedule,)),
+    assert again.same_as(requests_for([schedule], "org", AncillaryApi.LEGACY)[0][0])
+    [(posted, _), _] = requests_for([bid, schedule], "org", AncillaryApi.UNIFIED)
+    assert (posted.method, posted.path) == ("POST", "/organisations/org/virtual-assets/va-1/ancillary/bids")
+    assert posted.body == [
+        {
+            "market": "AFRRCapacity",
+            "product": "POS_16_20",
+            "deliveryDay": "2026-11-24",
+            "bids": [{"offeredCapacity": 2000, "capacityPrice": Decimal("12.5"), "energyPrice": 80}],
+        }
     ]

@@ -16,9 +16,7 @@ import pytest
 
 from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import portfolio_project
-from tests.support.harness import BERLIN, HAMBURG, MUNICH, manifest, run, write_project, writes
-
-WRITES_PER_ASSET = {MUNICH: 5, BERLIN: 4, HAMBURG: 4}
+from tests.support.harness import BERLIN, HAMBURG, MUNICH, manifest, run, write_project, writes, written_bids
 
 
 @pytest.fixture(autouse=True)
@@ -40,10 +38,17 @@ def break_hamburg_csv(project: Path) -> None:
     csv.write_text(csv.read_text().replace("2026-11-24T01:15,-1500", "2026-11-24T01:15,-1.5 MW", 1))
 
 
+# Requests per asset of the portfolio's plan. Legacy: one per change. Unified (D18): munich-1 and
+# berlin-2 send an aFRR energy bid (no capacity) before their schedule, then FCR and aFRR capacity
+# in a POST each; hamburg-3 its schedule, then FCR, then both aFRR capacity bids in one POST.
+REQUESTS = {"legacy": {MUNICH: 5, BERLIN: 4, HAMBURG: 4}, "unified": {MUNICH: 4, BERLIN: 4, HAMBURG: 3}}
+
+
+@pytest.mark.parametrize("api", ["unified", "legacy"])
 def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
-    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str
 ) -> None:
-    project = portfolio_project(tmp_path / "p", sandbox.url)
+    project = portfolio_project(tmp_path / "p", sandbox.url, api)
     break_hamburg_csv(project)
 
     planned = run(capsys, "plan", str(project), "--format", "json", "--detailed-exitcode")
@@ -58,16 +63,19 @@ def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
 
     applied = run(capsys, "apply", str(project), "--auto-approve")
     assert applied.exit_code == 1
-    assert written_assets(sandbox) == {MUNICH: 5, BERLIN: 4}  # every other write landed
+    assert written_assets(sandbox) == {
+        a: REQUESTS[api][a] for a in (MUNICH, BERLIN)
+    }  # every other write landed
     assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
     assert "Held back, not written: 1 object with errors in the plan:" in applied.out
     assert "  hamburg-3: " in applied.out
 
 
+@pytest.mark.parametrize("api", ["unified", "legacy"])
 def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
-    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str
 ) -> None:
-    project = portfolio_project(tmp_path / "p", sandbox.url)
+    project = portfolio_project(tmp_path / "p", sandbox.url, api)
     berlin = project / "berlin-2.yaml"
     berlin.write_text(berlin.read_text().replace(BERLIN, "7c1e0d4e-0000-4000-8000-00000000beef"))
     plan_file = tmp_path / "plan.json"
@@ -76,36 +84,36 @@ def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
     assert planned.exit_code == 1  # errors stand, yet the plan of the others is saved for review
     assert "Not planned" in planned.out and "  berlin-2: virtual asset" in planned.out
     assert "holds back 1 object(s) with errors" in planned.err
-    assert json.loads(plan_file.read_text())["summary"]["requests"] == 9
+    expected = {a: REQUESTS[api][a] for a in (MUNICH, HAMBURG)}
+    assert json.loads(plan_file.read_text())["summary"]["requests"] == sum(expected.values())
 
     applied = run(capsys, "apply", str(plan_file))
     assert applied.exit_code == 1, applied.out + applied.err
-    assert written_assets(sandbox) == {MUNICH: 5, HAMBURG: 4}
+    assert written_assets(sandbox) == expected
     assert "  berlin-2: virtual asset 7c1e0d4e-0000-4000-8000-00000000beef does not exist" in applied.out
 
 
+@pytest.mark.parametrize("api, requests", [("unified", 8), ("legacy", 9)])
 def test_a_missed_fcr_deadline_leaves_the_same_assets_afrr_bid_and_schedule_written(
-    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str, requests: int
 ) -> None:
     sandbox.set_clock("2026-11-23T07:45:00+01:00")  # FCR closed at 07:30; aFRR capacity closes 08:30
-    project = portfolio_project(tmp_path / "p", sandbox.url)
+    project = portfolio_project(tmp_path / "p", sandbox.url, api)
 
     planned = run(capsys, "plan", str(project))
     assert planned.exit_code == 1
-    # the four FCR bids are errors, not changes: 10 - 4 to create
-    assert "Plan: 6 to create, 3 to update, 0 to delete — 9 requests; 4 not planned (errors)" in planned.out
+    # the four FCR bids are errors, not changes: 10 - 4 to create (unified: hamburg-3's two aFRR
+    # capacity bids share a POST)
+    summary = f"Plan: 6 to create, 3 to update, 0 to delete — {requests} requests; 4 not planned (errors)"
+    assert summary in planned.out
     assert "bidding for 2026-11-24_NEGPOS_00_04 closed at 2026-11-23 07:30 CET" in planned.out
     assert "No changes" not in planned.out
 
     applied = run(capsys, "apply", str(project), "--auto-approve")
     assert applied.exit_code == 1
-    paths = [w["path"] for w in writes(sandbox.requests()) if MUNICH in w["path"]]
-    assert sorted(p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[1] for p in paths if "/bids/" in p) == [
-        "bids/2026-11-24_NEG_073",
-        "bids/2026-11-24_POS_16_20",
-    ]
-    assert any("/blocks/" in p for p in paths)  # munich-1's schedule
-    assert not [p for p in paths if "/fcr/" in p]
+    munich = [w for w in writes(sandbox.requests()) if MUNICH in w["path"]]
+    assert sorted(written_bids(munich)) == ["2026-11-24_NEG_073", "2026-11-24_POS_16_20"]  # no FCR
+    assert any("/blocks/" in w["path"] for w in munich)  # munich-1's schedule
     for code in ("munich-1/fcr/2026-11-24_NEGPOS_00_04", "munich-1/fcr/2026-11-24_NEGPOS_20_24"):
         assert f"  {code}: bidding for" in applied.out
 

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from reconciler.core.schemas import load_schema
-from tests.support.harness import MUNICH, manifest, run, write_project, writes
+from tests.support.harness import MUNICH, manifest, run, write_project, writes, written_bids
 
 SCHEDULE_AND_BID = manifest(
     "munich-1",
@@ -38,10 +38,11 @@ def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LAYR_TOKEN", raising=False)
 
 
+@pytest.mark.parametrize("api, bid_method", [("unified", "POST"), ("legacy", "PUT")])
 def test_apply_then_plan_shows_no_changes(
-    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str, bid_method: str
 ) -> None:
-    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID}, api)
 
     first = run(capsys, "plan", str(project), "--detailed-exitcode")
     assert first.exit_code == 2, first.out + first.err
@@ -51,7 +52,7 @@ def test_apply_then_plan_shows_no_changes(
     assert applied.exit_code == 0, applied.out + applied.err
     assert "2 applied, 0 failed" in applied.out
     puts = writes(sandbox.requests())
-    assert [r["method"] for r in puts] == ["PUT", "PUT"]
+    assert [r["method"] for r in puts] == ["PUT", bid_method]
     # the schedule PUT carries only the 16 changed periods
     schedule_put = next(r for r in puts if "/blocks/" in r["path"])
     assert len(schedule_put["body"]["schedule"]) == 16
@@ -61,22 +62,40 @@ def test_apply_then_plan_shows_no_changes(
     assert "No changes" in again.out
 
 
+BID_REQUESTS = {
+    "unified": {
+        "method": "POST",
+        "path": f"/organisations/org-demo/virtual-assets/{MUNICH}/ancillary/bids",
+        "body": [
+            {
+                "market": "FCR",
+                "product": "NEGPOS_08_12",
+                "deliveryDay": "2026-11-24",
+                "bids": [{"offeredCapacity": 2000, "capacityPrice": 95.5}],
+            }
+        ],
+    },
+    "legacy": {
+        "method": "PUT",
+        "path": f"/organisations/org-demo/virtual-assets/{MUNICH}/ancillary/fcr/bids/2026-11-24_NEGPOS_08_12",
+        "body": [{"offeredCapacity": 2000, "capacityPrice": 95.5}],
+    },
+}
+
+
+@pytest.mark.parametrize("api", ["unified", "legacy"])
 def test_json_plan_validates_against_schema(
-    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str
 ) -> None:
-    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID})
+    project = write_project(tmp_path, sandbox.url, {"munich.yaml": SCHEDULE_AND_BID}, api)
     result = run(capsys, "plan", str(project), "--format", "json")
     assert result.exit_code == 0, result.err
     plan = result.json()
     jsonschema.validate(plan, load_schema("plan.schema.json"))
-    assert plan["format_version"] == "2"
-    assert plan["target"]["organisation"] == "org-demo"
+    assert plan["format_version"] == "3"
+    assert plan["target"]["organisation"] == "org-demo" and plan["target"]["ancillary_api"] == api
     bid = next(c for c in plan["changes"] if c["kind"] == "fcr_bid")
-    assert bid["request"] == {
-        "method": "PUT",
-        "path": f"/organisations/org-demo/virtual-assets/{MUNICH}/ancillary/fcr/bids/2026-11-24_NEGPOS_08_12",
-        "body": [{"offeredCapacity": 2000, "capacityPrice": 95.5}],
-    }
+    assert plan["requests"][bid["request"]] == BID_REQUESTS[api]
     assert bid["deadline"] == "2026-11-23T06:30:00Z"  # 07:30 CET on D-1
     assert plan["expires_at"] == "2026-11-23T06:30:00Z"  # the earliest deadline among the changes
 
@@ -255,8 +274,8 @@ def test_schedule_is_written_before_the_bid_that_needs_its_capacity(
     second = write_project(tmp_path / "b", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, lighter)})
     result = run(capsys, "apply", str(second), "--auto-approve")
     assert result.exit_code == 0, result.out + result.err
-    paths = [r["path"] for r in writes(sandbox.requests())][1:]
-    assert "/blocks/" in paths[0] and "/fcr/bids/" in paths[1]
+    later = writes(sandbox.requests())[1:]
+    assert "/blocks/" in later[0]["path"] and written_bids(later[1:]) == ["2026-11-24_NEGPOS_08_12"]
 
 
 def test_embedded_plan_file_applies_from_another_folder(
@@ -274,6 +293,16 @@ def test_embedded_plan_file_applies_from_another_folder(
     assert applied.exit_code == 0, applied.out + applied.err
     assert "embedded sandbox" in applied.out
     assert f"{len(saved['changes'])} applied, 0 failed" in applied.out
+
+
+def test_plans_of_the_same_inputs_are_byte_identical(capsys: pytest.CaptureFixture[str]) -> None:
+    # the embedded sandbox listens on a new port each run: the plan names its fixture instead
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    first = run(capsys, "plan", str(examples), "--format", "json")
+    second = run(capsys, "plan", str(examples), "--format", "json")
+    assert first.exit_code == second.exit_code == 0, first.err
+    assert first.out == second.out
+    assert first.json()["target"]["api_url"] == "embedded:sandbox-fixture.yaml"
 
 
 def test_plan_file_in_a_missing_folder_is_a_clear_error(

@@ -57,6 +57,12 @@ def schedule(document: Document) -> Document:
     return found
 
 
+def request(document: Document, change: Document) -> Document:
+    """The recorded request that carries ``change``."""
+    found: Document = document["requests"][change["request"]]
+    return found
+
+
 def refused(capsys: pytest.CaptureFixture[str], sandbox: RunningSandbox, plan_file: Path, *words: str) -> str:
     result = run(capsys, "apply", str(plan_file), "--target", "local")
     assert result.exit_code == 1, result.out + result.err
@@ -88,10 +94,11 @@ def test_a_request_path_edited_to_another_asset_is_refused(
     plan_file = saved_plan(sandbox, tmp_path, capsys)
 
     def to_berlin(document: Document) -> None:
-        bid(document)["request"]["path"] = bid(document)["request"]["path"].replace(MUNICH, BERLIN)
+        carrier = request(document, bid(document))
+        carrier["path"] = carrier["path"].replace(MUNICH, BERLIN)
 
     edit(plan_file, to_berlin)
-    refused(capsys, sandbox, plan_file, "recorded request's path is not what the change gives")
+    refused(capsys, sandbox, plan_file, "recorded request's path is not what the plan's changes give")
     edit(plan_file, lambda d: None, resign=True)  # a fresh digest does not make it the plan's request
     refused(capsys, sandbox, plan_file, "recorded request's path")
 
@@ -102,10 +109,10 @@ def test_an_edited_request_body_is_refused(
     plan_file = saved_plan(sandbox, tmp_path, capsys)
 
     def more(document: Document) -> None:
-        bid(document)["request"]["body"][0]["offeredCapacity"] = 5000
+        request(document, bid(document))["body"][0]["bids"][0]["offeredCapacity"] = 5000
 
     edit(plan_file, more, resign=True)
-    refused(capsys, sandbox, plan_file, "recorded request's body is not what the change gives")
+    refused(capsys, sandbox, plan_file, "recorded request's body is not what the plan's changes give")
 
 
 def test_an_edited_body_and_shown_value_is_refused_by_the_digest(
@@ -114,7 +121,7 @@ def test_an_edited_body_and_shown_value_is_refused_by_the_digest(
     plan_file = saved_plan(sandbox, tmp_path, capsys)
 
     def consistent(document: Document) -> None:  # request and `after` agree: only the digest knows
-        bid(document)["request"]["body"][0]["offeredCapacity"] = 5000
+        request(document, bid(document))["body"][0]["bids"][0]["offeredCapacity"] = 5000
         bid(document)["after"][0]["offeredCapacity"] = 5000
 
     edit(plan_file, consistent)
@@ -142,8 +149,8 @@ def test_deadlines_are_recomputed_not_trusted(
     )
 
     def schedule_only(document: Document) -> None:  # a schedule's deadline needs the live asset
-        document["changes"] = [schedule(document)]
-        schedule(document)["deadline"] = "2030-01-01T00:00:00Z"
+        document["requests"] = [request(document, schedule(document))]
+        document["changes"] = [{**schedule(document), "request": 0, "deadline": "2030-01-01T00:00:00Z"}]
 
     edit(plan_file, schedule_only, resign=True)
     refused(capsys, sandbox, plan_file, "the plan records the deadline 2030-01-01 01:00 CET")
@@ -171,7 +178,8 @@ def test_a_change_for_an_asset_the_plan_did_not_read_is_refused(
     def to_berlin(document: Document) -> None:  # consistent in every field the file has
         change = bid(document)
         change["virtual_asset"] = BERLIN
-        change["request"]["path"] = change["request"]["path"].replace(MUNICH, BERLIN)
+        carrier = request(document, change)
+        carrier["path"] = carrier["path"].replace(MUNICH, BERLIN)
 
     edit(plan_file, to_berlin, resign=True)
     refused(capsys, sandbox, plan_file, f"writes virtual asset {BERLIN}, which the plan did not read")
@@ -184,7 +192,8 @@ def test_a_schedule_for_another_block_is_refused_against_the_live_asset(
 
     def other_block(document: Document) -> None:
         change = schedule(document)
-        change["request"]["path"] = change["request"]["path"].replace(change["block"], "other-block")
+        carrier = request(document, change)
+        carrier["path"] = carrier["path"].replace(change["block"], "other-block")
         change["block"] = "other-block"
 
     edit(plan_file, other_block, resign=True)
@@ -225,4 +234,4 @@ def test_a_plan_of_another_format_version_is_refused(
 ) -> None:
     plan_file = saved_plan(sandbox, tmp_path, capsys)
     edit(plan_file, lambda d: d.update(format_version="1"))
-    refused(capsys, sandbox, plan_file, "expected a plan with format_version '2', found '1'")
+    refused(capsys, sandbox, plan_file, "expected a plan with format_version '3', found '1'")

@@ -1,4 +1,4 @@
-"""The client's writes against the sandbox: schedule upserts (D1) and bids (D12).
+"""The client's writes against the sandbox: schedule upserts (D1) and bids (D12, D18).
 
 Worked examples of API.md §9: 2 (power range), 3 (gate closure), 4 (FCR remaining capacity),
 5 (bid rounding); the strict rules' messages reach the caller verbatim.
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reconciler.market import Market, product_date_code
-from reconciler.platform import InvalidOperationError, PlatformClient
+from reconciler.platform import AncillaryApi, InvalidOperationError, PlatformClient
 from reconciler.platform.models import Bid
 from reconciler.sandbox.server import RunningSandbox
 from tests.platform.client_helpers import VA_ID, MakeClient, asset_spec, fixture, logged
@@ -209,3 +209,50 @@ def test_bids_per_market_delete_with_an_empty_list_and_results_arrive(
     ]
     assert result.results[0].capacity_price == Decimal("12.5") and result.results[0].settlement_price is None
     assert client.get_results(VA_ID, Market.FCR, DAY) == []  # the deleted FCR bid never cleared
+
+
+def test_one_unified_post_places_a_market_groups_products_and_either_api_reads_them_back(
+    make_sandbox: MakeSandbox, make_client: MakeClient
+) -> None:
+    spec = asset_spec(
+        ratedChargePower=2500,  # FCR may offer 80 % of it (D20)
+        ratedDischargePower=2500,
+        fcrCapacityAvailable=2000,
+        maxTotalAncillaryCapacityChargeAvailable=2000,
+        maxTotalAncillaryCapacityDischargeAvailable=2000,
+    )
+    sandbox = make_sandbox(fixture(spec, clearingPrices={"FCR": 120, "AFRRCapacity": 20, "AFRREnergy": 100}))
+    unified, legacy = make_client(sandbox), make_client(sandbox, ancillary_api=AncillaryApi.LEGACY)
+    early, late = product_date_code(DAY, "NEGPOS_00_04"), product_date_code(DAY, "NEGPOS_20_24")
+    placed = unified.post_ancillary_bids(
+        VA_ID,
+        [(early, [Bid(Decimal(1000), Decimal(95), None)]), (late, [Bid(Decimal(2000), Decimal(90), None)])],
+    )
+    [post] = logged(sandbox, "POST", "/ancillary/bids")
+    assert post["body"] == [
+        {"market": "FCR", "product": "NEGPOS_00_04", "deliveryDay": "2026-05-30", "bids": [{"offeredCapacity": 1000, "capacityPrice": 95}]},
+        {"market": "FCR", "product": "NEGPOS_20_24", "deliveryDay": "2026-05-30", "bids": [{"offeredCapacity": 2000, "capacityPrice": 90}]},
+    ]  # fmt: skip
+    assert [(p.code, p.bids) for p in placed] == [
+        (early, (Bid(Decimal(1000), Decimal(95), None),)),
+        (late, (Bid(Decimal(2000), Decimal(90), None),)),
+    ]
+    through_legacy = legacy.get_bids(VA_ID, Market.FCR, DAY)
+    assert [(p.code, p.bids) for p in through_legacy] == [(p.code, p.bids) for p in placed]
+
+    energy = product_date_code(DAY, "POS_073")  # placed through a per-market PUT ...
+    legacy.put_bids(VA_ID, energy, [Bid(Decimal(1000), None, Decimal(-20))])
+    # ... read in one unified read of every market; deleted in a POST with an empty bid list
+    assert [p.code for p in unified.get_ancillary_bids(VA_ID, [DAY])] == sorted([early, energy, late])
+    unified.post_ancillary_bids(VA_ID, [(energy, [])])
+    assert legacy.get_bids(VA_ID, Market.AFRR_ENERGY, DAY) == []
+    with pytest.raises(ValueError, match="one market group"):  # D18: FCR and aFRR never share a POST
+        unified.post_ancillary_bids(VA_ID, [(early, []), (energy, [])])
+
+    sandbox.set_clock("2026-05-29T10:00:00+02:00")  # FCR results are out (08:20 D-1)
+    results = unified.get_ancillary_results(VA_ID, [DAY])
+    assert results == legacy.get_results(VA_ID, Market.FCR, DAY)
+    assert [(r.code, [x.accepted_capacity for x in r.results]) for r in results] == [
+        (early, [Decimal(1000)]),
+        (late, [Decimal(2000)]),
+    ]

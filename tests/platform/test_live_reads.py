@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,10 +66,12 @@ def big_asset(**overrides: Any) -> dict[str, Any]:
     return asset_spec(ratedChargePower=2000, ratedDischargePower=2000, **overrides)
 
 
-def project(root: Path, sandbox: RunningSandbox, manifests: dict[str, str]) -> Path:
+def project(root: Path, sandbox: RunningSandbox, manifests: dict[str, str], api: str | None = None) -> Path:
+    """A project whose default target is ``sandbox``, speaking ``api`` (the default when None)."""
     root.mkdir(parents=True, exist_ok=True)
+    flavour = f", ancillaryApi: {api}" if api else ""
     (root / "reconciler.yaml").write_text(
-        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{sandbox.url}', organisation: {ORG}}}\n"
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{sandbox.url}', organisation: {ORG}{flavour}}}\n"
     )
     for name, text in manifests.items():
         (root / name).write_text(text)
@@ -129,28 +132,73 @@ def test_a_month_long_schedule_only_asset_reads_the_same_five_objects(
     assert routes(reads) == ALWAYS  # was 6 + 6 per day: bids and results of every day
 
 
-def test_bids_on_one_day_add_one_read_per_route_and_no_results_before_publication(
-    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def day_range(first: str, last: str | None = None) -> str:
+    """The unified reads' query for delivery days ``first`` to ``last`` (Europe/Berlin, CEST):
+    from the first day's 00:00 to the last quarter-hour of the last (inclusive, D18)."""
+    end = date.fromisoformat(last or first)
+    return f"start={date.fromisoformat(first) - timedelta(days=1)}T22%3A00%3A00Z&end={end}T21%3A45%3A00Z"
+
+
+@pytest.mark.parametrize(
+    "api, bid_reads",
+    [
+        ("unified", [("ancillary/bids", day_range("2026-05-30"))]),  # every market in one read
+        # one read per route: both aFRR markets in one (no market parameter)
+        (
+            "legacy",
+            [
+                ("ancillary/afrr/bids", "deliveryDay=2026-05-30"),
+                ("ancillary/fcr/bids", "deliveryDay=2026-05-30"),
+            ],
+        ),
+    ],
+)
+def test_bids_on_one_day_are_read_once_per_api_read_and_no_results_before_publication(
+    make_sandbox: MakeSandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    api: str,
+    bid_reads: list[tuple[str, str]],
 ) -> None:
     sandbox = make_sandbox(fixture(big_asset()))
-    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + BIDS)})
+    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + BIDS)}, api)
     result, reads = plan(capsys, sandbox, root)
     assert result.exit_code == 0, result.out + result.err
     assert "Plan: 3 to create, 1 to update" in result.out
-    day = "deliveryDay=2026-05-30"
-    # both aFRR markets in one read (no market parameter); every bid day's reads name the day
-    assert [r for r in reads if r[0].startswith("ancillary")] == [
-        ("ancillary/afrr/bids", day),
-        ("ancillary/fcr/bids", day),
-    ]
-    assert len(reads) == 7 and routes(reads) == sorted([*ALWAYS, "ancillary/afrr/bids", "ancillary/fcr/bids"])
+    assert [r for r in reads if r[0].startswith("ancillary")] == bid_reads
+    assert routes(reads) == sorted([*ALWAYS, *(route for route, _ in bid_reads)])
+    assert len(reads) == {"unified": 6, "legacy": 7}[api]  # issue 12: at most 8 (unified: 7 or fewer)
 
 
+@pytest.mark.parametrize(
+    "api, bid_reads",
+    [
+        (
+            "unified",
+            [  # results of every market, then the bids of the aFRR products still open
+                ("ancillary/bids", day_range("2026-05-30") + "&markets=AFRRCapacity%2CAFRREnergy"),
+                ("ancillary/results", day_range("2026-05-30")),
+            ],
+        ),
+        (
+            "legacy",
+            [
+                ("ancillary/afrr/bids", "deliveryDay=2026-05-30"),  # aFRR energy products are still open
+                ("ancillary/afrr/results", "deliveryDay=2026-05-30"),
+                ("ancillary/fcr/results", "deliveryDay=2026-05-30"),  # FCR closed and published: no bids read
+            ],
+        ),
+    ],
+)
 def test_after_publication_results_are_read_and_closed_days_bids_come_from_them(
-    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_sandbox: MakeSandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    api: str,
+    bid_reads: list[tuple[str, str]],
 ) -> None:
     sandbox = make_sandbox(fixture(big_asset()))
-    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + BIDS)})
+    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + BIDS)}, api)
     applied = run(capsys, "apply", str(root), "--auto-approve")
     assert applied.exit_code == 0, applied.out + applied.err
 
@@ -158,38 +206,35 @@ def test_after_publication_results_are_read_and_closed_days_bids_come_from_them(
     result, reads = plan(capsys, sandbox, root)
     assert result.exit_code == 0, result.out + result.err
     assert "No changes" in result.out  # the FCR bid, known from its result, is the declared one
-    day = "deliveryDay=2026-05-30"
-    assert [r for r in reads if r[0].startswith("ancillary")] == [
-        ("ancillary/afrr/bids", day),  # aFRR energy products of the day are still open
-        ("ancillary/afrr/results", day),
-        ("ancillary/fcr/results", day),  # every FCR product closed and published: no bids read
-    ]
-    assert len(reads) == 8
+    assert [r for r in reads if r[0].startswith("ancillary")] == bid_reads
+    assert len(reads) == {"unified": 7, "legacy": 8}[api]
 
 
+@pytest.mark.parametrize("api", ["unified", "legacy"])
 def test_bids_are_read_only_for_the_days_the_manifest_mentions(
-    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str
 ) -> None:
     three_days = big_asset(end="2026-06-02T00:00:00+02:00")
     sandbox = make_sandbox(fixture(three_days))
     one_bid = (
         "fcr: {unit: MW, bids: [{day: 2026-05-31, product: NEGPOS_16_20, capacity: 1, capacityPrice: 95}]}\n"
     )
-    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + one_bid)})
+    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + one_bid)}, api)
     result, reads = plan(capsys, sandbox, root)
     assert result.exit_code == 0, result.out + result.err
-    assert {query for route, query in reads if route.startswith("ancillary")} == {"deliveryDay=2026-05-31"}
+    asked = {"unified": {day_range("2026-05-31")}, "legacy": {"deliveryDay=2026-05-31"}}[api]
+    assert {query for route, query in reads if route.startswith("ancillary")} == asked
 
     pruning = one_bid.replace("{unit: MW,", "{unit: MW, prune: true,")
     (root / "a.yaml").write_text(manifest("a", VA_ID, SCHEDULE + pruning))
     result, reads = plan(capsys, sandbox, root)
     assert result.exit_code == 0, result.out + result.err
     # prune: true may delete a bid of any day still open for bidding: every day of the lifetime
-    assert Counter(query for route, query in reads if route.startswith("ancillary")) == {
-        "deliveryDay=2026-05-30": 2,
-        "deliveryDay=2026-05-31": 2,
-        "deliveryDay=2026-06-01": 2,
-    }
+    pruned = {
+        "unified": {day_range("2026-05-30", "2026-06-01"): 1},  # one read for all three days
+        "legacy": {"deliveryDay=2026-05-30": 2, "deliveryDay=2026-05-31": 2, "deliveryDay=2026-06-01": 2},
+    }[api]
+    assert Counter(query for route, query in reads if route.startswith("ancillary")) == pruned
 
 
 def test_no_bids_are_read_for_a_day_beyond_the_bidding_window(
@@ -236,14 +281,19 @@ def test_a_read_that_keeps_failing_blocks_only_its_asset(
     assert len(retried) > 5  # retried within the read budget, not given up after five attempts
 
 
+@pytest.mark.parametrize("api", ["unified", "legacy"])
 def test_a_saved_plan_depends_on_the_bids_of_the_days_it_read_and_no_others(
-    make_sandbox: MakeSandbox, make_client: MakeClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    make_sandbox: MakeSandbox,
+    make_client: MakeClient,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    api: str,
 ) -> None:
     sandbox = make_sandbox(fixture(big_asset(end="2026-06-02T00:00:00+02:00")))
     one_bid = (
         "fcr: {unit: MW, bids: [{day: 2026-05-31, product: NEGPOS_16_20, capacity: 1, capacityPrice: 95}]}\n"
     )
-    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + one_bid)})
+    root = project(tmp_path, sandbox, {"a.yaml": manifest("a", VA_ID, SCHEDULE + one_bid)}, api)
     client = make_client(sandbox)
     energy_bid = [Bid(Decimal(1000), None, Decimal(-20))]
 

@@ -25,16 +25,19 @@ from tests.processes import reconciler_argv
 from tests.support.harness import ORG
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PORTFOLIO_WRITES = 13  # what `plan` of the example portfolio shows against the example fixture
+PORTFOLIO_WRITES = 13  # the changes `plan` of the example portfolio shows against the example fixture
+PORTFOLIO_REQUESTS = 11  # the requests that make them (unified ancillary API, D18: bids grouped)
 USERNAME, PASSWORD = "demo", "demo-password"
 SUMMARY_PREFIX = "Apply: "
 
 
-def portfolio_project(root: Path, url: str) -> Path:
-    """A copy of examples/portfolio whose default target is the sandbox at ``url`` (kind emulator)."""
+def portfolio_project(root: Path, url: str, ancillary_api: str | None = None) -> Path:
+    """A copy of examples/portfolio whose default target is the sandbox at ``url`` (kind emulator),
+    speaking ``ancillary_api`` (the default when None)."""
     shutil.copytree(EXAMPLES / "portfolio", root)
+    api = f", ancillaryApi: {ancillary_api}" if ancillary_api else ""
     (root / "reconciler.yaml").write_text(
-        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}{api}}}\n"
     )
     return root
 
@@ -131,10 +134,16 @@ def delivered(entry: dict[str, Any]) -> bool:
 
 
 def write_units(entry: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """What one write sets: ``(path, period, kW)`` per schedule point, or ``(path, "bids", body)``."""
+    """What one write sets: ``(path, period, kW)`` per schedule point, ``(path, productDateCode,
+    bids)`` per product of a unified POST (D18), or ``(path, "bids", body)`` for one product's PUT."""
     body = entry.get("body")
     if isinstance(body, dict) and "schedule" in body:
         return [(entry["path"], p["time"], canonical(p["power"])) for p in body["schedule"]]
+    if isinstance(body, list) and body and all(isinstance(item, dict) and "market" in item for item in body):
+        return [
+            (entry["path"], f"{item['deliveryDay']}_{item['product']}", canonical(item["bids"]))
+            for item in body
+        ]
     return [(entry["path"], "bids", canonical(body))]
 
 
@@ -152,6 +161,19 @@ def _plain_numbers(value: Any) -> Any:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return format(Decimal(str(value)).normalize(), "f")
     return value
+
+
+def changes_written(log: list[dict[str, Any]]) -> int:
+    """How many planned changes the processed writes carried: one per schedule PUT or bid PUT,
+    one per product of a grouped POST (D18)."""
+    return sum(1 if isinstance(e.get("body"), dict) else len(write_units(e)) for e in processed_writes(log))
+
+
+def planned_count(output: str) -> int:
+    """The changes in ``Plan: N to create, M to update, K to delete`` (the plan's own count)."""
+    line = next(line for line in output.splitlines() if line.startswith("Plan: "))
+    create, update, delete = (int(part.split()[-1]) for part in line.split(" to ")[:3])
+    return create + update + delete
 
 
 def units_written_twice(log: list[dict[str, Any]]) -> dict[tuple[str, str], int]:

@@ -23,7 +23,7 @@ import pytest
 from reconciler.sandbox.server import RunningSandbox
 from tests.processes import reconciler_argv
 from tests.reliability.reliability_helpers import (
-    PORTFOLIO_WRITES,
+    PORTFOLIO_REQUESTS,
     applied_count,
     credentials_env,
     portfolio_project,
@@ -163,7 +163,7 @@ def test_one_saved_plan_applied_twice_at_once_is_written_once(
         err for process, (_, err) in zip(both, outputs, strict=True) if process.returncode == 1
     )
     assert "stale" in refused_err or "applied to" in refused_err, refused_err
-    assert len(processed_writes(sandbox.requests())) == PORTFOLIO_WRITES
+    assert len(processed_writes(sandbox.requests())) == PORTFOLIO_REQUESTS
     assert units_written_twice(sandbox.requests()) == {}
 
 
@@ -190,4 +190,4 @@ def test_a_saved_plan_is_refused_as_stale_when_the_other_apply_changed_its_objec
         our_apply.kill()
     assert their_apply.returncode == 1 and "stale" in their_err, their_out + their_err
     assert our_apply.returncode == 0, our_out + our_err
-    assert len(processed_writes(sandbox.requests())) == PORTFOLIO_WRITES  # only ours were written
+    assert len(processed_writes(sandbox.requests())) == PORTFOLIO_REQUESTS  # only ours were written

@@ -20,9 +20,11 @@ from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import (
     EXAMPLES,
     PASSWORD,
+    PORTFOLIO_REQUESTS,
     PORTFOLIO_WRITES,
     USERNAME,
     applied_count,
+    is_write,
     on_first_write,
     portfolio_project,
     processed_writes,
@@ -63,7 +65,7 @@ def test_a_token_expiring_mid_apply_is_renewed_with_one_login(
     first_write = log.index(processed_writes(log)[0])
     assert [e["path"] for e in log].count(AUTH) == 2  # the first login, and one renewal
     assert [e.get("status") for e in log[first_write:]].count(401) >= 1
-    assert len(processed_writes(log)) == PORTFOLIO_WRITES and units_written_twice(log) == {}
+    assert len(processed_writes(log)) == PORTFOLIO_REQUESTS and units_written_twice(log) == {}
 
 
 def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_its_gate(
@@ -80,7 +82,7 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
     planned = run(capsys, "plan", str(project), "--format", "json")
     assert planned.exit_code == 0, planned.err
     document = planned.json()
-    [change] = changes_from_json(document["changes"], ORG, document["fingerprints"])
+    [change] = changes_from_json(document["changes"], document["fingerprints"])
     assert isinstance(change, ScheduleChange)
     gate = datetime(2026, 11, 23, 6, 5, tzinfo=UTC)
     assert change.deadline == gate
@@ -91,26 +93,23 @@ def test_a_write_whose_gate_closes_while_retrying_is_missed_and_not_sent_after_i
         client.list_virtual_assets()
         sandbox.set_faults(errorRate=1, statuses=[503])  # the platform is down for the whole window
         with ticking_clock(sandbox):
-            started = time.monotonic()
             report = apply_changes([change], client, sandbox.now)
-            took = time.monotonic() - started
-            attempts = puts(sandbox)
+            attempts = write_requests(sandbox)
             time.sleep(1.5)  # the gate passes: nothing more may arrive
-            assert sandbox.now() > gate and puts(sandbox) == attempts
+            assert sandbox.now() > gate and write_requests(sandbox) == attempts
         sandbox.set_faults()
         block = client.get_block(MUNICH, change.block, gate, gate)
 
     [outcome] = report.outcomes
     assert outcome.status is Status.MISSED and "passed while retrying" in outcome.message
     # it retried through the two seconds left and stopped at the gate, not 100 attempts later
-    assert 1.4 < took < 4
-    assert len(attempts) >= 4
+    assert 4 <= len(attempts) < 100
     assert all(parse_instant(e["time"]) <= gate for e in attempts)  # by the platform's clock too
     assert block.schedule.get(parse_instant("2026-11-23T06:15:00Z"), 0) == 0  # nothing was written
 
 
-def puts(sandbox: RunningSandbox) -> list[dict[str, Any]]:
-    return [e for e in sandbox.requests() if e["method"] == "PUT"]
+def write_requests(sandbox: RunningSandbox) -> list[dict[str, Any]]:
+    return [e for e in sandbox.requests() if is_write(e)]
 
 
 @pytest.mark.parametrize("aimed", ["by its config", "by --api-url"])
@@ -136,7 +135,8 @@ def test_writes_past_the_commands_timeout_are_reported_failed_and_never_sent_lat
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = portfolio_project(tmp_path / "project", sandbox.url)
-    sandbox.set_faults(latencyMs=4000, methods=["PUT"])  # every write hangs beyond the time limit
+    # every write (schedule PUTs, grouped bid POSTs) hangs beyond the time limit; the login does not
+    sandbox.set_faults(latencyMs=4000, methods=["PUT", "POST"], paths=["/organisations"])
     result = run(capsys, "apply", str(project), "--auto-approve", "--timeout", "3")
     assert result.exit_code == 1, result.out + result.err
     assert "the command's time limit ran out (--timeout)" in result.out + result.err
@@ -144,6 +144,6 @@ def test_writes_past_the_commands_timeout_are_reported_failed_and_never_sent_lat
     if "Apply: " in result.out:  # the writes started before the limit: none is claimed
         assert applied_count(result.out) == 0
     if "Apply: " in result.out:  # what the client gave up on never ran, once the sandbox is done
-        assert wait_for(lambda: puts(sandbox) != [])
-        assert {e.get("fault") for e in puts(sandbox)} == {"abandoned"}
+        assert wait_for(lambda: write_requests(sandbox) != [])
+        assert {e.get("fault") for e in write_requests(sandbox)} == {"abandoned"}
         assert processed_writes(sandbox.requests()) == []

@@ -21,7 +21,7 @@ import pytest
 from reconciler.plan.planfile import content_digest
 from reconciler.project.config import resolve_target
 from reconciler.sandbox.server import RunningSandbox
-from tests.reliability.reliability_helpers import PORTFOLIO_WRITES, portfolio_project
+from tests.reliability.reliability_helpers import PORTFOLIO_REQUESTS, portfolio_project
 from tests.support.harness import ORG, Result, run, writes
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -93,7 +93,7 @@ def test_another_target_with_the_same_url_and_organisation_is_protected(
 
     named = run(capsys, "apply", str(project), "--target", "production", "--auto-approve")
     assert named.exit_code == 0, named.out + named.err
-    assert len(writes(sandbox.requests())) == PORTFOLIO_WRITES
+    assert len(writes(sandbox.requests())) == PORTFOLIO_REQUESTS
 
 
 @pytest.mark.parametrize("edit", ["config null", "config null and unprotected", "moved out of the project"])
@@ -136,7 +136,7 @@ def test_a_protected_saved_plan_applies_with_its_name_typed_or_named_with_auto_a
     typed = run(capsys, "apply", str(plan_file))
     assert typed.exit_code == 0, typed.out + typed.err
     assert "Type 'production' to apply" in typed.out
-    assert len(writes(sandbox.requests())) == PORTFOLIO_WRITES
+    assert len(writes(sandbox.requests())) == PORTFOLIO_REQUESTS
 
 
 def test_an_unprotected_saved_plan_applies_without_a_question_as_the_help_says(
@@ -151,7 +151,7 @@ def test_an_unprotected_saved_plan_applies_without_a_question_as_the_help_says(
     assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
     applied = run(capsys, "apply", str(plan_file))  # no --auto-approve, no terminal
     assert applied.exit_code == 0, applied.out + applied.err
-    assert len(writes(sandbox.requests())) == PORTFOLIO_WRITES
+    assert len(writes(sandbox.requests())) == PORTFOLIO_REQUESTS
 
 
 def test_the_production_platform_is_protected_without_any_config(

@@ -40,11 +40,13 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-def write_project(root: Path, url: str, manifests: dict[str, str]) -> Path:
-    """A project whose default target is the running sandbox at ``url`` (kind emulator)."""
+def write_project(root: Path, url: str, manifests: dict[str, str], ancillary_api: str | None = None) -> Path:
+    """A project whose default target is the running sandbox at ``url`` (kind emulator), speaking
+    ``ancillary_api`` (``unified`` or ``legacy``; the default when None)."""
     root.mkdir(parents=True, exist_ok=True)
+    api = f", ancillaryApi: {ancillary_api}" if ancillary_api else ""
     (root / "reconciler.yaml").write_text(
-        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}}}\n"
+        f"default: local\ntargets:\n  local: {{kind: emulator, apiUrl: '{url}', organisation: {ORG}{api}}}\n"
     )
     for name, text in manifests.items():
         (root / name).write_text(textwrap.dedent(text))
@@ -59,3 +61,16 @@ def manifest(name: str, va: str, body: str) -> str:
 
 def writes(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in requests if r["method"] in ("PUT", "POST") and not r["path"].startswith("/auth")]
+
+
+def written_bids(requests: list[dict[str, Any]]) -> list[str]:
+    """The productDateCodes the bid writes of a request log name, in order, whichever ancillary
+    API sent them: one per legacy PUT (the path's last segment), one per item of a unified POST."""
+    codes: list[str] = []
+    for entry in writes(requests):
+        body, path = entry.get("body"), str(entry["path"])
+        if path.endswith("/ancillary/bids") and isinstance(body, list):
+            codes += [f"{item['deliveryDay']}_{item['product']}" for item in body if isinstance(item, dict)]
+        elif "/ancillary/" in path:
+            codes.append(path.rsplit("/", 1)[1])
+    return codes

@@ -104,7 +104,7 @@ def test_watch_tells_results_and_the_correction_once_and_survives_faults(
             -4000,
         )
         assert correction["energy_delta_kwh"] == 1500  # 6 000 kW less charging × ¼ h
-        assert correction["writable"] is False and correction["period_state"] == "soft-locked"
+        assert correction["writable"] is False and correction["period_state"] == "soft_locked"
         assert [h["event"]["kind"] for h in hooked].count("correction") == 1
         by_webhook = next(h for h in hooked if h["event"]["kind"] == "correction")
         assert by_webhook["event"] == correction

@@ -7,7 +7,8 @@ idempotent, so safe to retry. Answers are lists of
 ``{productDateCode, product, deliveryDay, bids: […]}``; results are lists of
 ``{product, deliveryDay, results: [{accepted, offeredCapacity, acceptedCapacity, capacityPrice,
 energyPrice, settlementPrice}]}``. A GET without ``market`` answers both aFRR markets (API.md R3,
-R4): one read per route (:class:`BidRoute`) and day.
+R4): one read per route (:class:`BidRoute`) and day. The unified answers of D18
+(:mod:`.unified`) carry ``market`` and ``bidID`` but no ``productDateCode``; both shapes parse here.
 """
 
 from __future__ import annotations
@@ -105,9 +106,16 @@ def _code(doc: Document, what: str) -> ProductDateCode:
     product = text(doc, "product", what)
     day_text = text(doc, "deliveryDay", what)
     try:
-        return product_date_code(date.fromisoformat(day_text), product)
+        code = product_date_code(date.fromisoformat(day_text), product)
     except (ValueError, ProductError) as exc:
         raise UnexpectedResponseError(f"unexpected response from the platform: {what}: {exc}") from None
+    market = doc.get("market")  # the unified answers (D18) name it; it must be the product's
+    if market is not None and market != code.market.value:
+        raise UnexpectedResponseError(
+            f"unexpected response from the platform: {what}: market {market!r}, but {product} is a "
+            f"{code.market.value} product"
+        )
+    return code
 
 
 def _per_product(

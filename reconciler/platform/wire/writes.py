@@ -1,4 +1,5 @@
-"""The write requests, built from domain values: one schedule update (D1), one product's bids (D12).
+"""The write requests, built from domain values: one schedule update (D1), one product's bids (D12),
+the bids of several products of one market group (D18).
 
 A plan's changes carry what to write (periods and kW, bids of a product); the request on the wire
 (method, path, body) is derived here and nowhere else, so the plan file shows reviewers exactly
@@ -8,7 +9,7 @@ what apply will send, and apply can re-derive and compare it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from reconciler.platform.models import Bid
 from reconciler.platform.wire.bids import bids_body, product_bids_path
 from reconciler.platform.wire.paths import segment, va_path
 from reconciler.platform.wire.schedule import SCHEDULE_UPDATE_METHOD, schedule_update_body
+from reconciler.platform.wire.unified import BIDS_PATH, POST_METHOD, POST_REPLACES, post_body
 from reconciler.rules.units import exact_number
 
 BIDS_UPDATE_METHOD = "PUT"  # D12: one PUT per productDateCode creates, replaces or (with []) deletes
@@ -31,6 +33,7 @@ class Request:
     method: str
     path: str
     body: Any
+    retryable: bool = field(default=True, compare=False)  # sending it twice leaves the same state
 
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method, "path": self.path, "body": self.body}
@@ -55,17 +58,25 @@ def schedule_request(
     )
 
 
-def bids_request(organisation: str, va_id: str, code: ProductDateCode, bids: Sequence[Bid]) -> Request:
-    """D12: the bids of one product (``[]`` deletes them), numbers exact."""
-
+def _exact_bids(bids: Sequence[Bid]) -> list[Bid]:
     def exact(value: Decimal | None) -> Decimal | None:
         return None if value is None else Decimal(exact_number(value))
 
-    body = bids_body(
-        code.market,
-        [
-            Bid(Decimal(exact_number(b.offered_capacity)), exact(b.capacity_price), exact(b.energy_price))
-            for b in bids
-        ],
-    )
+    return [
+        Bid(Decimal(exact_number(b.offered_capacity)), exact(b.capacity_price), exact(b.energy_price))
+        for b in bids
+    ]
+
+
+def bids_request(organisation: str, va_id: str, code: ProductDateCode, bids: Sequence[Bid]) -> Request:
+    """D12: the bids of one product (``[]`` deletes them), numbers exact."""
+    body = bids_body(code.market, _exact_bids(bids))
     return Request(BIDS_UPDATE_METHOD, va_path(organisation, va_id, product_bids_path(code)), body)
+
+
+def ancillary_bids_request(
+    organisation: str, va_id: str, items: Sequence[tuple[ProductDateCode, Sequence[Bid]]]
+) -> Request:
+    """D18: the bids of several products of one market group in one POST, numbers exact."""
+    body = post_body([(code, _exact_bids(bids)) for code, bids in items])
+    return Request(POST_METHOD, va_path(organisation, va_id, BIDS_PATH), body, retryable=POST_REPLACES)
