@@ -12,8 +12,10 @@ rendering, so the plan reviewed in a pull request can be matched with the file a
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -183,13 +185,63 @@ def load_document(path: Path) -> dict[str, Any]:
 
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(load_schema("plan.schema.json"))
+    schema = load_schema("plan.schema.json")
+    validator = jsonschema.Draft202012Validator(schema)
+    if _bulk_valid(validator, schema, data):
+        return data
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
         raise PlanFileError(f"{path}: invalid plan file at {where}: {first.message}")
     return data
+
+
+def _bulk_valid(validator: Any, schema: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether ``data`` is valid, checking its bulk by hand: a year of periods is a hundred
+    thousand values that jsonschema would take seconds over. The per-period maps of the changes
+    (``before``/``after``: numbers by time) and the projected SoC series (``{time, soc}`` items)
+    are checked here as the schema words them and cut to their first entry in a shallow copy that
+    jsonschema checks for the rest (the entry left keeps every rule on them that is not per entry,
+    such as a schedule change's ``minProperties``). False means "not shown valid": the caller runs jsonschema on the whole for the
+    worded error (so every error reads as before)."""
+    instant = re.compile(schema["$defs"]["instant"]["pattern"])
+
+    def number(value: object) -> bool:
+        return type(value) in (int, Decimal) or bool(validator.is_type(value, "number"))
+
+    thin = dict(data)
+    changes = data.get("changes")
+    if isinstance(changes, list):
+        thin["changes"] = thinned = []
+        for change in changes:
+            if isinstance(change, dict):
+                change = dict(change)
+                for side in ("before", "after"):
+                    periods = change.get(side)
+                    if isinstance(periods, dict):  # the schema's object form: numbers by time
+                        if not all(number(v) for v in periods.values()):
+                            return False
+                        change[side] = dict(itertools.islice(periods.items(), 1))
+            thinned.append(change)
+    soc = data.get("projected_soc")
+    if isinstance(soc, dict):
+        thin["projected_soc"] = series_of = {}
+        for name, series in soc.items():
+            if isinstance(series, list):
+                for item in series:
+                    if not (
+                        isinstance(item, dict)
+                        and "time" in item
+                        and "soc" in item
+                        and isinstance(item["time"], str)
+                        and instant.search(item["time"])
+                        and number(item["soc"])
+                    ):
+                        return False
+                series = series[:1]
+            series_of[name] = series
+    return bool(validator.is_valid(thin))
 
 
 def read_plan(path: Path) -> Plan:
