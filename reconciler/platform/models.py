@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from reconciler.market import ProductDateCode
+from reconciler.platform.jsonio import fingerprint
 
 WHOLESALE_MARKET = "WHOLESALE"
 
@@ -84,13 +86,22 @@ class Block:
 
 class Series(dict[datetime, Decimal]):
     """One operational category as read: ``{period start: value}`` in time order, and the
-    fingerprint of the points as the platform sent them (the series' raw JSON, hashed once)."""
+    fingerprint of the points as the platform sent them (the series' raw JSON, hashed when first
+    asked for: a plan fingerprints only some categories; the raw points are let go then)."""
 
-    __slots__ = ("fingerprint",)
+    __slots__ = ("_fingerprint", "_raw")
 
-    def __init__(self, points: Mapping[datetime, Decimal], fingerprint: str) -> None:
+    def __init__(self, points: Mapping[datetime, Decimal], raw: Any) -> None:
         super().__init__(points)
-        self.fingerprint = fingerprint
+        self._raw: Any = raw
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self._raw)
+            self._raw = None
+        return self._fingerprint
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.models import Series
 from reconciler.platform.wire.fields import as_object, number_series, range_params, required
 
@@ -22,7 +21,7 @@ def operational_params(categories: Sequence[str], start: datetime, end: datetime
 
 
 def parse_operational(raw: Any, categories: Sequence[str]) -> dict[str, Series]:
-    """Each asked-for category as ``{period start: value}``, fingerprinted as the platform sent it;
+    """Each asked-for category as ``{period start: value}``, fingerprinted (when asked) as the platform sent it;
     a category the platform left out is empty."""
     doc = as_object(raw, "operational answer")
     data = as_object(required(doc, "data", "operational answer"), "operational data")
@@ -30,5 +29,5 @@ def parse_operational(raw: Any, categories: Sequence[str]) -> dict[str, Series]:
     for category in categories:
         points = data.get(category, [])
         values = number_series(points, f"operational category {category!r}", "value", f"{category} point")
-        series[category] = Series(values, fingerprint(points))
+        series[category] = Series(values, points)
     return series
