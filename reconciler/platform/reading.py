@@ -56,6 +56,11 @@ from reconciler.rules.cone import cone_periods
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
 ReadProgress = Callable[[int, int], None]
+
+ASSETS_IN_FLIGHT_PER_READ = 2
+"""How many assets :func:`read_live` reads at once, per request it may have in flight: enough that
+the next asset's reads are queued when one ends, few enough that what has been read and not yet
+planned stays a handful of assets (memory does not grow with the portfolio)."""
 """Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
 
 READ_RETRY_SECONDS = 30.0
@@ -302,9 +307,16 @@ def read_live(
     assets: dict[str, LiveAsset] = {}
     reading: dict[str, _AssetReads] = {}
     first_reads = counter.track([partial(reader.get_virtual_asset, va_id) for va_id in scopes])
+    waiting = iter(zip(scopes, first_reads, strict=True))
     with Pipeline[tuple[str, str | None]](client.parallelism) as pipeline:
-        for va_id, call in zip(scopes, first_reads, strict=True):
-            pipeline.add((va_id, None), call)  # the virtual asset itself, then its reads
+
+        def begin_next() -> None:  # the virtual asset itself, then its reads
+            for va_id, call in waiting:
+                pipeline.add((va_id, None), call)
+                return
+
+        for _ in range(ASSETS_IN_FLIGHT_PER_READ * client.parallelism):
+            begin_next()
         for (va_id, name), value in pipeline.results():
             if name is None:
                 if isinstance(value, NotFoundError):
@@ -316,16 +328,19 @@ def read_live(
                         reads = _plan_reads(reader, value, scopes[va_id], now, times)
                     except _NoWholesaleBlock as problem:
                         failed[va_id] = str(problem)
+                    else:
+                        reading[va_id] = _AssetReads(value, [name for name, _ in reads])
+                        calls = counter.track([call for _, call in reads])
+                        for (read, _), call in zip(reads, calls, strict=True):
+                            pipeline.add((va_id, read), call, first=True)
                         continue
-                    reading[va_id] = _AssetReads(value, [name for name, _ in reads])
-                    calls = counter.track([call for _, call in reads])
-                    for (read, _), call in zip(reads, calls, strict=True):
-                        pipeline.add((va_id, read), call, first=True)
+                begin_next()
                 continue
             done = reading[va_id].land(name, value)
             if done is None:
                 continue
             del reading[va_id]
+            begin_next()
             if done.failure is not None:
                 failed[va_id] = done.failure
             elif on_asset is not None:
