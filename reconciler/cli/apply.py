@@ -118,7 +118,7 @@ def apply(
                 )
             report = _write(result.changes, connection.client, connection.now, color, verbosity)
     except InvalidManifests as exc:
-        print_manifest_errors(exc.result)
+        print_manifest_errors(exc.result, exc.outcome)
         return 1
     return _finish(report, result, color, verbosity)
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from reconciler.manifest import Manifest
 from reconciler.market import isoformat_z
 from reconciler.plan.causes import DriftEntry, bid_drift, schedule_drift
+from reconciler.plan.resolve import Resolution
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveState
 
@@ -36,11 +37,13 @@ def drift_json(
     target: dict[str, object],
     now: datetime,
     selection: Selection = EVERYTHING,
+    resolutions: Sequence[Resolution] = (),
 ) -> dict[str, object]:
     return {
         "format_version": FORMAT_VERSION,
         "target": target,
         "now": isoformat_z(now),
         "selection": list(selection.patterns),
+        "resolved_assets": [r.to_json() for r in resolutions],
         "drift": [e.to_json() for e in entries],
     }
