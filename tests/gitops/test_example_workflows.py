@@ -109,14 +109,14 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
     ]
     validated = job.run("Validate the manifests")
     assert validated.exit_code == 0, validated.stderr
-    assert validated.stdout.strip() == "3 manifests, 0 errors, 0 warnings"
+    assert validated.stdout.strip() == "4 manifests, 0 errors, 0 warnings"
     planned = job.run("Plan")
     assert planned.exit_code == 0, planned.stderr
     assert planned.outputs == {"exitcode": "0"}
 
     comment = (job.workspace / "plan.md").read_text()
     assert comment.startswith(MARKER)
-    assert "**Plan: 10 to create, 3 to update, 0 to delete — 13 requests**" in comment
+    assert "**Plan: 10 to create, 4 to update, 0 to delete — 14 requests**" in comment
     assert "```mermaid" in comment
     assert comment in job.summary.read_text()
     plan = json.loads((job.workspace / "plan.json").read_text())  # what the artifact step uploads
@@ -197,7 +197,7 @@ def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
         result = job.run(name)
         assert result.exit_code == 0, f"{name}: {result.stdout}{result.stderr}"
 
-    assert "Apply: 13 applied, 0 failed, 0 missed, 0 not attempted." in result.stdout
+    assert "Apply: 14 applied, 0 failed, 0 missed, 0 not attempted." in result.stdout
     assert len(writes(sandbox.requests())) == 13
     assert job.summary.read_text().startswith(MARKER)  # the plan, for the run's summary page
     assert (job.workspace / "plan.json").is_file()  # the artifact

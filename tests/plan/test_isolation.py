@@ -1,6 +1,7 @@
 """Errors stay with their object, over HTTP against the sandbox (example fixture, 06:55 CET).
 
-The example portfolio plans 13 writes: munich-1 5, berlin-2 4, hamburg-3 4. One asset's error
+The example portfolio plans 14 writes: munich-1 5, berlin-2 4, hamburg-3 4, leipzig-daily 1 (the
+asset its selector names, tomorrow's of its portfolio). One asset's error
 must hold back that asset (or that one bid, and what depends on it in capacity order), never
 the others, and every command must still exit 1 naming what it held back.
 """
@@ -16,9 +17,18 @@ import pytest
 
 from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import portfolio_project
-from tests.support.harness import BERLIN, HAMBURG, MUNICH, manifest, run, write_project, writes
+from tests.support.harness import (
+    BERLIN,
+    HAMBURG,
+    LEIPZIG_TOMORROW,
+    MUNICH,
+    manifest,
+    run,
+    write_project,
+    writes,
+)
 
-WRITES_PER_ASSET = {MUNICH: 5, BERLIN: 4, HAMBURG: 4}
+WRITES_PER_ASSET = {MUNICH: 5, BERLIN: 4, HAMBURG: 4, LEIPZIG_TOMORROW: 1}
 
 
 @pytest.fixture(autouse=True)
@@ -49,8 +59,8 @@ def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
     planned = run(capsys, "plan", str(project), "--format", "json", "--detailed-exitcode")
     assert planned.exit_code == 1
     plan = planned.json()
-    assert {c["virtual_asset"] for c in plan["changes"]} == {MUNICH, BERLIN}
-    assert len(plan["changes"]) == 9
+    assert {c["virtual_asset"] for c in plan["changes"]} == {MUNICH, BERLIN, LEIPZIG_TOMORROW}
+    assert len(plan["changes"]) == 10
     [held] = plan["not_planned"]
     assert held["address"] == "hamburg-3" and "-1.5 MW" in " ".join(held["reasons"])
     csv_error = next(d for d in plan["diagnostics"] if d["severity"] == "error")
@@ -58,8 +68,8 @@ def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
 
     applied = run(capsys, "apply", str(project), "--auto-approve")
     assert applied.exit_code == 1
-    assert written_assets(sandbox) == {MUNICH: 5, BERLIN: 4}  # every other write landed
-    assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
+    assert written_assets(sandbox) == {MUNICH: 5, BERLIN: 4, LEIPZIG_TOMORROW: 1}  # every other write landed
+    assert "Apply: 10 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
     assert "Held back, not written: 1 object with errors in the plan:" in applied.out
     assert "  hamburg-3: " in applied.out
 
@@ -76,11 +86,11 @@ def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
     assert planned.exit_code == 1  # errors stand, yet the plan of the others is saved for review
     assert "Not planned" in planned.out and "  berlin-2: virtual asset" in planned.out
     assert "holds back 1 object(s) with errors" in planned.err
-    assert json.loads(plan_file.read_text())["summary"]["requests"] == 9
+    assert json.loads(plan_file.read_text())["summary"]["requests"] == 10
 
     applied = run(capsys, "apply", str(plan_file))
     assert applied.exit_code == 1, applied.out + applied.err
-    assert written_assets(sandbox) == {MUNICH: 5, HAMBURG: 4}
+    assert written_assets(sandbox) == {MUNICH: 5, HAMBURG: 4, LEIPZIG_TOMORROW: 1}
     assert "  berlin-2: virtual asset 7c1e0d4e-0000-4000-8000-00000000beef does not exist" in applied.out
 
 
@@ -93,7 +103,7 @@ def test_a_missed_fcr_deadline_leaves_the_same_assets_afrr_bid_and_schedule_writ
     planned = run(capsys, "plan", str(project))
     assert planned.exit_code == 1
     # the four FCR bids are errors, not changes: 10 - 4 to create
-    assert "Plan: 6 to create, 3 to update, 0 to delete — 9 requests; 4 not planned (errors)" in planned.out
+    assert "Plan: 6 to create, 4 to update, 0 to delete — 10 requests; 4 not planned (errors)" in planned.out
     assert "bidding for 2026-11-24_NEGPOS_00_04 closed at 2026-11-23 07:30 CET" in planned.out
     assert "No changes" not in planned.out
 
@@ -159,4 +169,4 @@ def test_a_manifest_that_fails_its_schema_is_named_and_held_back(
     assert planned.exit_code == 1
     plan = planned.json()
     assert [n["address"] for n in plan["not_planned"]] == ["munich-1"]
-    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3", "leipzig-daily"}

@@ -25,7 +25,7 @@ from tests.processes import reconciler_argv
 from tests.support.harness import ORG
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PORTFOLIO_WRITES = 13  # what `plan` of the example portfolio shows against the example fixture
+PORTFOLIO_WRITES = 14  # what `plan` of the example portfolio shows against the example fixture
 USERNAME, PASSWORD = "demo", "demo-password"
 SUMMARY_PREFIX = "Apply: "
 

@@ -18,12 +18,13 @@ VIRTUAL_ASSET_FIELDS = {
 }  # fmt: skip
 
 
-def test_example_fixture_serves_three_assets_with_every_virtual_asset_field(sandbox: RunningSandbox) -> None:
+def test_example_fixture_serves_its_assets_with_every_virtual_asset_field(sandbox: RunningSandbox) -> None:
     api = Api(sandbox.url, "demo", "demo-password", org="org-demo")
     assets = parse(api.client.get("/organisations/org-demo/virtual-assets"))
-    assert [a["id"][-1] for a in assets] == ["1", "2", "3"]
+    assert [a["id"][-4:] for a in assets] == ["0001", "0002", "0003", "1123", "1124"]
     munich = assets[0]
     assert set(munich) == VIRTUAL_ASSET_FIELDS
+    assert munich["portfolioID"] == "5f3a9c2e-0000-4000-8000-00000000a001"
     assert munich["start"] == "2026-11-22T23:00:00Z" and munich["end"] == "2026-11-25T23:00:00Z"
     assert munich["energyCapacity"] == 10000 and munich["chargeEfficiency"] == Decimal("0.95")
     assert munich["dispatchGateClosureSeconds"] == 330 and munich["unitsPower"] == "kW"
