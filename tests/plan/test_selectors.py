@@ -457,7 +457,7 @@ def test_import_by_portfolio_and_day_writes_the_selector_form(
     text = out.read_text()
     assert f'  virtualAsset: {{portfolio: "{LEIPZIG_PORTFOLIO}", day: tomorrow}}\n' in text
     assert "    mode: exact\n    days: [2026-11-24]\n" in text
-    assert '    unit: MW\n' in text and '      - {at: "2026-11-24T10:00", power: -1}\n' in text
+    assert "    unit: MW\n" in text and '      - {at: "2026-11-24T10:00", power: -1}\n' in text
     assert f"  name: {LEIPZIG_PORTFOLIO}-tomorrow\n" in text
     planned = run(capsys, "plan", str(imported), "--detailed-exitcode")
     assert planned.exit_code == 0 and "No changes" in planned.out
