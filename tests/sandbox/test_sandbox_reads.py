@@ -35,6 +35,26 @@ def test_example_fixture_serves_its_assets_with_every_virtual_asset_field(sandbo
     assert schedule["2026-11-23T10:45:00Z"] == -2000 and len(schedule) == 8
 
 
+def test_the_asset_list_honours_start_and_end_and_carries_portfolio_ids(sandbox: RunningSandbox) -> None:
+    """V1 with start and end: the assets whose lifetime overlaps [start, end] (API.md §4), each
+    with its portfolioID, as V2 serves it too."""
+    api = Api(sandbox.url, "demo", "demo-password", org="org-demo")
+
+    def listed(start: str, end: str) -> list[tuple[str, str]]:
+        answer = parse(
+            api.client.get("/organisations/org-demo/virtual-assets", params={"start": start, "end": end})
+        )
+        return [(a["id"][-4:], a["portfolioID"][-4:]) for a in answer]
+
+    three_days = [("0001", "a001"), ("0002", "a002"), ("0003", "a003")]
+    # 2026-11-24 00:00-24:00 CET: the three-day assets and the 24th's Leipzig asset, not the 23rd's
+    assert listed("2026-11-23T23:00:00Z", "2026-11-24T23:00:00Z") == [*three_days, ("1124", "a004")]
+    assert listed("2026-11-23T12:00:00Z", "2026-11-23T12:00:00Z") == [*three_days, ("1123", "a004")]
+    assert listed("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z") == []
+    one = parse(api.client.get("/organisations/org-demo/virtual-assets/7c1e0d4e-0000-4000-8000-000000001124"))
+    assert one["portfolioID"] == "5f3a9c2e-0000-4000-8000-00000000a004"
+
+
 def test_block_ids_are_stable_across_sandboxes(make_sandbox: MakeSandbox) -> None:
     first = Api(make_sandbox(fixture(asset())).url).wholesale_block()
     second = Api(make_sandbox(fixture(asset())).url).wholesale_block()
