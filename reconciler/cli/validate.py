@@ -37,7 +37,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
     "--now",
     metavar="ISO",
     callback=_instant,
-    help="Pretend it is this time: bids whose deadline has passed or is within 30 minutes are warned about.",
+    help="Pretend it is this time: bids whose deadline has passed or is within 30 minutes are warned "
+    "about, and a selector's relative day (today, tomorrow, D+2) is resolved (a note says to which "
+    "date). Without it a relative day is checked for its form only.",
 )
 @click.option(
     "--format",
@@ -132,7 +134,11 @@ def as_json(result: LoadResult) -> dict[str, Any]:
         "manifests": [
             {
                 "name": manifest.name,
-                "virtualAsset": manifest.virtual_asset,
+                "virtualAsset": (
+                    {"portfolio": manifest.selector.portfolio, "day": manifest.selector.day.text}
+                    if manifest.selector is not None
+                    else manifest.virtual_asset
+                ),
                 "organisation": manifest.organisation,
                 "file": manifest.source.file,
                 "line": manifest.source.line,

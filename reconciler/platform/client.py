@@ -208,8 +208,12 @@ class PlatformClient:
 
     # -- virtual assets and blocks ----------------------------------------------------------
 
-    def list_virtual_assets(self) -> list[VirtualAsset]:
-        raw = self._get(self._va_path())
+    def list_virtual_assets(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[VirtualAsset]:
+        """The organisation's assets (V1): those overlapping ``[start, end]`` when given, else
+        the platform's default (from the previous day to a year ahead)."""
+        raw = self._get(self._va_path(), range_params(start, end))
         return [parse_virtual_asset(item) for item in as_list(raw, "virtual assets answer")]
 
     def get_virtual_asset(self, va_id: str) -> VirtualAsset:

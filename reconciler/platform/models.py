@@ -49,6 +49,7 @@ class VirtualAsset:
     feedback: str | None
     blocks: tuple[BlockMeta, ...]
     fingerprint: str
+    portfolio_id: str | None = None  # the portfolio the platform created it for (V1, V2)
 
     @property
     def wholesale_block_id(self) -> str | None:

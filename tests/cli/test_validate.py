@@ -29,7 +29,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_the_examples_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(EXAMPLES))
-    assert (code, out, err) == (0, "3 manifests, 0 errors, 0 warnings\n", "")
+    assert (code, out, err) == (0, "4 manifests, 0 errors, 0 warnings\n", "")
 
 
 def test_the_installed_command_validates_the_examples() -> None:
@@ -41,7 +41,7 @@ def test_the_installed_command_validates_the_examples() -> None:
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "3 manifests, 0 errors, 0 warnings")
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "4 manifests, 0 errors, 0 warnings")
 
 
 def test_errors_name_file_line_column_field_expected_and_found(
@@ -94,7 +94,7 @@ def test_now_turns_near_deadlines_into_warnings_but_stays_valid(capsys: pytest.C
     code, out, _ = run(capsys, str(EXAMPLES), "--now", "2026-11-23T07:10:00+01:00")
     assert code == 0
     assert out.count("warning[bid-deadline-near]") == 4
-    assert out.splitlines()[-1] == "3 manifests, 0 errors, 4 warnings"
+    assert out.splitlines()[-1] == "4 manifests, 0 errors, 4 warnings, 1 note"
 
 
 def test_now_without_an_offset_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
