@@ -34,6 +34,8 @@ from reconciler.market import (
 from reconciler.plan.fmt import fmt_kw, local
 from reconciler.plan.model import BidChange, Change, Plan, ScheduleChange, TargetInfo, write_order
 from reconciler.plan.requests import Request, requests_for, written_bids, written_block
+from reconciler.plan.resolve import changed_resolutions, listing_window, recorded_windows
+from reconciler.platform.assets import read_asset_list
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import (
     APIError,
@@ -99,6 +101,7 @@ def check_saved_plan(
             f"{made_for.organisation}), not {target.name!r} ({target.api_url}, organisation "
             f"{target.organisation}); nothing was written"
         )
+    _check_resolutions(plan, client, now)
     deadlines = _rederived_deadlines(plan.changes, client, times)
     expires = min(deadlines, default=None)
     if expires is not None and now > expires:
@@ -120,6 +123,27 @@ def check_saved_plan(
             + ", ".join(named(key) for key in changed)
             + ". If this plan was applied already, that is the change (`reconciler plan` shows what is"
             " left); otherwise someone else wrote. Make a new plan. Nothing was written"
+        )
+
+
+def _check_resolutions(plan: Plan, client: PlatformClient, now: datetime) -> None:
+    """Each selector the plan resolved must name the same day and asset now (``today`` after
+    midnight is another day, and another asset)."""
+    window = listing_window(recorded_windows(plan.resolutions, now))
+    if window is None:
+        return
+    listing = read_asset_list(client, *window)
+    if isinstance(listing, str):
+        raise StalePlanError(
+            f"the list of virtual assets could not be read to check the plan's selectors ({listing}); "
+            "nothing was written"
+        )
+    changed = changed_resolutions(plan.resolutions, listing, now)
+    if changed:
+        raise StalePlanError(
+            "the plan's selectors would now resolve differently, so it is stale: "
+            + "; ".join(changed)
+            + ". Make a new plan. Nothing was written"
         )
 
 

@@ -168,7 +168,7 @@ def test_embedded_target_needs_no_environment_and_its_now_is_the_fixture_clock()
         # plans record the fixture, not the loopback port of this one run
         assert connection.api_url == "embedded:sandbox-fixture.yaml"
         assert connection.client.base_url.startswith("http://127.0.0.1:")
-        assert len(connection.client.list_virtual_assets()) == 3
+        assert len(connection.client.list_virtual_assets()) == 5  # the example fixture's
     with pytest.raises(httpx.TransportError):  # the in-process sandbox stops with the connection
         httpx.get(connection.client.base_url + "/_sandbox/clock", timeout=1)
 
@@ -183,7 +183,7 @@ def test_api_url_of_a_running_sandbox_is_detected_as_an_emulator(sandbox: Runnin
         sandbox.advance(600)
         assert connection.now() == datetime(2026, 11, 23, 6, 5, tzinfo=UTC)  # read live, not cached
         assert "emulator" in connection.description
-        assert len(connection.client.list_virtual_assets()) == 3
+        assert len(connection.client.list_virtual_assets()) == 5  # the example fixture's
 
 
 def test_a_loopback_url_that_is_no_sandbox_is_a_platform_on_the_system_clock() -> None:

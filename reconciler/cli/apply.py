@@ -179,7 +179,7 @@ def _apply_manifests(
             out.now = connection.now()
             report = _write(result.changes, connection.client, connection.now, out)
     except InvalidManifests as exc:
-        print_manifest_errors(exc.result)
+        print_manifest_errors(exc.result, exc.outcome)
         if out.as_json:
             errors = sum(d.is_error for d in exc.result.diagnostics)
             out.emit(

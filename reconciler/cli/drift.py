@@ -86,17 +86,20 @@ def drift(
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
-        print_manifest_errors(exc.result)
+        print_manifest_errors(exc.result, exc.outcome)
         return 1
     unread = unreadable(session.manifests, live)
     entries = find_drift(session.manifests, live, now, selection)
+    resolutions = session.resolutions or ()
     if output_format == "json":
         left_out = not_compared(session.manifests, live, session.held, target["organisation"], "drift")
-        click.echo(json.dumps(drift_json(entries, target, now, selection, left_out), indent=2))
+        document = drift_json(entries, target, now, selection, not_compared=left_out, resolutions=resolutions)
+        click.echo(json.dumps(document, indent=2))
     else:
         header = f"Drift against {description} at {local(now)}."
         if not selection.everything:
             header += f" Selection in effect ({selection.describe()}): other objects were not compared."
+        header = "\n".join([header, *(f"Resolved: {r.describe()}." for r in resolutions)])
         body = render_drift_markdown(entries) if output_format == "markdown" else render_drift_text(entries)
         if not body and (session.held or unread):
             body = ["No drift in the manifests that could be compared (the others could not be, below)."]
@@ -118,11 +121,12 @@ def drift(
 
 
 def _print_held(held: Sequence[Diagnostic]) -> None:
-    """Manifests with errors: not compared, named, and the run fails."""
+    """Manifests with errors, and selectors that named no asset or several: not compared, named,
+    and the run fails."""
     for diagnostic in sorted(held, key=sort_key):
         click.echo(diagnostic.render(), err=True)
     names = sorted({d.address for d in held if d.is_error and d.address})
-    click.echo(f"Not compared (manifest errors): {', '.join(names)}.", err=True)
+    click.echo(f"Not compared (the errors above): {', '.join(names)}.", err=True)
 
 
 def print_adoption(adoption: Adoption, *, to_stderr: bool) -> None:

@@ -24,13 +24,13 @@ def emit_plan(plan: Plan, output_format: str, color: bool) -> None:
         click.echo(render_text(plan, color=color), nl=False)
 
 
-def print_manifest_errors(result: LoadResult) -> None:
+def print_manifest_errors(
+    result: LoadResult, outcome: str = "nothing was read from or written to any platform"
+) -> None:
     for diagnostic in sorted(result.diagnostics, key=sort_key):
         click.echo(diagnostic.render(), err=True)
     errors = sum(d.is_error for d in result.diagnostics)
-    click.echo(
-        f"{errors} error(s) in the manifests; nothing was read from or written to any platform.", err=True
-    )
+    click.echo(f"{errors} error(s) in the manifests; {outcome}.", err=True)
 
 
 def report_failed_reads(manifests: Sequence[Manifest], failed: Mapping[str, str], what: str) -> bool:

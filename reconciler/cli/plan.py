@@ -64,7 +64,7 @@ def plan(
         ):
             result = plan_session(session, reporter.on_read)
     except InvalidManifests as exc:
-        print_manifest_errors(exc.result)
+        print_manifest_errors(exc.result, exc.outcome)
         return 1
     emit_plan(result, output_format, color)
     if out is not None:

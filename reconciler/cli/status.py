@@ -9,6 +9,7 @@ import click
 
 from reconciler.cli.options import PlatformOptions, format_option, platform_options, platform_session
 from reconciler.cli.output import print_manifest_errors, report_failed_reads, report_missing_assets
+from reconciler.core.diagnostics import sort_key
 from reconciler.drift.find import find_drift
 from reconciler.plan.fmt import local
 from reconciler.project.workflow import InvalidManifests, read_session_live
@@ -41,7 +42,7 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
             description = session.connection.description
             target = session.target_info.to_json()
     except InvalidManifests as exc:
-        print_manifest_errors(exc.result)
+        print_manifest_errors(exc.result, exc.outcome)
         return 1
     assets = build_status(session.manifests, live, find_drift(session.manifests, live, now), now)
     if output_format == "json":
@@ -53,5 +54,8 @@ def status(paths: tuple[Path, ...], output_format: str, platform: PlatformOption
         else:
             body = render_status_text(assets, now)
         click.echo("\n".join([header, *body]))
+    for diagnostic in sorted(session.held, key=sort_key):  # selectors that named no asset, or several
+        click.echo(diagnostic.render(), err=True)
+    held = any(d.is_error for d in session.held)
     missing = report_missing_assets(session.manifests, live.missing, target["organisation"])
-    return 1 if report_failed_reads(session.manifests, live.failed, "status") or missing else 0
+    return 1 if report_failed_reads(session.manifests, live.failed, "status") or missing or held else 0

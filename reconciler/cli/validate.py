@@ -16,7 +16,7 @@ from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import parse_instant
 from reconciler.render.github import annotation
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: virtualAsset became virtual_asset, as in every other output
 
 
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -37,7 +37,9 @@ def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> d
     "--now",
     metavar="ISO",
     callback=_instant,
-    help="Pretend it is this time: bids whose deadline has passed or is within 30 minutes are warned about.",
+    help="Pretend it is this time: bids whose deadline has passed or is within 30 minutes are warned "
+    "about, and a selector's relative day (today, tomorrow, D+2) is resolved (a note says to which "
+    "date). Without it a relative day is checked for its form only.",
 )
 @click.option(
     "--format",
@@ -132,7 +134,11 @@ def as_json(result: LoadResult) -> dict[str, Any]:
         "manifests": [
             {
                 "name": manifest.name,
-                "virtualAsset": manifest.virtual_asset,
+                "virtual_asset": (
+                    {"portfolio": manifest.selector.portfolio, "day": manifest.selector.day.text}
+                    if manifest.selector is not None
+                    else manifest.virtual_asset
+                ),
                 "organisation": manifest.organisation,
                 "file": manifest.source.file,
                 "line": manifest.source.line,
@@ -144,7 +150,7 @@ def as_json(result: LoadResult) -> dict[str, Any]:
         "rejected": [
             {
                 "name": rejected.name,
-                "virtualAsset": rejected.virtual_asset,
+                "virtual_asset": rejected.virtual_asset,
                 "file": rejected.source.file,
                 "line": rejected.source.line,
                 "errors": sum(d.is_error for d in rejected.diagnostics),

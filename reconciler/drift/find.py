@@ -14,6 +14,7 @@ from reconciler.manifest import Manifest
 from reconciler.market import isoformat_z
 from reconciler.plan.causes import DriftEntry, bid_drift, schedule_drift
 from reconciler.plan.model import NotPlanned
+from reconciler.plan.resolve import Resolution
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveState
 
@@ -38,6 +39,7 @@ def drift_json(
     now: datetime,
     selection: Selection = EVERYTHING,
     not_compared: Sequence[NotPlanned] = (),
+    resolutions: Sequence[Resolution] = (),
 ) -> dict[str, object]:
     """The document ``schemas/drift.schema.json`` describes."""
     return {
@@ -45,6 +47,7 @@ def drift_json(
         "target": target,
         "now": isoformat_z(now),
         "selection": list(selection.patterns),
+        "resolved_assets": [r.to_json() for r in resolutions],
         "drift": [e.to_json() for e in entries],
         "not_compared": [n.to_json() for n in not_compared],
     }

@@ -3,7 +3,9 @@
 Pure: :func:`render_manifest` turns a :class:`~reconciler.platform.live.LiveAsset` into manifest text.
 The schedule is the block's *active* values (after any platform correction, D2), non-zero runs
 compressed into ``{from, to}`` ranges (``{at}`` for a single quarter-hour) in local time, with
-``mode: exact`` so the periods left out mean 0 kW. Bids are what was offered (the bids GET, not
+``mode: exact`` over every local day of the asset's lifetime (``days:``), so the periods left out
+mean 0 kW. ``spec.virtualAsset`` is the asset's UUID, or the selector it was found by
+(``import --portfolio P --day tomorrow``). Bids are what was offered (the bids GET, not
 the results), one per product of the asset's delivery days. A section is written in MW when every
 value in it is a whole number of MW, else in kW.
 
@@ -12,15 +14,17 @@ The helpers that write times, powers and schedule entries are shared with ``drif
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from reconciler.core.errors import ReconcilerError
+from reconciler.manifest.selectors import AssetSelector
 from reconciler.manifest.values import local_text, show_number
 from reconciler.market import (
     MARKET_TZ,
@@ -123,25 +127,27 @@ def render_manifest(
     origin: str,
     schema: str | None,
     tz: ZoneInfo = MARKET_TZ,
+    selector: AssetSelector | None = None,
 ) -> str:
-    """Manifest text whose desired state is exactly ``asset``'s live schedule and bids."""
+    """Manifest text whose desired state is exactly ``asset``'s live schedule and bids; with a
+    ``selector``, addressing the asset by it instead of its UUID."""
     lines: list[str] = []
     if schema is not None:
         lines += [f"# yaml-language-server: $schema={schema}", "#"]
     lines += [
         f"# Imported by `reconciler import` from {origin}.",
         "# The schedule holds the active values (after any platform correction); periods not listed",
-        f"# are 0 kW (mode: exact). Bids are what was offered. Local times are in {tz.key}.",
+        f"# are 0 kW (mode: exact on every day of its life). Bids are what was offered. Local times are in {tz.key}.",
         "apiVersion: reconciler/v1",
         "kind: VirtualAsset",
         "metadata:",
         f"  name: {name}",
         "spec:",
-        f"  virtualAsset: {asset.va.id}",
+        f"  virtualAsset: {asset.va.id if selector is None else selector_text(selector)}",
         f"  organisation: {organisation}",
         f"  timezone: {tz.key}",
         "",
-        *_wholesale_lines(asset.wholesale.schedule, tz),
+        *_wholesale_lines(asset.wholesale.schedule, tz, local_days_of(asset, tz)),
     ]
     offered = {code: _single_bid(code, product.bids) for code, product in asset.bids.items() if product.bids}
     for section, markets in (("fcr", (Market.FCR,)), ("afrr", (Market.AFRR_CAPACITY, Market.AFRR_ENERGY))):
@@ -151,10 +157,29 @@ def render_manifest(
     return "\n".join(lines) + "\n"
 
 
-def _wholesale_lines(schedule: Mapping[datetime, Decimal], tz: ZoneInfo) -> list[str]:
+def selector_text(selector: AssetSelector) -> str:
+    """``{portfolio: "…", day: tomorrow}`` (the portfolio quoted: it is the platform's text)."""
+    return "{portfolio: " + json.dumps(selector.portfolio) + f", day: {selector.day.text}" + "}"
+
+
+def local_days_of(asset: LiveAsset, tz: ZoneInfo) -> list[date]:
+    """Every local day (in ``tz``) the asset's lifetime touches."""
+    first = to_utc(asset.va.start).astimezone(tz).date()
+    last = (to_utc(asset.va.end) - PERIOD).astimezone(tz).date()
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def days_text(days: list[date]) -> str:
+    """``[2026-11-24]`` for up to three days, else ``{from: …, to: …}``."""
+    if len(days) <= 3:
+        return "[" + ", ".join(day.isoformat() for day in days) + "]"
+    return f"{{from: {days[0].isoformat()}, to: {days[-1].isoformat()}}}"
+
+
+def _wholesale_lines(schedule: Mapping[datetime, Decimal], tz: ZoneInfo, days: list[date]) -> list[str]:
     ranges = compress(schedule)
     unit = section_unit(r.kw for r in ranges)
-    head = ["  wholesale:", f"    unit: {unit}", "    mode: exact"]
+    head = ["  wholesale:", f"    unit: {unit}", "    mode: exact", f"    days: {days_text(days)}"]
     if not ranges:
         return [*head, "    schedule: []"]
     return [*head, "    schedule:", *(f"      - {flow_entry(r, unit, tz)}" for r in ranges)]

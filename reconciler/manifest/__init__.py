@@ -10,7 +10,12 @@ Diagnostic codes (stable, for scripts and tests):
   ``yaml-alias``, ``yaml-too-large``, ``number-range``
 - structure (the schema): ``schema-unknown-key``, ``schema-missing-key``, ``schema-type``,
   ``schema-value``, ``schema-format``, ``schema-shape``, ``schema-invalid``
-- across documents: ``duplicate-virtual-asset``, ``duplicate-name``
+- across documents: ``duplicate-virtual-asset`` (also two selectors alike), ``duplicate-name``
+- asset selectors: ``day-invalid``; ``selector-day`` (a note: the date a relative day names at
+  ``now``, only with ``now``); resolving them against the platform is
+  :mod:`reconciler.plan.resolve` (``selector-no-match``, ``selector-ambiguous``)
+- ``wholesale.days``: ``day-invalid``, ``day-range-empty``, ``day-range-too-long``,
+  ``days-partial`` (a warning: ``days`` means nothing under ``mode: partial``)
 - times: ``time-invalid``, ``time-off-grid``, ``local-time-nonexistent``, ``local-time-ambiguous``,
   ``timezone-unknown``, ``schedule-empty-range``, ``schedule-range-too-long``,
   ``schedule-duplicate-period`` (two entries or CSV rows set the same period)

@@ -42,7 +42,7 @@ def template_codes(
 ) -> list[ProductDateCode] | None:
     """Every productDateCode a template covers, day by day in its order, or ``None`` after
     reporting why it cannot be expanded."""
-    days = _days(ctx, raw, path)
+    days = expand_days(ctx, raw, path)
     products = _products(ctx, market_name, raw, path)
     if days is None or products is None:
         return None
@@ -71,7 +71,9 @@ def template_codes(
     return codes
 
 
-def _days(ctx: DocumentContext, raw: dict[str, Any], path: FieldPath) -> list[date] | None:
+def expand_days(ctx: DocumentContext, raw: dict[str, Any], path: FieldPath) -> list[date] | None:
+    """The days ``raw["day"]`` or ``raw["days"]`` (a list, or ``{from, to}``) name, in order; or
+    ``None`` after reporting why not."""
     if "day" in raw:
         day = _day(ctx, raw["day"], (*path, "day"))
         return None if day is None else [day]

@@ -30,6 +30,8 @@ from reconciler.manifest.files import NOT_A_FILE, OUTSIDE, PROJECT_CONFIG, proje
 from reconciler.manifest.model import LoadResult, Manifest, Rejected, SourceRef
 from reconciler.manifest.schedule import expand_wholesale
 from reconciler.manifest.schema_check import check_structure
+from reconciler.manifest.selectors import AssetSelector, parse_selector_day
+from reconciler.manifest.values import ValueProblem, local_text
 from reconciler.market import MARKET_TZ, to_utc
 
 KIND = "VirtualAsset"
@@ -267,15 +269,16 @@ def _expand(ctx: DocumentContext, value: Any) -> Manifest | None:
         return None
     tz = _timezone(ctx, spec)
     ctx.tz = tz
+    asset = _asset(ctx, spec.get("virtualAsset"), tz)
     wholesale = expand_wholesale(ctx, spec.get("wholesale"), ("spec", "wholesale"), tz)
     fcr = expand_bid_section(ctx, "fcr", spec.get("fcr"), ("spec", "fcr"))
     afrr = expand_bid_section(ctx, "afrr", spec.get("afrr"), ("spec", "afrr"))
-    if ctx.has_errors or ctx.name is None:
+    if ctx.has_errors or ctx.name is None or asset is None:
         return None
     organisation = spec.get("organisation")
     return Manifest(
         name=ctx.name,
-        virtual_asset=spec["virtualAsset"],
+        asset=asset,
         organisation=organisation if isinstance(organisation, str) else None,
         timezone=tz,
         wholesale=wholesale,
@@ -292,6 +295,32 @@ _LOCATED_FIELDS: tuple[tuple[str, ...], ...] = (
     ("spec", "organisation"),
     ("spec", "wholesale", "mode"),
 )
+
+
+_ASSET = ("spec", "virtualAsset")
+
+
+def _asset(ctx: DocumentContext, value: Any, tz: ZoneInfo) -> str | AssetSelector | None:
+    """``spec.virtualAsset``: a UUID as written, or a selector. With ``now`` (validate --now) a
+    relative day is resolved, and said in a note; without it only its form is checked."""
+    if isinstance(value, str) or not isinstance(value, dict) or not ctx.clean(_ASSET):
+        return value if isinstance(value, str) else None
+    try:
+        day = parse_selector_day(value["day"])
+    except ValueProblem as problem:
+        where = (*_ASSET, "day")
+        ctx.error(problem.code, problem.message, where, expected=problem.expected, found=problem.found)
+        return None
+    if day.relative and ctx.now is not None:
+        ctx.report(
+            Severity.NOTE,
+            "selector-day",
+            f"day {day.text} is {day.on(ctx.now, tz).isoformat()} at --now {local_text(ctx.now, tz)} "
+            f"({tz.key}); plan resolves it with the target's clock",
+            (*_ASSET, "day"),
+            address=ctx.name,
+        )
+    return AssetSelector(value["portfolio"], day)
 
 
 def _timezone(ctx: DocumentContext, spec: dict[str, Any]) -> ZoneInfo:
@@ -312,11 +341,17 @@ def _timezone(ctx: DocumentContext, spec: dict[str, Any]) -> ZoneInfo:
 
 
 def _check_unique(run: _Run, ctx: DocumentContext) -> None:
-    """One document per virtual asset and per metadata.name, across everything read together."""
+    """One document per virtual asset and per metadata.name, across everything read together.
+    Two selectors alike (portfolio, day as written, timezone) name one asset; selectors that only
+    resolve to one asset are found when a run resolves them (:mod:`reconciler.plan.resolve`)."""
     value = ctx.document.value
     if not isinstance(value, dict):
         return
     spec, metadata = value.get("spec"), value.get("metadata")
+    selector = spec.get("virtualAsset") if isinstance(spec, dict) else None
+    if isinstance(selector, dict) and ctx.clean(_ASSET):
+        portfolio, day = selector.get("portfolio"), selector.get("day")
+        spec = {"virtualAsset": f"portfolio {portfolio}, day {day} ({ctx.tz.key})"}
     checks = (
         (
             "virtualAsset",

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from reconciler.core.diagnostics import Diagnostic, has_errors
+from reconciler.manifest.selectors import AssetSelector, Resolved, UnresolvedSelector
 from reconciler.market import Market, ProductDateCode
 
 
@@ -56,18 +57,31 @@ class LineSources(Mapping[datetime, SourceRef]):
 
 
 class ScheduleMode(StrEnum):
-    EXACT = "exact"  # editable periods not listed go to 0
+    EXACT = "exact"  # on the days it manages, editable periods not listed go to 0
     PARTIAL = "partial"  # only the listed periods are managed
 
 
 @dataclass(frozen=True)
 class DesiredSchedule:
-    """The wholesale schedule: UTC period start -> kW (signed, + discharge), in time order."""
+    """The wholesale schedule: UTC period start -> kW (signed, + discharge), in time order.
+
+    ``days``: the local days (in the manifest's timezone) that ``days:`` lists; with ``mode:
+    exact`` they are managed whole, like every day a point lies on (:attr:`exact_days`).
+    """
 
     mode: ScheduleMode
     unit: str
     points: Mapping[datetime, Decimal]
     sources: Mapping[datetime, SourceRef]
+    days: frozenset[date] = frozenset()
+    point_days: frozenset[date] = frozenset()  # the local days the points lie on
+
+    @property
+    def exact_days(self) -> tuple[date, ...]:
+        """The local days ``mode: exact`` manages whole, in order; none under ``partial``."""
+        if self.mode is not ScheduleMode.EXACT:
+            return ()
+        return tuple(sorted(self.days | self.point_days))
 
 
 @dataclass(frozen=True)
@@ -95,10 +109,14 @@ class BidSection:
 
 @dataclass(frozen=True)
 class Manifest:
-    """One document of kind VirtualAsset, fully checked and expanded."""
+    """One document of kind VirtualAsset, fully checked and expanded.
+
+    ``asset`` is ``spec.virtualAsset`` as declared: a UUID, or a selector that a run resolves
+    against the platform (``resolved``) before anything reads :attr:`virtual_asset`.
+    """
 
     name: str
-    virtual_asset: str
+    asset: str | AssetSelector
     organisation: str | None
     timezone: ZoneInfo
     wholesale: DesiredSchedule | None
@@ -106,6 +124,26 @@ class Manifest:
     afrr: BidSection | None
     source: SourceRef
     fields: Mapping[str, SourceRef] = field(default_factory=dict)  # where some fields were written
+    resolved: Resolved | None = None  # what the selector named in this run
+
+    @property
+    def selector(self) -> AssetSelector | None:
+        return self.asset if isinstance(self.asset, AssetSelector) else None
+
+    @property
+    def virtual_asset(self) -> str:
+        """The asset's UUID: declared, or resolved from the selector."""
+        if isinstance(self.asset, str):
+            return self.asset
+        if self.resolved is None:
+            raise UnresolvedSelector(f"{self.name}: {self.asset.describe()} was not resolved")
+        return self.resolved.virtual_asset
+
+    def asset_text(self) -> str:
+        """``spec.virtualAsset`` as people read it: ``virtual asset <UUID>`` or the selector."""
+        return (
+            self.asset.describe() if isinstance(self.asset, AssetSelector) else f"virtual asset {self.asset}"
+        )
 
     def ref(self, path: str) -> SourceRef:
         """Where the field ``path`` (``spec.virtualAsset``) was written, else the document."""

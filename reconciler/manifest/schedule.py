@@ -4,6 +4,11 @@
 ``{csv: path}`` one period per CSV row. No period may be set twice: the second entry is an
 error (code ``schedule-duplicate-period``) that names the first.
 
+``mode: exact`` manages whole local days (in ``spec.timezone``): every day a period of the
+schedule lies on, and every day ``days:`` lists (a list, or ``{from, to}``); on those days an
+editable period the schedule does not set is desired at 0 kW. Other days are left alone, as
+under ``partial`` (:attr:`reconciler.manifest.model.DesiredSchedule.exact_days`).
+
 The CSV file's path is relative to the manifest and stays inside the project
 (:mod:`reconciler.manifest.files`). It has a header ``time,power`` (either order) and one row per
 quarter-hour; times are written as in ``at`` and powers in the section's unit. Every CSV problem
@@ -13,13 +18,16 @@ names the CSV file and its line (:mod:`reconciler.manifest.csvfiles`).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
-from datetime import datetime, timedelta
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from reconciler.core.diagnostics import Severity
 from reconciler.core.yamlsource import FieldPath, format_path, number_problem, parse_decimal
+from reconciler.manifest.bidtemplates import expand_days
 from reconciler.manifest.context import DocumentContext
 from reconciler.manifest.csvfiles import CsvReader, read_csv
 from reconciler.manifest.model import DesiredSchedule, LineSources, ScheduleMode, SourceRef
@@ -29,7 +37,7 @@ from reconciler.manifest.values import (
     local_text,
     to_kw,
 )
-from reconciler.market import periods_between
+from reconciler.market import day_bounds, delivery_day, periods_between
 
 MAX_RANGE = timedelta(days=366)  # a virtual asset lives days; a longer range is a typo in the year
 DUPLICATE_PERIOD = "schedule-duplicate-period"
@@ -89,17 +97,31 @@ class ScheduleBuilder:
                 points[period] = power_kw
                 lines[period] = line
 
-    def result(self, mode: ScheduleMode, unit: str) -> DesiredSchedule:
+    def result(self, mode: ScheduleMode, unit: str, days: Iterable[date] = ()) -> DesiredSchedule:
         sources = self.sources if self.csv_sources is None else self.csv_sources
         order = sorted(self.points)
+        point_days = local_days(order, self.tz)
         if order == list(self.points):  # claimed in time order already (a CSV, usually)
-            return DesiredSchedule(mode=mode, unit=unit, points=self.points, sources=sources)
+            return DesiredSchedule(mode, unit, self.points, sources, frozenset(days), point_days)
         return DesiredSchedule(
             mode=mode,
             unit=unit,
             points={period: self.points[period] for period in order},
             sources={period: sources[period] for period in order},
+            days=frozenset(days),
+            point_days=point_days,
         )
+
+
+def local_days(periods: Sequence[datetime], tz: ZoneInfo) -> frozenset[date]:
+    """The local days of ``periods`` (in time order): one calendar look-up per day, not per period."""
+    days: set[date] = set()
+    index = 0
+    while index < len(periods):
+        day = delivery_day(periods[index], tz)
+        days.add(day)
+        index = max(index + 1, bisect_left(periods, day_bounds(day, tz)[1], index))
+    return frozenset(days)
 
 
 def expand_wholesale(
@@ -121,7 +143,20 @@ def expand_wholesale(
         csv_path = (*schedule_path, "csv")
         rows, sources = read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz)
         builder.claim_lines(rows, sources, csv_path)
-    return builder.result(mode, str(unit))
+    days: list[date] = []
+    if "days" in section and ctx.clean((*path, "days")):
+        days = expand_days(ctx, section, path) or []
+        if mode is ScheduleMode.PARTIAL:
+            ctx.report(
+                Severity.WARNING,
+                "days-partial",
+                "days: has no effect with mode: partial (only the listed periods are managed)",
+                (*path, "days"),
+                expected="mode: exact, to manage these days whole",
+                found="mode: partial",
+                address=ctx.address("wholesale"),
+            )
+    return builder.result(mode, str(unit), days)
 
 
 def _expand_entry(

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
-from reconciler.manifest import Manifest
+from reconciler.manifest import Manifest, ScheduleMode
 from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, ProductDateCode
 from reconciler.plan.causes import Cause, DriftEntry, bid_drift
 from reconciler.plan.changes import (
@@ -25,7 +25,6 @@ from reconciler.plan.changes import (
     diff_bids,
     diff_schedule,
     schedule_change,
-    unlisted_days_zeroed,
 )
 from reconciler.plan.checks import (
     check_ancillary_capacity,
@@ -47,6 +46,7 @@ from reconciler.plan.model import (
     write_order,
 )
 from reconciler.plan.predict import bid_predictions, project
+from reconciler.plan.resolve import Resolution
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveAsset, LiveState
 from reconciler.rules.capacity import PowerLimits, check_wholesale_fit
@@ -117,9 +117,14 @@ class PlanBuilder:
         fingerprints: dict[str, str] = {}
         soc: dict[str, list[tuple[datetime, float]]] = {}
         soc_bounds: dict[str, tuple[float, float]] = {}
+        resolutions: list[Resolution] = []
+        exact_scope: dict[str, tuple[date, ...]] = {}
         for index, manifest in enumerate(self.manifests):
             if not self.selection.touches_asset(manifest.name):
                 continue
+            resolutions += _resolution(manifest)
+            if manifest.wholesale is not None and manifest.wholesale.mode is ScheduleMode.EXACT:
+                exact_scope[manifest.name] = manifest.wholesale.exact_days
             mismatch = organisation_mismatch(manifest, self.target.organisation)
             if mismatch is not None:
                 diagnostics.append(mismatch)
@@ -153,7 +158,25 @@ class PlanBuilder:
             soc=soc,
             soc_bounds=soc_bounds,
             selection=self.selection.patterns,
+            resolutions=tuple(resolutions),
+            exact_scope=exact_scope,
         )
+
+
+def _resolution(manifest: Manifest) -> list[Resolution]:
+    selector, resolved = manifest.selector, manifest.resolved
+    if selector is None or resolved is None:
+        return []
+    return [
+        Resolution(
+            manifest.name,
+            selector.portfolio,
+            selector.day.text,
+            manifest.timezone.key,
+            resolved.day,
+            resolved.virtual_asset,
+        )
+    ]
 
 
 def plan_asset(
@@ -174,8 +197,6 @@ def plan_asset(
     bids = diff_bids(manifest, asset, now, market_times)
     found += bids.diagnostics
     proposed = schedule_change(manifest, asset, diff)
-    if proposed is not None and selection.selects(proposed.address):
-        found += unlisted_days_zeroed(manifest, asset, diff)
 
     def planned(change: Change | None) -> bool:
         held = {d.address for d in found if d.is_error}

@@ -21,12 +21,13 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from reconciler.manifest import DesiredBid, Manifest, ScheduleMode
+from reconciler.manifest import DesiredBid, Manifest
 from reconciler.market import (
     Market,
     PeriodState,
     ProductDateCode,
     bid_deadline,
+    day_bounds,
     isoformat_z,
     parse_instant,
     parse_product_date_code,
@@ -34,10 +35,10 @@ from reconciler.market import (
     periods_between,
 )
 from reconciler.platform.live import LiveAsset
-from reconciler.platform.models import Adjustment, Bid, ProductResults
+from reconciler.platform.models import Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number
-from reconciler.rules.vocabulary import AdjustmentReason
+from reconciler.rules.vocabulary import Adjustment, AdjustmentReason
 
 
 class Cause(StrEnum):
@@ -157,17 +158,22 @@ def adjustments_by_period(asset: LiveAsset) -> dict[datetime, Adjustment]:
 def schedule_scope(manifest: Manifest, asset: LiveAsset, now: datetime) -> dict[datetime, Decimal]:
     """The periods this manifest manages and their desired kW.
 
-    ``partial``: only the listed periods. ``exact``: every period of the asset's lifetime that
-    has not started yet is managed too; unlisted ones are desired at 0 kW.
+    ``partial``: only the listed periods. ``exact``: also every period not started yet of the
+    local days it manages whole (:attr:`~reconciler.manifest.DesiredSchedule.exact_days`: the
+    days its schedule sets a period on, and those ``days:`` lists), within the asset's lifetime;
+    unlisted ones are desired at 0 kW. Periods of other days are left alone.
     """
     schedule = manifest.wholesale
     if schedule is None:
         return {}
     desired = dict(schedule.points)
-    if schedule.mode is ScheduleMode.EXACT:
-        for period in periods_between(asset.va.start, asset.va.end):
+    zero = Decimal(0)
+    for day in schedule.exact_days:
+        start, end = day_bounds(day, manifest.timezone)
+        first, stop = max(start, asset.va.start), min(end, asset.va.end)
+        for period in periods_between(first, stop) if first < stop else ():
             if period >= now and period not in desired:
-                desired[period] = Decimal(0)
+                desired[period] = zero
     return desired
 
 

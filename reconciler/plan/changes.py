@@ -8,19 +8,17 @@ periods) and live bids nobody declared come back as diagnostics, never as writes
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
-from reconciler.manifest import BidSection, DesiredBid, Manifest, ScheduleMode
+from reconciler.manifest import BidSection, DesiredBid, Manifest
 from reconciler.market import (
     DEADLINE_MARGIN,
     DEFAULT_MARKET_TIMES,
-    PERIOD_HOURS,
     Market,
     MarketTimes,
     PeriodState,
@@ -31,8 +29,8 @@ from reconciler.market import (
     period_state,
 )
 from reconciler.plan.causes import PLATFORM_CAUSES, DriftEntry, drift_entry, same_bid, schedule_differences
-from reconciler.plan.fmt import fmt_energy, local
-from reconciler.plan.model import Action, BidChange, ScheduleChange, bid_address, schedule_address
+from reconciler.plan.fmt import local
+from reconciler.plan.model import Action, BidChange, ScheduleChange, bid_address
 from reconciler.platform.live import LiveAsset
 from reconciler.platform.models import Bid, ProductBids
 from reconciler.rules.bids import accepted_capacity, check_bid_timing
@@ -86,45 +84,6 @@ def schedule_change(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) ->
         after=dict(diff.writes),
         deadline=editable_until(first, va.dispatch_gate_closure_seconds),  # the earliest period's
     )
-
-
-def unlisted_days_zeroed(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> list[Diagnostic]:
-    """``mode: exact`` sets every editable period the schedule does not list to 0 kW. On a day the
-    schedule does not mention at all, that cancels live positions nobody may have meant to touch
-    (a trader who lists tomorrow must not silently cancel today): one warning per such day."""
-    schedule = manifest.wholesale
-    if schedule is None or schedule.mode is not ScheduleMode.EXACT:
-        return []
-    tz = manifest.timezone
-    listed = {t.astimezone(tz).date() for t in schedule.points}
-    live = asset.wholesale.schedule
-    cancelled: dict[date, list[Decimal]] = defaultdict(list)
-    for period, kw in diff.writes.items():
-        day = period.astimezone(tz).date()
-        if kw == 0 and day not in listed and live.get(period, Decimal(0)) != 0:
-            cancelled[day].append(live[period])
-    hours = Decimal(PERIOD_HOURS.numerator) / Decimal(PERIOD_HOURS.denominator)
-    found = []
-    for day, powers in sorted(cancelled.items()):
-        discharge = sum((p for p in powers if p > 0), Decimal(0)) * hours
-        charge = sum((p for p in powers if p < 0), Decimal(0)) * hours
-        energy = " and ".join(
-            f"{fmt_energy(e)} {what}" for e, what in ((discharge, "discharge"), (charge, "charge")) if e
-        )
-        found.append(
-            located(
-                Severity.WARNING,
-                "exact-cancels-unlisted-day",
-                f"mode: exact sets {len(powers)} live period(s) of {day.isoformat()} to 0 kW, cancelling "
-                f"{energy}, but the schedule lists nothing on that day; list the day's positions, or use "
-                "mode: partial to leave it alone",
-                manifest.ref("spec.wholesale.mode"),
-                schedule_address(manifest.name),
-                expected=f"{day.isoformat()} listed in the schedule",
-                found=f"{energy} live, planned to 0 kW",
-            )
-        )
-    return found
 
 
 # --- bids --------------------------------------------------------------------------------------

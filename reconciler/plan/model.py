@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cached_property
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.market import Market, ProductDateCode, isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
+from reconciler.plan.resolve import Resolution
 from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.models import Bid
 from reconciler.rules.bids import accepted_capacity
@@ -291,6 +292,17 @@ class TargetInfo:
         )
 
 
+def day_ranges(days: Sequence[date]) -> list[str]:
+    """Days in order, runs of consecutive ones joined: ``2026-11-24–2026-11-26``."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][-1] + timedelta(days=1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return [run[0].isoformat() if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs]
+
+
 WHOLE_RUN = "*"  # the address of errors about the whole run: nothing was planned
 
 
@@ -318,6 +330,20 @@ class Plan:
     soc_bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # (lower, upper) % per asset
     selection: tuple[str, ...] = ()  # --only patterns; empty: everything the manifests declare
     recorded_digest: str | None = None  # a saved plan's digest, checked when it was read
+    resolutions: tuple[Resolution, ...] = ()  # the selectors resolved, by manifest
+    exact_scope: dict[str, tuple[date, ...]] = field(default_factory=dict)  # asset -> days managed whole
+
+    def resolution(self, asset: str) -> Resolution | None:
+        return next((r for r in self.resolutions if r.asset == asset), None)
+
+    def scope_text(self, asset: str) -> str | None:
+        """``exact on 2026-11-24`` for a schedule in mode exact, else None."""
+        days = self.exact_scope.get(asset)
+        if days is None:
+            return None
+        if not days:
+            return "exact on no day"
+        return "exact on " + ", ".join(day_ranges(days))
 
     @property
     def expires_at(self) -> datetime | None:

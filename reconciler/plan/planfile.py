@@ -19,6 +19,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,8 @@ from reconciler.core.errors import ReconcilerError
 from reconciler.core.redaction import redact
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
-from reconciler.plan.model import FORMAT_VERSION, Plan, Prediction, TargetInfo
+from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
+from reconciler.plan.resolve import Resolution
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 """Plan files larger than this are refused before they are parsed (64 MiB: a year of quarter-hours
@@ -71,6 +73,8 @@ _SECTIONS = (
     "summary",
     "projected_soc",
     "soc_bounds",
+    "resolved_assets",
+    "exact_scope",
 )
 """The plan document's keys, in the order the file writes them."""
 
@@ -95,6 +99,10 @@ def _small_sections(plan: Plan, *, with_digest: bool) -> dict[str, Any]:
         "summary": plan.summary(),
         "soc_bounds": {
             asset: {"lower": lower, "upper": upper} for asset, (lower, upper) in plan.soc_bounds.items()
+        },
+        "resolved_assets": [r.to_json() for r in plan.resolutions],
+        "exact_scope": {
+            asset: [day.isoformat() for day in days] for asset, days in sorted(plan.exact_scope.items())
         },
     }
 
@@ -324,6 +332,7 @@ def read_plan(path: Path) -> Plan:
         check_requests(changes, data["changes"], data["requests"], target)
     except RecordedPlanError as exc:
         raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
+    resolutions = _resolutions(path, data.get("resolved_assets", []), changes)
     recorded, computed = data["digest"], content_digest(data)
     if recorded != computed:
         raise PlanFileError(
@@ -350,4 +359,35 @@ def read_plan(path: Path) -> Plan:
         },
         selection=tuple(data["selection"]),
         recorded_digest=recorded,
+        resolutions=resolutions,
+        exact_scope={
+            asset: tuple(date.fromisoformat(day) for day in days)
+            for asset, days in data.get("exact_scope", {}).items()
+        },
     )
+
+
+def _resolutions(
+    path: Path, items: list[dict[str, Any]], changes: tuple[Change, ...]
+) -> tuple[Resolution, ...]:
+    """The recorded selector resolutions, each one an asset's only, and every change of a resolved
+    asset writing the asset it was resolved to (apply resolves each selector again)."""
+    resolutions: list[Resolution] = []
+    for index, item in enumerate(items):
+        try:
+            resolution = Resolution.from_json(item)
+        except ValueError as exc:
+            raise PlanFileError(f"{path}: resolved_assets[{index}]: {exc}; nothing was written") from None
+        if any(r.asset == resolution.asset for r in resolutions):
+            raise PlanFileError(
+                f"{path}: resolved_assets[{index}]: {resolution.asset} is resolved twice; nothing was written"
+            )
+        resolutions.append(resolution)
+    resolved = {r.asset: r.virtual_asset for r in resolutions}
+    for change in changes:
+        if change.asset in resolved and change.virtual_asset != resolved[change.asset]:
+            raise PlanFileError(
+                f"{path}: {change.address} writes virtual asset {change.virtual_asset}, but the plan "
+                f"resolved {change.asset} to {resolved[change.asset]}; nothing was written"
+            )
+    return tuple(resolutions)

@@ -34,7 +34,6 @@ from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError, ServerError, TransportError
 from reconciler.platform.models import (
-    Adjustment,
     Bid,
     Block,
     ProductBids,
@@ -44,7 +43,7 @@ from reconciler.platform.models import (
     VirtualAsset,
 )
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.session import Attempts, Budget, RetryPolicy, Session
+from reconciler.platform.session import Attempts, Budget, HttpSession, RetryPolicy
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
@@ -72,6 +71,7 @@ from reconciler.platform.wire.unified import (
     post_body,
     query_params,
 )
+from reconciler.rules.vocabulary import Adjustment
 
 T = TypeVar("T")
 
@@ -100,7 +100,7 @@ class PlatformClient:
         self.ancillary_api = AncillaryApi(ancillary_api)
         self.parallelism = parallelism
         self._read_retries: ReadRetries | None = None
-        self._session = Session(
+        self._session = HttpSession(
             base_url,
             credentials,
             timeout=timeout,
@@ -209,8 +209,12 @@ class PlatformClient:
 
     # -- virtual assets and blocks ----------------------------------------------------------
 
-    def list_virtual_assets(self) -> list[VirtualAsset]:
-        raw = self._get(self._va_path())
+    def list_virtual_assets(
+        self, start: datetime | None = None, end: datetime | None = None
+    ) -> list[VirtualAsset]:
+        """The organisation's assets (V1): those overlapping ``[start, end]`` when given, else
+        the platform's default (from the previous day to a year ahead)."""
+        raw = self._get(self._va_path(), range_params(start, end))
         return [parse_virtual_asset(item) for item in as_list(raw, "virtual assets answer")]
 
     def get_virtual_asset(self, va_id: str) -> VirtualAsset:

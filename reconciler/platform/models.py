@@ -51,6 +51,7 @@ class VirtualAsset:
     feedback: str | None
     blocks: tuple[BlockMeta, ...]
     fingerprint: str
+    portfolio_id: str | None = None  # the portfolio the platform created it for (V1, V2)
 
     @property
     def wholesale_block_id(self) -> str | None:
@@ -102,16 +103,6 @@ class Series(dict[datetime, Decimal]):
             self._fingerprint = fingerprint(self._raw)
             self._raw = None
         return self._fingerprint
-
-
-@dataclass(frozen=True, slots=True)
-class Adjustment:
-    """A period the platform corrected (D2): ``accepted`` was submitted, ``adjusted`` is active."""
-
-    time: datetime
-    accepted: Decimal
-    adjusted: Decimal
-    reason: str  # an AdjustmentReason (D2), kept as text: the platform may add others
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@ I/O lives here and in the client; :func:`reconciler.plan.build.make_plan` stays 
 
 Errors in the manifests stop the whole run only when they are about the whole run
 (:func:`run_wide_errors`): a file that can't be read, a path that does not exist, one asset or
-name declared twice. A document with errors is one asset that is not planned; the others are.
+name declared twice (also once selectors are resolved: :func:`resolve_session`). A document with
+errors is one asset that is not planned; the others are, and so is a selector that names no asset
+or several.
 """
 
 from __future__ import annotations
@@ -21,7 +23,15 @@ from reconciler.manifest import LoadResult, Manifest, load_manifests
 from reconciler.plan.build import PlanBuilder, organisation_mismatch
 from reconciler.plan.model import Plan, TargetInfo, bid_address, schedule_address
 from reconciler.plan.reads import earliest_deadline, read_scopes
+from reconciler.plan.resolve import (
+    Resolution,
+    duplicate_assets,
+    listing_window,
+    resolve_selectors,
+    selector_windows,
+)
 from reconciler.plan.selection import EVERYTHING, Selection
+from reconciler.platform.assets import read_asset_list
 from reconciler.platform.live import LiveAsset, LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
@@ -33,14 +43,18 @@ RUN_WIDE_CODES = frozenset({"duplicate-virtual-asset", "duplicate-name"})
 is meant is unknown, so nothing is planned."""
 
 
-class InvalidManifests(ReconcilerError):
-    """The manifests have errors that stop the whole run: nothing was read from or written to any
-    platform."""
+NOTHING_READ = "nothing was read from or written to any platform"
 
-    def __init__(self, result: LoadResult) -> None:
+
+class InvalidManifests(ReconcilerError):
+    """The manifests have errors that stop the whole run: nothing was written to any platform,
+    and nothing read (``outcome`` says so) but, for selectors, the list of virtual assets."""
+
+    def __init__(self, result: LoadResult, outcome: str = NOTHING_READ) -> None:
         self.result = result
+        self.outcome = outcome
         errors = sum(d.is_error for d in result.diagnostics)
-        super().__init__(f"{errors} error(s) in the manifests; no request was made")
+        super().__init__(f"{errors} error(s) in the manifests; {outcome}")
 
 
 @dataclass
@@ -51,6 +65,7 @@ class Session:
     selection: Selection = field(default_factory=Selection)
     held: tuple[Diagnostic, ...] = ()  # findings of selected documents that have errors: not planned
     lock: TargetLock | None = None  # held for the session when it was asked for (apply)
+    resolutions: tuple[Resolution, ...] | None = None  # the selectors resolved; None: not yet
 
     @property
     def target_info(self) -> TargetInfo:
@@ -141,6 +156,30 @@ def open_session(
             yield session
 
 
+def resolve_session(session: Session, now: datetime) -> None:
+    """Resolve the session's asset selectors at ``now`` (platform time) with one read of the
+    organisation's assets. A selector that names no asset or several, or whose read failed, holds
+    back its manifest (an error in ``held``); two manifests naming one asset stop the run
+    (:class:`InvalidManifests`). A selector of a manifest declared for another organisation is
+    not resolved: that manifest is held back as it would be in plan."""
+    if session.resolutions is not None:
+        return
+    org = session.connection.target.organisation
+    foreign = [m for m in session.manifests if m.selector is not None and organisation_mismatch(m, org)]
+    ours = [m for m in session.manifests if m not in foreign]
+    window = listing_window(selector_windows(ours, now))
+    listing = [] if window is None else read_asset_list(session.connection.client, *window)
+    resolved = resolve_selectors(ours, listing, now)
+    held = [d for m in foreign if (d := organisation_mismatch(m, org)) is not None]
+    session.manifests = resolved.manifests
+    session.held = (*session.held, *held, *resolved.diagnostics)
+    session.resolutions = resolved.records
+    duplicates = duplicate_assets(session.manifests)
+    if duplicates:
+        result = replace(session.load, diagnostics=(*session.load.diagnostics, *duplicates))
+        raise InvalidManifests(result, "only the list of virtual assets was read; nothing was written")
+
+
 def read_session_live(
     session: Session,
     now: datetime,
@@ -148,8 +187,10 @@ def read_session_live(
     on_asset: Callable[[str, LiveAsset], None] | None = None,
 ) -> LiveState:
     """What the manifests manage (not assets declared for another organisation), read at ``now``
-    (platform time); reads retry no later than the earliest deadline the manifests serve. With
-    ``on_asset``, each asset goes there as soon as it is read, and not into the state returned."""
+    (platform time), selectors resolved first; reads retry no later than the earliest deadline
+    the manifests serve. With ``on_asset``, each asset goes there as soon as it is read, and not
+    into the state returned."""
+    resolve_session(session, now)
     org, times = session.connection.target.organisation, session.connection.market_times
     manifests = [m for m in session.manifests if organisation_mismatch(m, org) is None]
     return read_live(
@@ -167,6 +208,7 @@ def plan_session(session: Session, on_read: ReadProgress | None = None) -> Plan:
     """Read and plan: each asset is planned as soon as its reads land, while the others' go on."""
     now = session.connection.now()
     selection = session.selection
+    resolve_session(session, now)  # the manifests the builder plans are the resolved ones
     builder = PlanBuilder(
         session.manifests, now, session.target_info, selection, session.connection.market_times
     )

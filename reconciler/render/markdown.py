@@ -111,10 +111,10 @@ def _percent(value: float) -> str:
     return f"{value:.1f}".removesuffix(".0")
 
 
-def change_detail(changes: list[Change]) -> list[str]:
+def change_detail(changes: list[Change], plan: Plan) -> list[str]:
     lines: list[str] = []
     for change in changes:
-        for line in change_lines(change, _plain):
+        for line in change_lines(change, _plain, plan.scope_text(change.asset)):
             for symbol, mark in (("  ~ ", "! "), ("  + ", "+ "), ("  - ", "- ")):
                 if line.startswith(symbol):
                     line = mark + line[len(symbol) :]
@@ -198,7 +198,7 @@ def render_markdown(plan: Plan, budget: int = BUDGET, environ: Mapping[str, str]
     text = "\n".join(head)
     closing = "\n".join(tail)
     note = f"\n> Some details were shortened to fit a pull-request comment; everything is in {run_link(environ)}.\n"
-    assets = [(asset, changes, change_detail(changes)) for asset, changes in sorted(by_asset.items())]
+    assets = [(asset, changes, change_detail(changes, plan)) for asset, changes in sorted(by_asset.items())]
     # Shrink the longest details first until the comment fits; rows and charts always stay.
     max_lines: int | None = None
     while True:

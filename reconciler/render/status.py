@@ -62,6 +62,7 @@ class AssetStatus:
     end: datetime  # the asset's end of life
     end_soc_percent: float | None  # projected along the active schedule, with re-validation cuts
     drift: dict[str, int]  # cause -> open differences
+    selector: str | None = None  # how spec.virtualAsset selected it: "portfolio …, day tomorrow = 2026-11-24"
 
 
 def build_status(
@@ -88,9 +89,20 @@ def build_status(
                 end=asset.va.end,
                 end_soc_percent=projection[-1][1] if projection else None,
                 drift=causes,
+                selector=selected_by(manifest),
             )
         )
     return found
+
+
+def selected_by(manifest: Manifest) -> str | None:
+    """``portfolio P, day tomorrow = 2026-11-24`` for an asset a selector named, else None."""
+    selector, resolved = manifest.selector, manifest.resolved
+    if selector is None or resolved is None:
+        return None
+    day = resolved.day.isoformat()
+    said = day if selector.day.text == day else f"{selector.day.text} = {day}"
+    return f"portfolio {selector.portfolio}, day {said}"
 
 
 def _bid_status(manifest: Manifest, asset: LiveAsset, bid: DesiredBid) -> BidStatus:
@@ -180,6 +192,7 @@ def status_json(assets: Sequence[AssetStatus], target: dict[str, Any], now: date
             {
                 "asset": a.name,
                 "virtual_asset": a.virtual_asset,
+                "selected_by": a.selector,
                 "bids": [bid_json(b, now) for b in a.bids],
                 "schedule_energy": {"today": _day_json(a.today), "tomorrow": _day_json(a.tomorrow)},
                 "end_of_life": {

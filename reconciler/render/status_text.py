@@ -66,7 +66,8 @@ def _offer(bid: BidStatus) -> str:
 def render_status_text(assets: Sequence[AssetStatus], now: datetime) -> list[str]:
     lines: list[str] = []
     for asset in assets:
-        lines += ["", f"{asset.name} ({asset.virtual_asset})"]
+        named = asset.virtual_asset + (f"; {asset.selector}" if asset.selector else "")
+        lines += ["", f"{asset.name} ({named})"]
         if asset.bids:
             lines.append("  bids:")
             for bid in asset.bids:
@@ -84,7 +85,8 @@ def render_status_text(assets: Sequence[AssetStatus], now: datetime) -> list[str
 def render_status_markdown(assets: Sequence[AssetStatus], now: datetime) -> list[str]:
     lines: list[str] = []
     for asset in assets:
-        lines += ["", f"### {asset.name}", ""]
+        named = asset.virtual_asset + (f"; {asset.selector}" if asset.selector else "")
+        lines += ["", f"### {asset.name}", "", f"Virtual asset {named}.", ""]
         if asset.bids:
             lines += ["| bid | offer | deadline | result |", "| --- | --- | --- | --- |"]
             for bid in asset.bids:

@@ -63,13 +63,15 @@ def urgent_line(plan: Plan) -> str | None:
     )
 
 
+def resolution_lines(plan: Plan) -> list[str]:
+    """The virtual asset each selector named: ``munich-daily is virtual asset 7c1e… (portfolio …)``."""
+    return [f"Resolved: {r.describe()}." for r in plan.resolutions]
+
+
 def head_lines(plan: Plan) -> list[str]:
     """What every rendering says first."""
-    return [
-        line
-        for line in (target_line(plan), digest_line(plan), selection_line(plan), urgent_line(plan))
-        if line is not None
-    ]
+    lines = [target_line(plan), digest_line(plan), selection_line(plan), urgent_line(plan)]
+    return [line for line in lines if line is not None] + resolution_lines(plan)
 
 
 def summary_line(plan: Plan) -> str:
@@ -118,13 +120,15 @@ def describe_bid(code_is_fcr: bool, bid: Bid) -> str:
     return ", ".join(parts).replace("-", MINUS)
 
 
-def change_lines(change: Change, style: Callable[..., str]) -> list[str]:
+def change_lines(change: Change, style: Callable[..., str], scope: str | None = None) -> list[str]:
+    """``scope``: what a schedule change manages (``exact on 2026-11-24``), said before its periods."""
     symbol, colour = SYMBOLS[change.action]
     head = f"  {style(symbol, fg=colour, bold=True)} {style(change.address, bold=True)}"
     deadline = f"(deadline {local(change.deadline)})"
     if not isinstance(change, BidChange):
         periods = len(change.after)
-        lines = [f"{head}  {periods} period{'s' if periods != 1 else ''} {deadline}"]
+        said = f"{scope}: " if scope else ""
+        lines = [f"{head}  {said}{periods} period{'s' if periods != 1 else ''} {deadline}"]
         for run in runs(change.before, change.after):
             after = f"{fmt_power(run.after)} {direction(run.after)}"
             lines.append(
@@ -158,7 +162,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
     if plan.changes:
         out.append("Changes (apply writes each asset's in this order; different assets in parallel):")
         for change in plan.changes:
-            out += change_lines(change, style)
+            out += change_lines(change, style, plan.scope_text(change.asset))
         out.append("")
     elif plan.has_errors:
         out += ["No changes could be planned for the objects with errors (below).", ""]

@@ -24,6 +24,8 @@ from reconciler.plan.build import make_plan
 from reconciler.plan.fmt import local
 from reconciler.plan.model import TargetInfo
 from reconciler.plan.reads import read_scopes
+from reconciler.plan.resolve import duplicate_assets, listing_window, resolve_selectors, selector_windows
+from reconciler.platform.assets import read_asset_list
 from reconciler.platform.errors import PlatformError
 from reconciler.platform.reading import read_live
 from reconciler.project.targets import Connection
@@ -78,33 +80,33 @@ class Watcher:
         self.outputs.last_now = now
         events = self._reload(now)
         try:
+            manifests = self._resolve(now, events)
             times = self.connection.market_times
-            live = read_live(self.connection.client, read_scopes(self.manifests), now, times=times)
+            live = read_live(self.connection.client, read_scopes(manifests), now, times=times)
         except ReconcilerError as exc:
             return self._failed(now, str(exc), events)
         if live.failed and not live.assets and not live.missing:  # nothing could be read: the platform
             return self._failed(now, next(iter(live.failed.values())), events)
         self.failures = 0
         self._failing.pop("*", None)
-        by_id = {m.virtual_asset: m.name for m in self.manifests}
+        by_id = {m.virtual_asset: m.name for m in manifests}
         for va_id, message in live.missing.items():
-            asset = by_id[va_id]
-            text = f"virtual asset {va_id} {message} in organisation {self.target.organisation}"
-            if self._failing.get(asset) != text:
-                self._failing[asset] = text
-                events.append(read_failed(now, asset, text, None))
+            self._tell_failing(
+                now,
+                by_id[va_id],
+                f"virtual asset {va_id} {message} in organisation {self.target.organisation}",
+                events,
+            )
         for va_id, message in live.failed.items():  # a read that kept failing blocks only its asset
-            asset = by_id[va_id]
-            text = f"live state of virtual asset {va_id} could not be read: {message}"
-            if self._failing.get(asset) != text:
-                self._failing[asset] = text
-                events.append(read_failed(now, asset, text, None))
+            self._tell_failing(
+                now, by_id[va_id], f"live state of virtual asset {va_id} could not be read: {message}", events
+            )
         read_ok = [by_id[va_id] for va_id in live.assets]
         for asset in read_ok:
             self._failing.pop(asset, None)
 
-        plan = make_plan(self.manifests, live, now, self.target)
-        observation = observe(self.manifests, live, now, plan)
+        plan = make_plan(manifests, live, now, self.target)
+        observation = observe(manifests, live, now, plan)
         new_periods = [p for p in observation.periods if p.key not in self._seen]
         self._seen.update(p.key for p in new_periods)
         events += period_events(new_periods, now)
@@ -120,7 +122,26 @@ class Watcher:
             metrics.record_state(observation.open_drift, observation.next_deadline)
         for event in events:
             self.outputs.emit(event)
-        return Cycle(True, events, next_wake(self.manifests, live, now))
+        return Cycle(True, events, next_wake(manifests, live, now))
+
+    def _tell_failing(self, now: datetime, asset: str, text: str, events: list[Event]) -> None:
+        """A ``read_failed`` event for one asset, once per message."""
+        if self._failing.get(asset) != text:
+            self._failing[asset] = text
+            events.append(read_failed(now, asset, text, None))
+
+    def _resolve(self, now: datetime, events: list[Event]) -> tuple[Manifest, ...]:
+        """The manifests with their selectors resolved at ``now`` (one read of the asset list);
+        one that names no asset or several, or another manifest's asset, is left out of this
+        cycle with a ``read_failed`` event."""
+        window = listing_window(selector_windows(self.manifests, now))
+        listing = [] if window is None else read_asset_list(self.connection.client, *window)
+        resolved = resolve_selectors(self.manifests, listing, now)
+        duplicates = duplicate_assets(resolved.manifests)
+        for diagnostic in [*resolved.diagnostics, *duplicates]:
+            self._tell_failing(now, diagnostic.address or "*", diagnostic.message, events)
+        left_out = {d.address for d in duplicates}
+        return tuple(m for m in resolved.manifests if m.name not in left_out)
 
     def _reload(self, now: datetime) -> list[Event]:
         """Load the manifests again; on errors keep the last valid ones and say what is wrong."""

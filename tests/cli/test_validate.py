@@ -29,7 +29,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_the_examples_are_valid(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, str(EXAMPLES))
-    assert (code, out, err) == (0, "3 manifests, 0 errors, 0 warnings\n", "")
+    assert (code, out, err) == (0, "4 manifests, 0 errors, 0 warnings\n", "")
 
 
 def test_the_installed_command_validates_the_examples() -> None:
@@ -41,7 +41,7 @@ def test_the_installed_command_validates_the_examples() -> None:
         timeout=60,
         check=False,
     )
-    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "3 manifests, 0 errors, 0 warnings")
+    assert (done.returncode, done.stdout.splitlines()[-1]) == (0, "4 manifests, 0 errors, 0 warnings")
 
 
 def test_errors_name_file_line_column_field_expected_and_found(
@@ -75,9 +75,9 @@ def test_json_output_for_scripts(capsys: pytest.CaptureFixture[str], tmp_path: P
     code, out, _ = run(capsys, "--format", "json", str(tmp_path))
     report = json.loads(out)
     assert code == 1
-    assert (report["format_version"], report["valid"]) == ("1", False)
+    assert (report["format_version"], report["valid"]) == ("2", False)
     assert report["files"] == [str(broken), str(good)]
-    assert [(m["name"], m["virtualAsset"], m["file"]) for m in report["manifests"]] == [
+    assert [(m["name"], m["virtual_asset"], m["file"]) for m in report["manifests"]] == [
         ("a", "7c1e0d4e-0000-4000-8000-000000000001", str(good))
     ]
     unknown = next(d for d in report["diagnostics"] if d["code"] == "schema-unknown-key")
@@ -94,7 +94,7 @@ def test_now_turns_near_deadlines_into_warnings_but_stays_valid(capsys: pytest.C
     code, out, _ = run(capsys, str(EXAMPLES), "--now", "2026-11-23T07:10:00+01:00")
     assert code == 0
     assert out.count("warning[bid-deadline-near]") == 4
-    assert out.splitlines()[-1] == "3 manifests, 0 errors, 4 warnings"
+    assert out.splitlines()[-1] == "4 manifests, 0 errors, 4 warnings, 1 note"
 
 
 def test_now_without_an_offset_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,7 +157,7 @@ def test_json_output_matches_its_published_schema_and_counts_what_the_text_count
     assert (summary["manifests"], summary["warnings"]) == (1, 1)  # the FCR bid closes at 07:30
     assert [(m["name"], m["periods"], m["bids"]) for m in report["manifests"]] == [("a", 2, 1)]
     # both documents of broken.yaml are held back: the named one, and the one of another kind
-    assert [(r["name"], r["virtualAsset"], r["file"], r["line"]) for r in report["rejected"]] == [
+    assert [(r["name"], r["virtual_asset"], r["file"], r["line"]) for r in report["rejected"]] == [
         ("b", "7c1e0d4e-0000-4000-8000-000000000002", str(broken), 1),
         (None, None, str(broken), 9),
     ]

@@ -111,14 +111,14 @@ def test_pull_request_plan_posts_markdown_and_keeps_the_json_plan(sandbox: Any, 
     ]
     validated = job.run("Validate the manifests")
     assert validated.exit_code == 0, validated.stderr
-    assert validated.stdout.strip() == "3 manifests, 0 errors, 0 warnings"
+    assert validated.stdout.strip() == "4 manifests, 0 errors, 0 warnings"
     planned = job.run("Plan")
     assert planned.exit_code == 0, planned.stderr
     assert planned.outputs == {"exitcode": "0"}
 
     comment = (job.workspace / "plan.md").read_text()
     assert comment.startswith(MARKER)
-    assert "**Plan: 10 to create, 3 to update, 0 to delete — 11 requests**" in comment  # bids grouped (D18)
+    assert "**Plan: 10 to create, 4 to update, 0 to delete — 12 requests**" in comment  # bids grouped (D18)
     assert "```mermaid" in comment
     assert comment in job.summary.read_text()
     plan = json.loads((job.workspace / "plan.json").read_text())  # what the artifact step uploads
@@ -156,7 +156,7 @@ def test_pull_request_with_a_broken_manifest_comments_the_rest_and_fails(
     assert "> [!CAUTION]" in comment and "> - munich-1: " in comment  # named as not planned
     assert "munich-1.yaml" in comment and "bid-capacity-step" in comment
     plan = json.loads((job.workspace / "plan.json").read_text())
-    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}  # the rest is planned
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3", "leipzig-daily"}  # the rest
     failed = job.run("Fail when the plan failed")
     assert failed.exit_code == 1
     assert "::error title=reconciler plan::the plan failed (exit 1)" in failed.stdout
@@ -200,7 +200,7 @@ def test_push_to_main_plans_on_the_merge_commit_and_applies_exactly_that_plan(
         result = job.run(name)
         assert result.exit_code == 0, f"{name}: {result.stdout}{result.stderr}"
 
-    assert "Apply: 13 applied, 0 failed, 0 missed, 0 not attempted." in result.stdout
+    assert "Apply: 14 applied, 0 failed, 0 missed, 0 not attempted." in result.stdout
     assert len(writes(sandbox.requests())) == PORTFOLIO_REQUESTS
     assert job.summary.read_text().startswith(MARKER)  # the plan, for the run's summary page
     assert (job.workspace / "plan.json").is_file()  # the artifact
@@ -228,10 +228,11 @@ def test_push_to_main_with_an_erroring_asset_writes_the_others_and_fails(
 
     applied = job.run("Apply exactly that plan")
     assert applied.exit_code == 1  # the run fails ...
-    assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.stdout  # ... after the rest
+    assert "Apply: 10 applied, 0 failed, 0 missed, 0 not attempted." in applied.stdout  # ... after the rest
     assert "  hamburg-3: " in applied.stdout
     paths = [w["path"] for w in writes(sandbox.requests())]
-    assert len(paths) == 8 and not [p for p in paths if "000000000003" in p]  # munich-1 4, berlin-2 4
+    # munich-1 4, berlin-2 4, leipzig-daily 1
+    assert len(paths) == 9 and not [p for p in paths if "000000000003" in p]
 
 
 def test_scheduled_drift_fails_visibly_and_passes_once_live_matches(

@@ -90,7 +90,7 @@ def test_the_plan_chart_reads_at_a_glance_in_light_and_dark_themes(
     planned = run(capsys, "plan", str(ROOT / "examples"), "--format", "markdown")
     assert planned.exit_code == 0, planned.err
     assets = re.findall(r'title "([\w.-]+): projected state of charge"', planned.out)
-    assert assets == ["berlin-2", "hamburg-3", "munich-1"]
+    assert assets == ["berlin-2", "hamburg-3", "leipzig-daily", "munich-1"]
 
     for theme in THEMES:
         charts = render(planned.out, theme)

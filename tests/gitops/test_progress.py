@@ -76,7 +76,7 @@ def test_a_terminal_shows_a_bar_while_reading_then_the_plan() -> None:
     assert code == 0, drawn.decode(errors="replace")
     assert b"Reading live state" in drawn
     assert re.search(rb"\d+/\d+", drawn)  # reads done of reads known
-    assert drawn.index(b"Reading live state") < drawn.index(b"Plan: 10 to create, 3 to update")
+    assert drawn.index(b"Reading live state") < drawn.index(b"Plan: 10 to create, 4 to update")
     assert COLOUR.search(drawn)
 
 
@@ -86,7 +86,7 @@ def test_apply_at_a_terminal_shows_each_write_above_the_bar() -> None:
     assert code == 0, text
     assert "Writing" in text
     assert "applied       munich-1/fcr/2026-11-24_NEGPOS_00_04" in text
-    assert "Apply: 13 applied, 0 failed, 0 missed, 0 not attempted." in text
+    assert "Apply: 14 applied, 0 failed, 0 missed, 0 not attempted." in text
 
 
 @pytest.mark.parametrize(
@@ -192,7 +192,7 @@ def test_validate_quiet_is_silent_when_clean_and_verbose_lists_files(
     lines = verbose.out.splitlines()
     assert any(line.startswith("read ") and line.endswith("munich-1.yaml") for line in lines)
     assert any(line.startswith("skipped ") and "reconciler.yaml" in line for line in lines)
-    assert lines[-1] == "3 manifests, 0 errors, 0 warnings"
+    assert lines[-1] == "4 manifests, 0 errors, 0 warnings"
 
 
 def test_quiet_and_verbose_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -73,7 +73,7 @@ def test_broken_manifests_become_error_annotations_at_their_field(
     result = run(capsys, "validate", "manifests/", "--format", "github")
     assert result.exit_code == 1
     *annotations, summary = result.out.splitlines()
-    assert summary == "2 valid manifests in 3 files, 2 errors, 0 warnings"
+    assert summary == "3 valid manifests in 4 files, 2 errors, 0 warnings"
     found = [parse(line) for line in annotations]
     lines = text.splitlines()
     off_grid, bid = (1 + next(n for n, x in enumerate(lines) if s in x) for s in ("04:05", "NEGPOS_00_04"))
@@ -89,5 +89,5 @@ def test_broken_manifests_become_error_annotations_at_their_field(
 
 def test_clean_manifests_print_only_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     result = run(capsys, "validate", str(ROOT / "examples"), "--format", "github")
-    assert (result.exit_code, result.out) == (0, "3 manifests, 0 errors, 0 warnings\n")
+    assert (result.exit_code, result.out) == (0, "4 manifests, 0 errors, 0 warnings\n")
     assert run(capsys, "validate", str(ROOT / "examples"), "--format", "github", "-q").out == ""

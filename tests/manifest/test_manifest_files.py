@@ -149,5 +149,5 @@ def test_examples_are_valid() -> None:
     examples = Path(__file__).resolve().parents[2] / "examples"
     result = load_manifests([examples])
     assert result.ok, [d.render() for d in result.diagnostics]
-    assert sorted(m.name for m in result.manifests) == ["berlin-2", "hamburg-3", "munich-1"]
+    assert sorted(m.name for m in result.manifests) == ["berlin-2", "hamburg-3", "leipzig-daily", "munich-1"]
     assert all(m.organisation == "org-demo" for m in result.manifests)

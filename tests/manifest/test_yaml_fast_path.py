@@ -119,4 +119,4 @@ def test_without_libyaml_every_text_is_read_by_the_pure_python_loader() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script, str(examples)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "3 manifests, 0 errors" in done.stdout
+    assert "4 manifests, 0 errors" in done.stdout

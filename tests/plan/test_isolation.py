@@ -1,6 +1,7 @@
 """Errors stay with their object, over HTTP against the sandbox (example fixture, 06:55 CET).
 
-The example portfolio plans 13 writes: munich-1 5, berlin-2 4, hamburg-3 4. One asset's error
+The example portfolio plans 14 writes: munich-1 5, berlin-2 4, hamburg-3 4, leipzig-daily 1 (the
+asset its selector names, tomorrow's of its portfolio). One asset's error
 must hold back that asset (or that one bid, and what depends on it in capacity order), never
 the others, and every command must still exit 1 naming what it held back.
 """
@@ -16,7 +17,17 @@ import pytest
 
 from reconciler.sandbox.server import RunningSandbox
 from tests.reliability.reliability_helpers import portfolio_project
-from tests.support.harness import BERLIN, HAMBURG, MUNICH, manifest, run, write_project, writes, written_bids
+from tests.support.harness import (
+    BERLIN,
+    HAMBURG,
+    LEIPZIG_TOMORROW,
+    MUNICH,
+    manifest,
+    run,
+    write_project,
+    writes,
+    written_bids,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +52,11 @@ def break_hamburg_csv(project: Path) -> None:
 # Requests per asset of the portfolio's plan. Legacy: one per change. Unified (D18): munich-1 and
 # berlin-2 send an aFRR energy bid (no capacity) before their schedule, then FCR and aFRR capacity
 # in a POST each; hamburg-3 its schedule, then FCR, then both aFRR capacity bids in one POST.
-REQUESTS = {"legacy": {MUNICH: 5, BERLIN: 4, HAMBURG: 4}, "unified": {MUNICH: 4, BERLIN: 4, HAMBURG: 3}}
+# leipzig-daily (tomorrow's asset of a portfolio) its schedule.
+REQUESTS = {
+    "legacy": {MUNICH: 5, BERLIN: 4, HAMBURG: 4, LEIPZIG_TOMORROW: 1},
+    "unified": {MUNICH: 4, BERLIN: 4, HAMBURG: 3, LEIPZIG_TOMORROW: 1},
+}
 
 
 @pytest.mark.parametrize("api", ["unified", "legacy"])
@@ -54,8 +69,8 @@ def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
     planned = run(capsys, "plan", str(project), "--format", "json", "--detailed-exitcode")
     assert planned.exit_code == 1
     plan = planned.json()
-    assert {c["virtual_asset"] for c in plan["changes"]} == {MUNICH, BERLIN}
-    assert len(plan["changes"]) == 9
+    assert {c["virtual_asset"] for c in plan["changes"]} == {MUNICH, BERLIN, LEIPZIG_TOMORROW}
+    assert len(plan["changes"]) == 10
     [held] = plan["not_planned"]
     assert held["address"] == "hamburg-3" and "-1.5 MW" in " ".join(held["reasons"])
     csv_error = next(d for d in plan["diagnostics"] if d["severity"] == "error")
@@ -64,9 +79,9 @@ def test_a_bad_csv_row_in_one_asset_holds_back_only_that_asset(
     applied = run(capsys, "apply", str(project), "--auto-approve")
     assert applied.exit_code == 1
     assert written_assets(sandbox) == {
-        a: REQUESTS[api][a] for a in (MUNICH, BERLIN)
+        a: REQUESTS[api][a] for a in (MUNICH, BERLIN, LEIPZIG_TOMORROW)
     }  # every other write landed
-    assert "Apply: 9 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
+    assert "Apply: 10 applied, 0 failed, 0 missed, 0 not attempted." in applied.out
     assert "Held back, not written: 1 object with errors in the plan:" in applied.out
     assert "  hamburg-3: " in applied.out
 
@@ -84,7 +99,7 @@ def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
     assert planned.exit_code == 1  # errors stand, yet the plan of the others is saved for review
     assert "Not planned" in planned.out and "  berlin-2: virtual asset" in planned.out
     assert "holds back 1 object(s) with errors" in planned.err
-    expected = {a: REQUESTS[api][a] for a in (MUNICH, HAMBURG)}
+    expected = {a: REQUESTS[api][a] for a in (MUNICH, HAMBURG, LEIPZIG_TOMORROW)}
     assert json.loads(plan_file.read_text())["summary"]["requests"] == sum(expected.values())
 
     applied = run(capsys, "apply", str(plan_file))
@@ -93,7 +108,7 @@ def test_a_saved_plan_with_an_erroring_asset_applies_the_rest_and_fails(
     assert "  berlin-2: virtual asset 7c1e0d4e-0000-4000-8000-00000000beef does not exist" in applied.out
 
 
-@pytest.mark.parametrize("api, requests", [("unified", 8), ("legacy", 9)])
+@pytest.mark.parametrize("api, requests", [("unified", 9), ("legacy", 10)])
 def test_a_missed_fcr_deadline_leaves_the_same_assets_afrr_bid_and_schedule_written(
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], api: str, requests: int
 ) -> None:
@@ -104,7 +119,7 @@ def test_a_missed_fcr_deadline_leaves_the_same_assets_afrr_bid_and_schedule_writ
     assert planned.exit_code == 1
     # the four FCR bids are errors, not changes: 10 - 4 to create (unified: hamburg-3's two aFRR
     # capacity bids share a POST)
-    summary = f"Plan: 6 to create, 3 to update, 0 to delete — {requests} requests; 4 not planned (errors)"
+    summary = f"Plan: 6 to create, 4 to update, 0 to delete — {requests} requests; 4 not planned (errors)"
     assert summary in planned.out
     assert "bidding for 2026-11-24_NEGPOS_00_04 closed at 2026-11-23 07:30 CET" in planned.out
     assert "No changes" not in planned.out
@@ -167,4 +182,4 @@ def test_a_manifest_that_fails_its_schema_is_named_and_held_back(
     assert planned.exit_code == 1
     plan = planned.json()
     assert [n["address"] for n in plan["not_planned"]] == ["munich-1"]
-    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3"}
+    assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3", "leipzig-daily"}

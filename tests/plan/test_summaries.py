@@ -1,6 +1,7 @@
 """Every summary tells the truth: no "No changes" over errors, no plan that expired before it was
-made, a near deadline said first, predictions in the pull-request comment, a warning before
-``mode: exact`` cancels a day nobody listed, locations on asset-level errors, a quiet apply."""
+made, a near deadline said first, predictions in the pull-request comment, locations on
+asset-level errors, a quiet apply. (``mode: exact`` no longer cancels a day nobody listed: see
+``test_exact_scope.py``.)"""
 
 from __future__ import annotations
 
@@ -86,28 +87,6 @@ def test_the_markdown_comment_shows_the_predicted_revalidation_cut(
     assert cut in text
     assert "#### Predictions (what the platform will do afterwards)" in markdown
     assert f"- {cut}" in markdown
-
-
-def test_exact_mode_warns_before_cancelling_a_day_the_schedule_does_not_mention(
-    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    # live (the fixture): munich-1 charges 2 MW 10:00-12:00 and discharges 2 MW 17:00-19:00 today;
-    # the manifest lists only tomorrow, so exact sets today's 16 periods to 0 kW:
-    # 8 × 2000 kW × 0.25 h = 4 MWh of discharge and 4 MWh of charge cancelled
-    tomorrow = "wholesale: {unit: MW, mode: exact, schedule: [{at: '2026-11-24T10:00', power: -1}]}\n"
-    project = write_project(tmp_path, sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, tomorrow)})
-    plan = run(capsys, "plan", str(project), "--format", "json").json()
-    [warning] = [d for d in plan["diagnostics"] if d["code"] == "exact-cancels-unlisted-day"]
-    assert (
-        "sets 16 live period(s) of 2026-11-23 to 0 kW, cancelling 4 MWh discharge and −4 MWh charge"
-        in (warning["message"])
-    )
-    assert (warning["line"], warning["path"]) == (7, "spec.wholesale.mode")
-
-    listed = "wholesale: {unit: MW, mode: exact, schedule: [{at: '2026-11-23T23:00', power: 0}, {at: '2026-11-24T10:00', power: -1}]}\n"
-    project = write_project(tmp_path / "b", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, listed)})
-    plan = run(capsys, "plan", str(project), "--format", "json").json()
-    assert not [d for d in plan["diagnostics"] if d["code"] == "exact-cancels-unlisted-day"]
 
 
 def test_asset_errors_point_at_their_field(

@@ -19,6 +19,7 @@ from reconciler.platform.models import PowerCapacity
 from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.server import RunningSandbox
 from tests.platform.client_helpers import VA_ID, MakeClient, asset_spec, fixture
+from tests.support.harness import LEIPZIG_TODAY, LEIPZIG_TOMORROW
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
 
@@ -32,9 +33,14 @@ def test_example_fixture_reads_into_typed_models(sandbox: RunningSandbox, make_c
         sandbox, organisation="org-demo", credentials=Credentials(username="demo", password="demo-password")
     )
     assets = client.list_virtual_assets()
-    assert [va.id for va in assets] == [f"7c1e0d4e-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)]
+    assert [va.id for va in assets] == [
+        *(f"7c1e0d4e-0000-4000-8000-00000000000{i}" for i in (1, 2, 3)),
+        LEIPZIG_TODAY,
+        LEIPZIG_TOMORROW,
+    ]
     va = client.get_virtual_asset(assets[0].id)
     assert va == assets[0]  # same object, same fingerprint, whether listed or fetched
+    assert va.portfolio_id == "5f3a9c2e-0000-4000-8000-00000000a001"
     assert va.start == utc("2026-11-23T00:00:00+01:00") and va.start.tzinfo is UTC
     assert (va.energy_capacity, va.rated_charge_power, va.charge_efficiency) == (
         Decimal(10000),

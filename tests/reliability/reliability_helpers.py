@@ -25,8 +25,8 @@ from tests.processes import reconciler_argv
 from tests.support.harness import ORG
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-PORTFOLIO_WRITES = 13  # the changes `plan` of the example portfolio shows against the example fixture
-PORTFOLIO_REQUESTS = 11  # the requests that make them (unified ancillary API, D18: bids grouped)
+PORTFOLIO_WRITES = 14  # the changes `plan` of the example portfolio shows against the example fixture
+PORTFOLIO_REQUESTS = 12  # the requests that make them (unified ancillary API, D18: bids grouped)
 USERNAME, PASSWORD = "demo", "demo-password"
 SUMMARY_PREFIX = "Apply: "
 

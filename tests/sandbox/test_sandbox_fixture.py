@@ -57,7 +57,14 @@ def test_example_fixture_loads_with_exact_numbers(example_fixture_path: Path) ->
     fixture = load_fixture(example_fixture_path)
     assert fixture.now.isoformat() == "2026-11-23T05:55:00+00:00"
     (org,) = fixture.organisations
-    assert [a.name for a in org.virtual_assets] == ["munich-1", "berlin-2", "hamburg-3"]
+    assert [a.name for a in org.virtual_assets] == [
+        "munich-1",
+        "berlin-2",
+        "hamburg-3",
+        "leipzig-2026-11-23",
+        "leipzig-2026-11-24",
+    ]
+    assert [a.portfolio_id for a in org.virtual_assets][-2:] == ["5f3a9c2e-0000-4000-8000-00000000a004"] * 2
     munich = org.virtual_assets[0]
     assert munich.charge_efficiency == Decimal("0.95") and isinstance(munich.energy_capacity, Decimal)
     assert (munich.soc_lower, munich.soc_upper) == (5, 95)

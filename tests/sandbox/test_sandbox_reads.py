@@ -18,12 +18,13 @@ VIRTUAL_ASSET_FIELDS = {
 }  # fmt: skip
 
 
-def test_example_fixture_serves_three_assets_with_every_virtual_asset_field(sandbox: RunningSandbox) -> None:
+def test_example_fixture_serves_its_assets_with_every_virtual_asset_field(sandbox: RunningSandbox) -> None:
     api = Api(sandbox.url, "demo", "demo-password", org="org-demo")
     assets = parse(api.client.get("/organisations/org-demo/virtual-assets"))
-    assert [a["id"][-1] for a in assets] == ["1", "2", "3"]
+    assert [a["id"][-4:] for a in assets] == ["0001", "0002", "0003", "1123", "1124"]
     munich = assets[0]
     assert set(munich) == VIRTUAL_ASSET_FIELDS
+    assert munich["portfolioID"] == "5f3a9c2e-0000-4000-8000-00000000a001"
     assert munich["start"] == "2026-11-22T23:00:00Z" and munich["end"] == "2026-11-25T23:00:00Z"
     assert munich["energyCapacity"] == 10000 and munich["chargeEfficiency"] == Decimal("0.95")
     assert munich["dispatchGateClosureSeconds"] == 330 and munich["unitsPower"] == "kW"
@@ -32,6 +33,26 @@ def test_example_fixture_serves_three_assets_with_every_virtual_asset_field(sand
     schedule = api.schedule("2026-11-23T09:00:00Z", "2026-11-23T10:45:00Z", va=MUNICH)
     assert schedule["2026-11-23T09:00:00Z"] == -2000  # 10:00 local
     assert schedule["2026-11-23T10:45:00Z"] == -2000 and len(schedule) == 8
+
+
+def test_the_asset_list_honours_start_and_end_and_carries_portfolio_ids(sandbox: RunningSandbox) -> None:
+    """V1 with start and end: the assets whose lifetime overlaps [start, end] (API.md §4), each
+    with its portfolioID, as V2 serves it too."""
+    api = Api(sandbox.url, "demo", "demo-password", org="org-demo")
+
+    def listed(start: str, end: str) -> list[tuple[str, str]]:
+        answer = parse(
+            api.client.get("/organisations/org-demo/virtual-assets", params={"start": start, "end": end})
+        )
+        return [(a["id"][-4:], a["portfolioID"][-4:]) for a in answer]
+
+    three_days = [("0001", "a001"), ("0002", "a002"), ("0003", "a003")]
+    # 2026-11-24 00:00-24:00 CET: the three-day assets and the 24th's Leipzig asset, not the 23rd's
+    assert listed("2026-11-23T23:00:00Z", "2026-11-24T23:00:00Z") == [*three_days, ("1124", "a004")]
+    assert listed("2026-11-23T12:00:00Z", "2026-11-23T12:00:00Z") == [*three_days, ("1123", "a004")]
+    assert listed("2026-11-26T00:00:00Z", "2026-11-27T00:00:00Z") == []
+    one = parse(api.client.get("/organisations/org-demo/virtual-assets/7c1e0d4e-0000-4000-8000-000000001124"))
+    assert one["portfolioID"] == "5f3a9c2e-0000-4000-8000-00000000a004"
 
 
 def test_block_ids_are_stable_across_sandboxes(make_sandbox: MakeSandbox) -> None:

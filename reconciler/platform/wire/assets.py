@@ -65,6 +65,7 @@ def parse_virtual_asset(raw: Any) -> VirtualAsset:
         feedback=optional_text(doc, "feedback", what),
         blocks=blocks,
         fingerprint=fingerprint(doc),
+        portfolio_id=optional_text(doc, "portfolioID", what),
     )
 
 
