@@ -41,6 +41,7 @@ from reconciler.plan.model import Plan, TargetInfo
 from reconciler.plan.planfile import plan_digest
 from reconciler.plan.requests import requests_for
 from reconciler.platform import Credentials, PlatformClient
+from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API
 from reconciler.platform.live import LiveAsset, LiveState
 from reconciler.platform.reading import ReadScope, read_live
 from reconciler.sandbox.server import running_sandbox
@@ -126,7 +127,7 @@ def diff_all(loaded: LoadResult, live: LiveState, now: datetime) -> int:
         schedule = diff_schedule(manifest, asset, now)
         change = schedule_change(manifest, asset, schedule)
         bids = diff_bids(manifest, asset, now)
-        requests_for([*bids.changes, *([change] if change else [])], ORG)
+        requests_for([*bids.changes, *([change] if change else [])], ORG, DEFAULT_ANCILLARY_API)
         written += len(change.after) if change else 0
     return written
 
