@@ -23,8 +23,11 @@ from tests.support.harness import MUNICH, manifest, run, write_project, writes
 from tests.watch.watch_helpers import (
     AFTER_REVALIDATION,
     BEFORE_REVALIDATION,
+    BIDS_BODY,
+    CUT_BODY,
     CUT_MANIFEST,
     CUT_PERIOD,
+    RESULTS_PUBLISHED,
     docs_example_fixture,
     webhook_receiver,
 )
@@ -105,6 +108,26 @@ def test_once_exits_0_without_news_and_2_with_a_correction(
         -4000,
     )
     assert len(writes(docs_sandbox.requests())) == written  # watch never writes
+
+
+def test_once_tells_each_published_result_with_its_price_unit_and_revenue_per_d21(
+    docs_sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = textwrap.dedent(CUT_BODY) + textwrap.dedent(BIDS_BODY)
+    project = write_project(tmp_path, docs_sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    docs_sandbox.set_clock(RESULTS_PUBLISHED)  # FCR clears at 120 EUR/MW/h, aFRR capacity is pay-as-bid
+    result = run(capsys, "watch", str(project), "--once")
+    assert result.exit_code == 2, result.err
+    texts = sorted(e["text"] for e in events_of(result.out) if e["kind"] == "auction_result")
+    assert texts == [
+        "munich-1/afrr/2026-11-24_POS_16_20: accepted, 1 000 kW of 1 000 kW at capacityPrice 12.5 EUR/MW/h;"
+        " revenue 50 EUR",  # 12.5 × 1 MW × 4 h
+        "munich-1/fcr/2026-11-24_NEGPOS_16_20: rejected, 0 kW of 2 000 kW at settlementPrice 120 EUR/MW/h;"
+        " revenue 0 EUR",  # bid 130 > 120
+        "munich-1/fcr/2026-11-24_NEGPOS_20_24: accepted, 2 000 kW of 2 000 kW at settlementPrice 120 EUR/MW/h;"
+        " revenue 960 EUR",  # 120 × 2 MW × 4 h
+    ]
 
 
 def test_each_fact_is_told_once_and_a_new_fact_again(harness: Harness, docs_sandbox: RunningSandbox) -> None:
