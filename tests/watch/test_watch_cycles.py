@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from reconciler.project.workflow import Session, open_session
 from reconciler.sandbox.server import RunningSandbox
 from reconciler.watch.loop import Watcher
 from reconciler.watch.output import Outputs
+from reconciler.watch.webhooks import Webhooks
 from tests.conftest import MakeSandbox
 from tests.support.harness import MUNICH, manifest, run, write_project, writes
 from tests.watch.watch_helpers import (
@@ -226,6 +228,25 @@ def test_webhooks_get_each_event_and_a_refusing_or_bad_webhook_is_reported_not_f
     assert body["event"]["kind"] == "correction" and body["text"].startswith("correction: munich-1/wholesale")
     everything = result.out + result.err + json.dumps(body)
     assert "T0KEN" not in everything and "demo-password" not in everything
+
+
+def test_a_webhook_that_does_not_answer_holds_up_neither_the_loop_nor_the_other_webhooks(
+    harness: Harness, docs_sandbox: RunningSandbox
+) -> None:
+    release = threading.Event()
+    with webhook_receiver(hold=release) as (stuck, held), webhook_receiver() as (good, bodies):
+        harness.outputs.webhooks = Webhooks([stuck, good], harness.outputs.webhook_failure)
+        try:
+            docs_sandbox.set_clock(AFTER_REVALIDATION)
+            [correction] = harness.cycle()  # the cycle ends while the first webhook holds its POST
+            assert correction["kind"] == "correction"
+            assert bodies.get(timeout=10)["event"] == correction  # the other webhook has it already
+            assert held.empty()
+            release.set()
+            assert held.get(timeout=10)["event"] == correction  # and the slow one gets it, late
+        finally:
+            release.set()
+            harness.outputs.webhooks.close(5)
 
 
 def test_watch_help_and_top_level_help_stay_light(capsys: pytest.CaptureFixture[str]) -> None:
