@@ -8,6 +8,7 @@ import json
 import textwrap
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from reconciler.core.schemas import load_schema
 from reconciler.project.workflow import Session, open_session
 from reconciler.sandbox.server import RunningSandbox
+from reconciler.watch.events import Event, EventKind
 from reconciler.watch.loop import Watcher
 from reconciler.watch.output import Outputs
 from reconciler.watch.webhooks import Webhooks
@@ -247,6 +249,22 @@ def test_a_webhook_that_does_not_answer_holds_up_neither_the_loop_nor_the_other_
         finally:
             release.set()
             harness.outputs.webhooks.close(5)
+
+
+def test_events_a_webhook_had_no_turn_for_before_watch_stopped_are_reported() -> None:
+    release = threading.Event()
+    failures: list[tuple[str, str, Event | None]] = []
+    with webhook_receiver(hold=release) as (stuck, _):
+        hooks = Webhooks([stuck], lambda *failure: failures.append(failure))
+        try:
+            for n in range(3):  # the webhook holds the first; two wait behind it
+                hooks.send(Event(EventKind.CORRECTION, datetime(2026, 11, 23, 9, tzinfo=UTC), f"cut {n}"))
+            hooks.close(0.2)
+        finally:
+            release.set()
+    assert ("webhook 1 (127.0.0.1)", "2 event(s) not delivered: watch stopped before their turn", None) in (
+        failures
+    )
 
 
 def test_watch_help_and_top_level_help_stay_light(capsys: pytest.CaptureFixture[str]) -> None:
