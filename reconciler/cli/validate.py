@@ -16,7 +16,7 @@ from reconciler.manifest import LoadResult, load_manifests
 from reconciler.market import parse_instant
 from reconciler.render.github import annotation
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"  # 2: virtualAsset became virtual_asset, as in every other output
 
 
 def _instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -134,7 +134,7 @@ def as_json(result: LoadResult) -> dict[str, Any]:
         "manifests": [
             {
                 "name": manifest.name,
-                "virtualAsset": (
+                "virtual_asset": (
                     {"portfolio": manifest.selector.portfolio, "day": manifest.selector.day.text}
                     if manifest.selector is not None
                     else manifest.virtual_asset
@@ -150,7 +150,7 @@ def as_json(result: LoadResult) -> dict[str, Any]:
         "rejected": [
             {
                 "name": rejected.name,
-                "virtualAsset": rejected.virtual_asset,
+                "virtual_asset": rejected.virtual_asset,
                 "file": rejected.source.file,
                 "line": rejected.source.line,
                 "errors": sum(d.is_error for d in rejected.diagnostics),

@@ -35,10 +35,10 @@ from reconciler.market import (
     periods_between,
 )
 from reconciler.platform.live import LiveAsset
-from reconciler.platform.models import Adjustment, Bid, ProductResults
+from reconciler.platform.models import Bid, ProductResults
 from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.units import json_number
-from reconciler.rules.vocabulary import AdjustmentReason
+from reconciler.rules.vocabulary import Adjustment, AdjustmentReason
 
 
 class Cause(StrEnum):

@@ -20,9 +20,14 @@ from reconciler.plan.fmt import fmt_energy, fmt_kw, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.platform.live import LiveAsset
 from reconciler.rules.bids import accepted_capacity
-from reconciler.rules.lifecycle import daily_available_energy_discharges, days_over_cycle_limit, end_of_life
+from reconciler.rules.lifecycle import (
+    DEFAULT_FINAL_SOC_TOLERANCE,
+    daily_available_energy_discharges,
+    days_over_cycle_limit,
+    end_of_life,
+)
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation
-from reconciler.rules.soe import Efficiencies, SocBounds, state_of_charge_float
+from reconciler.rules.soe import SOC_BOUNDS_DEFAULT, Efficiencies, SocBounds, state_of_charge_float
 from reconciler.rules.units import json_number
 
 HALF = Fraction(50)
@@ -33,7 +38,7 @@ class Projection:
     predictions: list[Prediction]
     soc: list[tuple[datetime, float]]  # projected SoC % at each period boundary
     diagnostics: list[Diagnostic]
-    bounds: tuple[float, float] = (0.0, 100.0)  # the SoC bounds % the projection keeps to (for charts)
+    bounds: tuple[float, float] = SOC_BOUNDS_DEFAULT  # the SoC bounds % the projection keeps to (for charts)
 
 
 def soc_bounds(asset: LiveAsset) -> SocBounds:
@@ -98,7 +103,7 @@ def _end_of_life(
     va = asset.va
     if end_energy is None:
         return []
-    tolerance = va.final_soc_tolerance if va.final_soc_tolerance is not None else Decimal("0.01")
+    tolerance = va.final_soc_tolerance if va.final_soc_tolerance is not None else DEFAULT_FINAL_SOC_TOLERANCE
     eol = end_of_life(end_energy, end_capacity, va.energy_capacity, tolerance)
     if not eol.feedback:
         return []

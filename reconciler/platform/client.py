@@ -34,7 +34,6 @@ from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.errors import RUN_WIDE_ERRORS, PlatformError, ServerError, TransportError
 from reconciler.platform.models import (
-    Adjustment,
     Bid,
     Block,
     ProductBids,
@@ -43,7 +42,7 @@ from reconciler.platform.models import (
     VirtualAsset,
 )
 from reconciler.platform.retries import ReadRetries
-from reconciler.platform.session import Attempts, Budget, RetryPolicy, Session
+from reconciler.platform.session import Attempts, Budget, HttpSession, RetryPolicy
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
@@ -71,6 +70,7 @@ from reconciler.platform.wire.unified import (
     post_body,
     query_params,
 )
+from reconciler.rules.vocabulary import Adjustment
 
 T = TypeVar("T")
 
@@ -99,7 +99,7 @@ class PlatformClient:
         self.ancillary_api = AncillaryApi(ancillary_api)
         self.parallelism = parallelism
         self._read_retries: ReadRetries | None = None
-        self._session = Session(
+        self._session = HttpSession(
             base_url,
             credentials,
             timeout=timeout,

@@ -13,14 +13,13 @@ from decimal import Decimal
 
 from reconciler.market import ProductDateCode, delivery_day
 from reconciler.platform.models import (
-    Adjustment,
     Block,
     ProductBids,
     ProductResults,
     StateOfEnergy,
     VirtualAsset,
 )
-from reconciler.rules.vocabulary import Category
+from reconciler.rules.vocabulary import Adjustment, Category
 
 
 @dataclass(frozen=True)

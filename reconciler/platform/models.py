@@ -84,16 +84,6 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Adjustment:
-    """A period the platform corrected (D2): ``accepted`` was submitted, ``adjusted`` is active."""
-
-    time: datetime
-    accepted: Decimal
-    adjusted: Decimal
-    reason: str  # an AdjustmentReason (D2), kept as text: the platform may add others
-
-
-@dataclass(frozen=True)
 class StateOfEnergy:
     soe_kwh: Decimal
     time: datetime

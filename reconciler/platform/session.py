@@ -182,7 +182,10 @@ def get_json_within(url: str, seconds: float) -> Any:
         return response.json()
 
 
-class Session:
+class HttpSession:
+    """The client's connection to one platform: login (once, shared by threads), one re-login on
+    401, and retries of what may be retried within the caller's budget."""
+
     def __init__(
         self,
         base_url: str,

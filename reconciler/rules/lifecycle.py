@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from fractions import Fraction
 
 from reconciler.market import day_bounds, delivery_day
@@ -12,6 +13,8 @@ from reconciler.rules.soe import HUNDRED, Efficiencies, energy_delta, state_of_c
 from reconciler.rules.units import Number
 
 TARGET_END_SOC = Fraction(50)  # percent: a virtual asset should end its life half full
+DEFAULT_FINAL_SOC_TOLERANCE = Decimal("0.01")
+"""``finalSoCTolerance`` when an asset does not report one: the docs' example value (API.md §3)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from reconciler.rules.units import Number
 ENERGY_QUANTUM = Fraction(1, 10**9)  # kWh; stored energy is kept to 1 µWh at period boundaries
 QUANTA_PER_KWH = 10**9  # 1 / ENERGY_QUANTUM
 HUNDRED = Fraction(100)
+SOC_BOUNDS_DEFAULT = (0, 100)
+"""D6: ``stateOfChargeBounds`` (lower, upper) in percent of an asset that sets none."""
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,10 @@ class Efficiencies:
 
 @dataclass(frozen=True)
 class SocBounds:
-    """``stateOfChargeBounds`` in percent of the available energy capacity (D6; default 0/100)."""
+    """``stateOfChargeBounds`` in percent of the available energy capacity (D6)."""
 
-    lower: Fraction = Fraction(0)
-    upper: Fraction = HUNDRED
+    lower: Fraction = Fraction(SOC_BOUNDS_DEFAULT[0])
+    upper: Fraction = Fraction(SOC_BOUNDS_DEFAULT[1])
 
     @classmethod
     def of(cls, lower: Number, upper: Number) -> SocBounds:

@@ -1,10 +1,13 @@
-"""The platform's words, spelled once: adjustment reasons (DECISIONS.md D2) and operational data
-categories (D4). The sandbox serves them and the client and planner read them, so both sides name
-them from here.
+"""The platform's words, spelled once: adjustments and their reasons (DECISIONS.md D2) and
+operational data categories (D4). The sandbox serves them and the client and planner read them, so
+both sides name them from here.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -13,6 +16,17 @@ class AdjustmentReason(StrEnum):
 
     STATE_OF_ENERGY_BOUNDARIES = "STATE_OF_ENERGY_BOUNDARIES"  # re-validation at start - 7 min (D7)
     AVAILABILITY = "AVAILABILITY"  # clipping after an unavailability (D9)
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A period the platform corrected on its own (D2): ``accepted`` was submitted, ``adjusted`` is
+    active, both kW."""
+
+    time: datetime
+    accepted: Decimal
+    adjusted: Decimal
+    reason: str  # an AdjustmentReason, kept as text: the platform may add others
 
 
 class Category(StrEnum):

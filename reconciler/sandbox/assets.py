@@ -28,6 +28,7 @@ from reconciler.rules.capacity import (
 )
 from reconciler.rules.schedule import PeriodInput
 from reconciler.rules.soe import Efficiencies, SocBounds, advance_energy, project_energy, quantize_energy
+from reconciler.rules.vocabulary import Adjustment
 from reconciler.sandbox.fixture import AssetSpec
 
 # Block IDs are stable across runs (tests and saved plans can name them): uuid5 of asset + market.
@@ -53,7 +54,7 @@ def floor_period(moment: datetime) -> datetime:
 
 
 @dataclass(frozen=True)
-class Bid:
+class StoredBid:
     """The one live bid of a product (offered capacity already truncated to whole kW, D13);
     ``bid_id`` is given when the bid is stored (D18)."""
 
@@ -68,23 +69,13 @@ class Bid:
 class Result:
     """A published auction result of one bid (D17)."""
 
-    bid: Bid
+    bid: StoredBid
     accepted_capacity: Decimal
     settlement_price: Decimal | None
 
     @property
     def accepted(self) -> bool:
         return self.accepted_capacity > 0
-
-
-@dataclass(frozen=True)
-class Adjustment:
-    """A platform correction of one period's active power (D2)."""
-
-    time: datetime
-    accepted: Decimal
-    adjusted: Decimal
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -108,7 +99,7 @@ class AssetState:
     schedule: dict[datetime, Decimal] = field(default_factory=dict)  # active values; absent = 0
     adjustments: list[Adjustment] = field(default_factory=list)
     unavailabilities: list[Unavailability] = field(default_factory=list)
-    bids: dict[str, Bid] = field(default_factory=dict)  # by productDateCode
+    bids: dict[str, StoredBid] = field(default_factory=dict)  # by productDateCode
     results: dict[str, Result] = field(default_factory=dict)
     ancillary_blocks: list[CapacityMarket] = field(default_factory=list)  # in creation order
     soe_history: dict[datetime, Fraction] = field(default_factory=dict)
@@ -194,7 +185,7 @@ class AssetState:
         return constants.limited_by(self.available_power(period))
 
     def capacity_bids(
-        self, bids: Mapping[str, Bid] | None = None, exclude: str | None = None
+        self, bids: Mapping[str, StoredBid] | None = None, exclude: str | None = None
     ) -> list[CapacityBid]:
         """Live capacity bids as they weigh on capacity: offered until results, accepted after (D16)."""
         result = []

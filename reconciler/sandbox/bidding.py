@@ -30,7 +30,7 @@ from reconciler.rules.capacity import (
     check_bid_room,
     check_wholesale_fit,
 )
-from reconciler.sandbox.assets import AssetState, Bid, Result, new_bid_id
+from reconciler.sandbox.assets import AssetState, Result, StoredBid, new_bid_id
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import (
     check_day,
@@ -47,7 +47,7 @@ class BidWrite:
     """One product's new bid (None = delete), parsed from a request."""
 
     code: ProductDateCode
-    bid: Bid | None
+    bid: StoredBid | None
 
 
 def parse_product(product: str, day_text: str, where: str) -> ProductDateCode:
@@ -93,7 +93,7 @@ def parse_bids(code: ProductDateCode, items: Any, where: str) -> BidWrite:
         violations.insert(0, step)
     if violations:
         raise invalid(f"{code}: {violations[0].message}")
-    return BidWrite(code, Bid(code, Decimal(accepted_capacity(offered)), capacity_price, energy_price))
+    return BidWrite(code, StoredBid(code, Decimal(accepted_capacity(offered)), capacity_price, energy_price))
 
 
 def no_repeats(writes: Iterable[BidWrite]) -> None:
@@ -104,7 +104,7 @@ def no_repeats(writes: Iterable[BidWrite]) -> None:
         seen.add(write.code)
 
 
-def _check_capacity(asset: AssetState, write: BidWrite, tentative: dict[str, Bid]) -> None:
+def _check_capacity(asset: AssetState, write: BidWrite, tentative: dict[str, StoredBid]) -> None:
     """D15 and D20 against the other live bids, then D16: the wholesale schedule must still fit."""
     bid, code = write.bid, write.code
     assert bid is not None
@@ -152,7 +152,7 @@ def apply_bids(state: SandboxState, asset: AssetState, writes: list[BidWrite]) -
             asset.ancillary_blocks.append(market)
 
 
-def stored_bids(asset: AssetState, wanted: Iterable[ProductDateCode] | None = None) -> list[Bid]:
+def stored_bids(asset: AssetState, wanted: Iterable[ProductDateCode] | None = None) -> list[StoredBid]:
     """The live bids (of ``wanted`` codes only, when given) in delivery order."""
     chosen = (
         asset.bids.values()

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from reconciler.market import Market, ProductDateCode
-from reconciler.sandbox.assets import AssetState, Bid, Result
+from reconciler.sandbox.assets import AssetState, Result, StoredBid
 from reconciler.sandbox.bidding import (
     BidWrite,
     parse_bids,
@@ -43,7 +43,7 @@ def parse_post(body: Any, family: str) -> list[BidWrite]:
     return writes
 
 
-def product_body(code: ProductDateCode, bid: Bid | None) -> dict[str, Any]:
+def product_body(code: ProductDateCode, bid: StoredBid | None) -> dict[str, Any]:
     bids = [] if bid is None else [_bid_json(bid)]
     return {
         "bids": bids,
@@ -53,7 +53,7 @@ def product_body(code: ProductDateCode, bid: Bid | None) -> dict[str, Any]:
     }
 
 
-def _bid_json(bid: Bid) -> dict[str, Any]:
+def _bid_json(bid: StoredBid) -> dict[str, Any]:
     body: dict[str, Any] = {"capacityPrice": bid.capacity_price, "offeredCapacity": bid.offered}
     if bid.code.market is not Market.FCR:
         body["energyPrice"] = bid.energy_price

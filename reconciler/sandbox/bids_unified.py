@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.market import Direction, Market, ProductDateCode
-from reconciler.sandbox.assets import AssetState, Bid, Result
+from reconciler.sandbox.assets import AssetState, Result, StoredBid
 from reconciler.sandbox.bidding import BidWrite, parse_bids, product_item, published_results, stored_bids
 from reconciler.sandbox.wire import invalid, require_list, string_field
 
@@ -43,7 +43,7 @@ def parse_post(body: Any) -> list[BidWrite]:
     return writes
 
 
-def _bid_json(bid: Bid) -> dict[str, Any]:
+def _bid_json(bid: StoredBid) -> dict[str, Any]:
     return {
         "bidID": bid.bid_id,
         "capacityPrice": bid.capacity_price,
@@ -52,7 +52,7 @@ def _bid_json(bid: Bid) -> dict[str, Any]:
     }
 
 
-def product_body(code: ProductDateCode, bid: Bid | None) -> dict[str, Any]:
+def product_body(code: ProductDateCode, bid: StoredBid | None) -> dict[str, Any]:
     return {
         "bids": [] if bid is None else [_bid_json(bid)],
         "deliveryDay": code.day.isoformat(),

@@ -14,8 +14,8 @@ from functools import partial
 
 from reconciler.market import PERIOD, isoformat_z, result_publication, revalidation_moment
 from reconciler.rules.schedule import revalidate_last
-from reconciler.rules.vocabulary import AdjustmentReason
-from reconciler.sandbox.assets import Adjustment, AssetState
+from reconciler.rules.vocabulary import Adjustment, AdjustmentReason
+from reconciler.sandbox.assets import AssetState
 from reconciler.sandbox.bidding import publish_result
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import invalid

@@ -30,6 +30,8 @@ from reconciler.market import (
     parse_instant,
     parse_product_date_code,
 )
+from reconciler.rules.lifecycle import DEFAULT_FINAL_SOC_TOLERANCE
+from reconciler.rules.soe import SOC_BOUNDS_DEFAULT
 
 SCHEMA_NAME = "sandbox-fixture.schema.json"
 DEFAULT_TOKEN_EXPIRES_IN = 3600  # D5: seconds of sandbox time
@@ -75,7 +77,7 @@ class AssetSpec:
     eic_code: str | None = None
     ramp_rate: Decimal | None = None
     protected_duration_seconds: int = 3600
-    final_soc_tolerance: Decimal = Decimal("0.01")
+    final_soc_tolerance: Decimal = DEFAULT_FINAL_SOC_TOLERANCE
     portfolio_id: str | None = None
     total_allowed_cycles: Decimal | None = None
 
@@ -285,7 +287,11 @@ class _Builder:
                 f"{initial} kWh",
             )
         bounds = data.get("stateOfChargeBounds", {})
-        lower, upper = Decimal(bounds.get("lower", 0)), Decimal(bounds.get("upper", 100))
+        default_lower, default_upper = SOC_BOUNDS_DEFAULT
+        lower, upper = (
+            Decimal(bounds.get("lower", default_lower)),
+            Decimal(bounds.get("upper", default_upper)),
+        )
         if lower > upper:
             raise self.reporter.error(
                 (*path, "stateOfChargeBounds"), "lower ≤ upper", f"lower {lower} > upper {upper}"
@@ -322,7 +328,7 @@ class _Builder:
             eic_code=data.get("eicCode"),
             ramp_rate=optional("rampRate"),
             protected_duration_seconds=int(data.get("protectedDurationSeconds", 3600)),
-            final_soc_tolerance=Decimal(data.get("finalSoCTolerance", Decimal("0.01"))),
+            final_soc_tolerance=Decimal(data.get("finalSoCTolerance", DEFAULT_FINAL_SOC_TOLERANCE)),
             portfolio_id=data.get("portfolioID"),
             total_allowed_cycles=optional("totalAllowedCycles"),
         )

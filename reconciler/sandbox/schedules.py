@@ -8,8 +8,8 @@ from typing import Any
 
 from reconciler.market import PeriodState, is_quarter_hour, isoformat_z, period_state
 from reconciler.rules.schedule import check_schedule_update, check_soft_locked_power
-from reconciler.rules.vocabulary import AdjustmentReason
-from reconciler.sandbox.assets import WHOLESALE, Adjustment, AssetState, Unavailability, floor_period
+from reconciler.rules.vocabulary import Adjustment, AdjustmentReason
+from reconciler.sandbox.assets import WHOLESALE, AssetState, Unavailability, floor_period
 from reconciler.sandbox.state import SandboxState
 from reconciler.sandbox.wire import (
     invalid,

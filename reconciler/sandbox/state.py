@@ -21,7 +21,9 @@ from reconciler.sandbox.wire import ApiError, not_found
 
 
 @dataclass
-class Session:
+class IssuedToken:
+    """A token the sandbox's login handed out: for which organisation, valid until when (D5)."""
+
     organisation: str
     expires_at: datetime
 
@@ -42,7 +44,7 @@ class SandboxState:
     partial_acceptance: dict[str, Any]
     market_times: MarketTimes
     faults: FaultPlan | None = None
-    sessions: dict[str, Session] = field(default_factory=dict)
+    tokens: dict[str, IssuedToken] = field(default_factory=dict)
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_ENTRIES))
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -74,7 +76,7 @@ class SandboxState:
             known = org.passwords.get(username)
             if known is not None and secrets.compare_digest(known.encode(), password.encode()):
                 token = secrets.token_urlsafe(32)
-                self.sessions[token] = Session(org.id, self.now + timedelta(seconds=self.token_expires_in))
+                self.tokens[token] = IssuedToken(org.id, self.now + timedelta(seconds=self.token_expires_in))
                 return token, self.token_expires_in
         raise ApiError("auth", "invalid username or password")
 
@@ -85,12 +87,12 @@ class SandboxState:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError("auth", "the Authorization header must be 'Bearer <access token>'")
-        session = self.sessions.get(token.strip())
-        if session is None:
+        issued = self.tokens.get(token.strip())
+        if issued is None:
             raise ApiError("auth", "unknown access token")
-        if self.now >= session.expires_at:
+        if self.now >= issued.expires_at:
             raise ApiError("auth", "the access token has expired; authenticate again")
-        return session.organisation
+        return issued.organisation
 
     def organisation(self, authorization: str | None, organisation_id: str) -> OrganisationState:
         """The caller's organisation; any other one is 404, so nothing leaks (D3)."""

@@ -75,9 +75,9 @@ def test_json_output_for_scripts(capsys: pytest.CaptureFixture[str], tmp_path: P
     code, out, _ = run(capsys, "--format", "json", str(tmp_path))
     report = json.loads(out)
     assert code == 1
-    assert (report["format_version"], report["valid"]) == ("1", False)
+    assert (report["format_version"], report["valid"]) == ("2", False)
     assert report["files"] == [str(broken), str(good)]
-    assert [(m["name"], m["virtualAsset"], m["file"]) for m in report["manifests"]] == [
+    assert [(m["name"], m["virtual_asset"], m["file"]) for m in report["manifests"]] == [
         ("a", "7c1e0d4e-0000-4000-8000-000000000001", str(good))
     ]
     unknown = next(d for d in report["diagnostics"] if d["code"] == "schema-unknown-key")
@@ -157,7 +157,7 @@ def test_json_output_matches_its_published_schema_and_counts_what_the_text_count
     assert (summary["manifests"], summary["warnings"]) == (1, 1)  # the FCR bid closes at 07:30
     assert [(m["name"], m["periods"], m["bids"]) for m in report["manifests"]] == [("a", 2, 1)]
     # both documents of broken.yaml are held back: the named one, and the one of another kind
-    assert [(r["name"], r["virtualAsset"], r["file"], r["line"]) for r in report["rejected"]] == [
+    assert [(r["name"], r["virtual_asset"], r["file"], r["line"]) for r in report["rejected"]] == [
         ("b", "7c1e0d4e-0000-4000-8000-000000000002", str(broken), 1),
         (None, None, str(broken), 9),
     ]

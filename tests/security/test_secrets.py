@@ -42,7 +42,7 @@ def fixture_with_secret(tmp_path: Path, token_seconds: int = 60) -> Path:
 
 def issued_tokens() -> set[str]:
     """Every access token any live sandbox of this process has handed out."""
-    return {token for obj in gc.get_objects() if isinstance(obj, SandboxState) for token in obj.sessions}
+    return {token for obj in gc.get_objects() if isinstance(obj, SandboxState) for token in obj.tokens}
 
 
 def login(sandbox: RunningSandbox) -> str:

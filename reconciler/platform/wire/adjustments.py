@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.platform.models import Adjustment
 from reconciler.platform.wire.fields import as_list, as_object, instant, number, required, text
+from reconciler.rules.vocabulary import Adjustment
 
 
 def parse_adjustments(raw: Any) -> list[Adjustment]:
