@@ -75,6 +75,7 @@ class DesiredSchedule:
     sources: Mapping[datetime, SourceRef]
     days: frozenset[date] = frozenset()
     point_days: frozenset[date] = frozenset()  # the local days the points lie on
+    days_source: SourceRef | None = None  # where ``days:`` is written
 
     @property
     def exact_days(self) -> tuple[date, ...]:

@@ -97,12 +97,14 @@ class ScheduleBuilder:
                 points[period] = power_kw
                 lines[period] = line
 
-    def result(self, mode: ScheduleMode, unit: str, days: Iterable[date] = ()) -> DesiredSchedule:
+    def result(
+        self, mode: ScheduleMode, unit: str, days: Iterable[date] = (), days_source: SourceRef | None = None
+    ) -> DesiredSchedule:
         sources = self.sources if self.csv_sources is None else self.csv_sources
         order = sorted(self.points)
         point_days = local_days(order, self.tz)
         if order == list(self.points):  # claimed in time order already (a CSV, usually)
-            return DesiredSchedule(mode, unit, self.points, sources, frozenset(days), point_days)
+            return DesiredSchedule(mode, unit, self.points, sources, frozenset(days), point_days, days_source)
         return DesiredSchedule(
             mode=mode,
             unit=unit,
@@ -110,6 +112,7 @@ class ScheduleBuilder:
             sources={period: sources[period] for period in order},
             days=frozenset(days),
             point_days=point_days,
+            days_source=days_source,
         )
 
 
@@ -144,8 +147,10 @@ def expand_wholesale(
         rows, sources = read_csv_schedule(ctx, schedule["csv"], csv_path, unit, tz)
         builder.claim_lines(rows, sources, csv_path)
     days: list[date] = []
+    days_source = None
     if "days" in section and ctx.clean((*path, "days")):
         days = expand_days(ctx, section, path) or []
+        days_source = ctx.ref((*path, "days"))
         if mode is ScheduleMode.PARTIAL:
             ctx.report(
                 Severity.WARNING,
@@ -156,7 +161,7 @@ def expand_wholesale(
                 found="mode: partial",
                 address=ctx.address("wholesale"),
             )
-    return builder.result(mode, str(unit), days)
+    return builder.result(mode, str(unit), days, days_source)
 
 
 def _expand_entry(

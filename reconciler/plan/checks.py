@@ -18,6 +18,7 @@ from reconciler.market import (
     Market,
     PeriodState,
     ProductDateCode,
+    day_bounds,
     gate_closure,
     revalidation_moment,
 )
@@ -63,6 +64,7 @@ def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
                     found=f"{local(start)}–{local(end)}",
                 )
             )
+        found += _days_outside_lifetime(manifest, asset)
     for section in (manifest.fcr, manifest.afrr):
         for bid in section.bids if section else ():
             start, end = bid.code.window()
@@ -77,6 +79,35 @@ def check_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
                     )
                 )
     return found
+
+
+def _days_outside_lifetime(manifest: Manifest, asset: LiveAsset) -> list[Diagnostic]:
+    """``days:`` that the asset does not live on: ``mode: exact`` manages nothing there (a day
+    pinned while the selector moves on, e.g. ``day: tomorrow``), which must not pass in silence."""
+    schedule, va = manifest.wholesale, asset.va
+    if schedule is None or not schedule.exact_days:
+        return []
+    outside = []
+    for day in sorted(schedule.days):
+        start, end = day_bounds(day, manifest.timezone)
+        if not (start < va.end and va.start < end):
+            outside.append(day)
+    if not outside:
+        return []
+    listed = ", ".join(day.isoformat() for day in outside)
+    lifetime = f"[{local(va.start)}, {local(va.end)})"
+    return [
+        located(
+            Severity.WARNING,
+            "days-outside-lifetime",
+            f"days: {listed} {'is' if len(outside) == 1 else 'are'} outside the virtual asset's lifetime "
+            f"{lifetime}: mode: exact manages nothing there",
+            schedule.days_source,
+            f"{manifest.name}/wholesale",
+            expected=f"days within {lifetime}",
+            found=listed,
+        )
+    ]
 
 
 def check_locked(manifest: Manifest, asset: LiveAsset, diff: ScheduleDiff) -> list[Diagnostic]:

@@ -12,6 +12,8 @@ from reconciler.rules.bids import accepted_capacity
 from reconciler.rules.revenue import REVENUE_PRICE, PriceBasis, Revenue, auction_revenue
 
 ENERGY_PRICE = "energyPrice"
+# What each paying price is quoted in (D21; the manifest's prices carry the same units).
+PRICE_UNIT = {PriceBasis.SETTLEMENT: "EUR/MW/h", PriceBasis.CAPACITY: "EUR/MW/h", ENERGY_PRICE: "EUR/MWh"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,10 @@ class ResultSummary:
     price: Decimal | None  # the price D21 pays on; for aFRR energy the bid's energyPrice
     price_field: str  # settlementPrice, capacityPrice or energyPrice
     revenue: Revenue
+
+    @property
+    def price_unit(self) -> str:
+        return PRICE_UNIT[self.price_field]
 
     @property
     def outcome(self) -> str:

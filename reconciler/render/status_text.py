@@ -27,7 +27,11 @@ def result_text(result: ResultSummary | None, bid: BidStatus, now: datetime) -> 
     if result is None:
         when = "expected" if bid.publication >= now else "due since"
         return f"no result yet ({when} {local(bid.publication)})"
-    price = f" at {json_number(result.price)} EUR ({result.price_field})" if result.price is not None else ""
+    price = (
+        f" at {json_number(result.price)} {result.price_unit} ({result.price_field})"
+        if result.price is not None
+        else ""
+    )
     head = f"{result.outcome.replace('_', ' ')} {fmt_kw(result.accepted_kw)} of {fmt_kw(result.offered_kw)}"
     revenue = result.revenue
     money = f"{_eur(revenue.eur)}" if revenue.eur is not None else f"unknown ({revenue.basis})"
@@ -56,9 +60,9 @@ def _offer(bid: BidStatus) -> str:
     desired = bid.bid
     prices = []
     if desired.capacity_price is not None:
-        prices.append(f"capacity {json_number(desired.capacity_price)} EUR")
+        prices.append(f"capacity {json_number(desired.capacity_price)} EUR/MW/h")
     if desired.energy_price is not None:
-        prices.append(f"energy {json_number(desired.energy_price)} EUR")
+        prices.append(f"energy {json_number(desired.energy_price)} EUR/MWh")
     live = "not placed" if bid.live_kw is None else f"live {fmt_kw(bid.live_kw)}"
     return f"{fmt_kw(desired.offered_kw)} ({', '.join(prices)}; {live})"
 

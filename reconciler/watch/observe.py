@@ -164,7 +164,11 @@ def _result_event(manifest: Manifest, published: ProductResults, now: datetime) 
     code = result.code
     address = f"{manifest.name}/{'fcr' if code.market is Market.FCR else 'afrr'}/{code}"
     revenue = result.revenue
-    price = f" at {result.price_field} {json_number(result.price)} EUR" if result.price is not None else ""
+    price = (
+        f" at {result.price_field} {json_number(result.price)} {result.price_unit}"
+        if result.price is not None
+        else ""
+    )
     money = (
         f"revenue {json_number(revenue.eur)} EUR" if revenue.eur is not None else f"revenue {revenue.basis}"
     )

@@ -100,14 +100,30 @@ class Webhook:
             self.on_failure(self.name, f"queue full ({QUEUE_SIZE} events waiting); event dropped", event)
 
     def close(self, timeout: float) -> None:
-        """Let queued deliveries finish for up to ``timeout`` seconds, then stop."""
+        """Let queued deliveries finish for up to ``timeout`` seconds, then stop; the events still
+        waiting then are reported as not delivered (never dropped without a word)."""
         deadline = time.monotonic() + timeout
         with contextlib.suppress(queue.Full):
             self._queue.put(None, timeout=max(timeout, 0.01))
         self._thread.join(max(0.0, deadline - time.monotonic()))
         self._stop.set()
         self._thread.join(0.5)
+        left = self._drain()
+        if left:
+            self.stats.failed += left
+            self.on_failure(
+                self.name, f"{left} event(s) not delivered: watch stopped before their turn", None
+            )
         self._http.close()
+
+    def _drain(self) -> int:
+        left = 0
+        while True:
+            try:
+                event = self._queue.get_nowait()
+            except queue.Empty:
+                return left
+            left += event is not None
 
     def _work(self) -> None:
         while not self._stop.is_set():

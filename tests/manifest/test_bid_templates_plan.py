@@ -90,7 +90,9 @@ def test_products_all_on_a_dst_day_plans_six_bids_with_the_calendars_windows(
 ) -> None:
     sandbox = make_sandbox(_fixture(now, *life))
     body = f"fcr:\n  unit: MW\n  bids:\n    - {{day: {day}, products: all, capacity: 1, capacityPrice: 90}}\n"
-    project = write_project(tmp_path, sandbox.url, {"munich.yaml": manifest("munich-1", MUNICH, body)})
+    project = write_project(
+        tmp_path / "unified", sandbox.url, {"munich.yaml": manifest("munich-1", MUNICH, body)}
+    )
     plan = run(capsys, "plan", "--format", "json", str(project))
     assert plan.exit_code == 0, plan.out + plan.err
     changes = plan.json()["changes"]
@@ -105,6 +107,20 @@ def test_products_all_on_a_dst_day_plans_six_bids_with_the_calendars_windows(
     assert [(c["address"], c["kind"], c["action"], c["after"]) for c in changes] == [
         (f"munich-1/fcr/{day}_{p}", "fcr_bid", "create", [{"offeredCapacity": 1000, "capacityPrice": 90}])
         for p in products
+    ]
+    # unified (the default): the six products in one POST; legacy: one PUT per product (D18)
+    [posted] = plan.json()["requests"]
+    assert (posted["method"], posted["path"].rsplit("/", 2)[-2:]) == ("POST", ["ancillary", "bids"])
+    assert [(item["market"], item["product"], item["deliveryDay"]) for item in posted["body"]] == [
+        ("FCR", p, day) for p in products
+    ]
+    legacy = write_project(
+        tmp_path / "legacy", sandbox.url, {"munich.yaml": manifest("munich-1", MUNICH, body)}, "legacy"
+    )
+    legacy_plan = run(capsys, "plan", "--format", "json", str(legacy))
+    assert legacy_plan.exit_code == 0, legacy_plan.out + legacy_plan.err
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in legacy_plan.json()["requests"]] == [
+        ("PUT", f"{day}_{p}") for p in products
     ]
     # Applying writes each bid; the sandbox then reserves 1 MW of FCR over each window (D16).
     applied = run(capsys, "apply", "--auto-approve", str(project))

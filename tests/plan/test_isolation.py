@@ -183,3 +183,72 @@ def test_a_manifest_that_fails_its_schema_is_named_and_held_back(
     plan = planned.json()
     assert [n["address"] for n in plan["not_planned"]] == ["munich-1"]
     assert {c["asset"] for c in plan["changes"]} == {"berlin-2", "hamburg-3", "leipzig-daily"}
+
+
+def _bad_bid_csv_row(project: Path) -> str:
+    csv = project / "bids" / "hamburg-3-afrr.csv"
+    csv.write_text(csv.read_text().replace("NEG_16_20,1000,", "NEG_16_20,lots,", 1))
+    return HAMBURG
+
+
+def _berlin_energy_bids(project: Path, entries: str) -> str:
+    path = project / "berlin-2.yaml"
+    single = "      - {day: 2026-11-24, product: POS_070, capacity: 1000, energyPrice: 120}\n"
+    assert single in path.read_text()
+    path.write_text(path.read_text().replace(single, entries))
+    return BERLIN
+
+
+def _overlapping_templates(project: Path) -> str:
+    return _berlin_energy_bids(
+        project,
+        "      - {day: 2026-11-24, products: POS_060..POS_070, capacity: 1000, energyPrice: 120}\n"
+        "      - {days: [2026-11-24], products: POS_065..POS_075, capacity: 1000, energyPrice: 120}\n",
+    )
+
+
+def _template_beyond_the_day(project: Path) -> str:  # 2026-11-24 has 96 quarter-hours
+    return _berlin_energy_bids(
+        project, "      - {day: 2026-11-24, products: POS_090..POS_100, capacity: 1000, energyPrice: 120}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("breaks", "file", "line", "code", "field"),
+    [
+        (_bad_bid_csv_row, "hamburg-3-afrr.csv", 3, "csv-value", "spec.afrr.bids.csv.capacity"),
+        (_overlapping_templates, "berlin-2.yaml", 33, "bid-template-overlap", "spec.afrr.bids[2]"),
+        (_template_beyond_the_day, "berlin-2.yaml", 32, "bid-product-day", "spec.afrr.bids[1].products"),
+    ],
+    ids=["bid-csv-row", "overlapping-templates", "template-beyond-the-day"],
+)
+def test_bad_bid_csv_rows_and_templates_hold_back_only_their_asset(
+    sandbox: RunningSandbox,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    breaks: Any,
+    file: str,
+    line: int,
+    code: str,
+    field: str,
+) -> None:
+    """Issue 16's bad input: a clear error at file, line and field; exit 1; nothing written for
+    that asset, while the others are written."""
+    project = portfolio_project(tmp_path / "p", sandbox.url, "unified")
+    broken = breaks(project)
+
+    planned = run(capsys, "plan", str(project), "--format", "json")
+    assert planned.exit_code == 1
+    [error] = [d for d in planned.json()["diagnostics"] if d["severity"] == "error"]
+    assert (Path(error["file"]).name, error["line"], error["code"], error["path"]) == (
+        file,
+        line,
+        code,
+        field,
+    )
+    assert error["expected"] and error["found"]
+
+    applied = run(capsys, "apply", str(project), "--auto-approve")
+    assert applied.exit_code == 1 and "Traceback" not in applied.err
+    others = {a: n for a, n in REQUESTS["unified"].items() if a != broken}
+    assert written_assets(sandbox) == others

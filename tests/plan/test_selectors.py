@@ -475,3 +475,31 @@ def test_import_by_portfolio_and_day_writes_the_selector_form(
     )
     bad_day = run(capsys, "import", "--portfolio", LEIPZIG_PORTFOLIO, "--day", "next week")
     assert bad_day.exit_code == 2 and "--day 'next week': expected a date like 2026-11-24" in bad_day.err
+
+
+def test_a_pinned_day_the_selected_asset_does_not_live_on_is_a_warning_not_silence(
+    make_sandbox: MakeSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what `import --portfolio P --day tomorrow` writes: a relative selector, an absolute `days:`
+    assets = [day_asset(f"7c1e0d4e-0000-4000-8000-0000000011{d}", date(2026, 11, d)) for d in (24, 25)]
+    sandbox = make_sandbox(demo_fixture(*assets, now="2026-11-23T06:55:00+01:00"))
+    body = "wholesale: {unit: kW, mode: exact, days: [2026-11-24], schedule: []}\n"
+    project = write_project(
+        tmp_path, sandbox.url, {"d.yaml": manifest("daily", "{portfolio: pf-daily, day: tomorrow}", body)}
+    )
+    planned = run(capsys, "plan", str(project), "--format", "json")
+    assert planned.exit_code == 0 and planned.json()["diagnostics"] == []
+
+    sandbox.set_clock("2026-11-24T06:55:00+01:00")  # tomorrow is now the 25th: another asset
+    planned = run(capsys, "plan", str(project), "--format", "json")
+    assert planned.exit_code == 0  # nothing would be written wrongly: a warning, not an error
+    [warning] = planned.json()["diagnostics"]
+    assert (warning["code"], warning["severity"], warning["path"], warning["line"]) == (
+        "days-outside-lifetime",
+        "warning",
+        "spec.wholesale.days",
+        7,
+    )
+    assert warning["found"] == "2026-11-24"
+    assert warning["expected"] == "days within [2026-11-25 00:00 CET, 2026-11-26 00:00 CET)"
+    assert "mode: exact manages nothing there" in warning["message"]

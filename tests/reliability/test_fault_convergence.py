@@ -141,12 +141,10 @@ def test_a_latency_spike_beyond_the_client_timeout_is_retried(
         sandbox.set_faults(latencyMs=800)  # every answer now comes after the client gave up
         calm = threading.Timer(0.5, sandbox.set_faults)  # the spike passes after half a second
         calm.start()
-        started = time.monotonic()
         report = apply_changes([schedule], client, sandbox.now)
         calm.join()
     assert [o.status for o in report.outcomes] == [Status.APPLIED]
     assert report.mismatches == ()
-    assert time.monotonic() - started < 5
     time.sleep(0.9)  # let the server reach the attempts the client abandoned
     attempts = [e for e in sandbox.requests() if (e["method"], e["path"]) == ("PUT", _units(schedule)[0][0])]
     assert len(attempts) >= 2  # timed out (800 ms > 300 ms), then sent again after the spike

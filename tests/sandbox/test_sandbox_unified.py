@@ -266,3 +266,39 @@ def test_another_organisation_can_neither_change_nor_see_the_bids(plain: Running
         assert response.status_code == 404, response.text
         assert "NEGPOS" not in response.text and "1000" not in response.text
     assert [p["bids"][0]["offeredCapacity"] for p in parse(api.get(BIDS, **DAY))] == [1000]
+
+
+def test_docs_example_20_energy_products_on_dst_days_through_the_unified_route(
+    make_sandbox: MakeSandbox,
+) -> None:
+    # 2026-03-29 has 92 quarter-hours (CET until 02:00, CEST after), 2026-10-25 has 100
+    spring = asset(id="spring", start="2026-03-28T23:00:00Z", end="2026-03-29T22:00:00Z")
+    autumn = asset(id="autumn", start="2026-10-24T22:00:00Z", end="2026-10-25T23:00:00Z")
+    energy = afrr(1000, None, 50)
+    api = Api(make_sandbox(fixture(spring, autumn, now="2026-03-28T12:00:00Z")).url)
+    last = api.post(BIDS, [item("AFRREnergy", "POS_092", energy, "2026-03-29")], va="spring")
+    assert last.status_code == 200, last.text
+    missing = api.post(BIDS, [item("AFRREnergy", "POS_093", energy, "2026-03-29")], va="spring")
+    assert missing.status_code == 400
+    assert "POS_093 does not exist on 2026-03-29: that day has 92 quarter-hours" in error(missing)
+    # POS_092 is 23:45-24:00 CEST = 21:45Z: a read of that quarter alone finds it, one before does not
+    assert [
+        p["product"]
+        for p in parse(api.get(BIDS, start="2026-03-29T21:45:00Z", end="2026-03-29T21:45:00Z", va="spring"))
+    ] == ["POS_092"]
+    assert parse(api.get(BIDS, start="2026-03-29T21:30:00Z", end="2026-03-29T21:30:00Z", va="spring")) == []
+
+    late = Api(make_sandbox(fixture(spring, autumn, now="2026-10-24T12:00:00Z")).url)
+    assert (
+        late.post(BIDS, [item("AFRREnergy", "NEG_100", energy, "2026-10-25")], va="autumn").status_code == 200
+    )
+    # NEG_100 is 23:45-24:00 CET = 22:45Z; NEG_013 is 02:00-02:15 CET (01:00Z), the repeated hour
+    assert (
+        late.post(BIDS, [item("AFRREnergy", "NEG_013", energy, "2026-10-25")], va="autumn").status_code == 200
+    )
+    read = parse(late.get(BIDS, start="2026-10-24T22:00:00Z", end="2026-10-25T22:45:00Z", va="autumn"))
+    assert [p["product"] for p in read] == ["NEG_013", "NEG_100"]
+    assert [
+        p["product"]
+        for p in parse(late.get(BIDS, start="2026-10-25T01:00:00Z", end="2026-10-25T01:00:00Z", va="autumn"))
+    ] == ["NEG_013"]

@@ -75,6 +75,9 @@ def test_status_shows_countdowns_then_results_with_revenue_per_d21(
     }
     text = run(capsys, "status", str(project))
     assert "closes in 35 min (2026-11-23 07:30 CET)" in text.out
+    # each price with its unit, as the manifest and the plan quote it
+    assert "2 000 kW (capacity 100 EUR/MW/h; live 2 000 kW)" in text.out
+    assert "1 000 kW (capacity 12.5 EUR/MW/h, energy 80 EUR/MWh; live 1 000 kW)" in text.out
 
     sandbox.set_clock(RESULTS_PUBLISHED)
     after = bids_by_address(status_json(capsys, project))
@@ -96,7 +99,8 @@ def test_status_shows_countdowns_then_results_with_revenue_per_d21(
 
     text = run(capsys, "status", str(project))
     assert (
-        "closed; accepted 2 000 kW of 2 000 kW at 120 EUR (settlementPrice); revenue 960.00 EUR" in text.out
+        "closed; accepted 2 000 kW of 2 000 kW at 120 EUR/MW/h (settlementPrice); revenue 960.00 EUR"
+        in text.out
     )
     assert "open drift: auction_result 1" in text.out
     markdown = run(capsys, "status", str(project), "--format", "markdown")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +18,20 @@ import pytest
 from reconciler.core.schemas import load_schema
 from reconciler.project.workflow import Session, open_session
 from reconciler.sandbox.server import RunningSandbox
+from reconciler.watch.events import Event, EventKind
 from reconciler.watch.loop import Watcher
 from reconciler.watch.output import Outputs
+from reconciler.watch.webhooks import Webhooks
 from tests.conftest import MakeSandbox
 from tests.support.harness import MUNICH, manifest, run, write_project, writes
 from tests.watch.watch_helpers import (
     AFTER_REVALIDATION,
     BEFORE_REVALIDATION,
+    BIDS_BODY,
+    CUT_BODY,
     CUT_MANIFEST,
     CUT_PERIOD,
+    RESULTS_PUBLISHED,
     docs_example_fixture,
     webhook_receiver,
 )
@@ -105,6 +112,26 @@ def test_once_exits_0_without_news_and_2_with_a_correction(
         -4000,
     )
     assert len(writes(docs_sandbox.requests())) == written  # watch never writes
+
+
+def test_once_tells_each_published_result_with_its_price_unit_and_revenue_per_d21(
+    docs_sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = textwrap.dedent(CUT_BODY) + textwrap.dedent(BIDS_BODY)
+    project = write_project(tmp_path, docs_sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+    assert run(capsys, "apply", str(project), "--auto-approve").exit_code == 0
+    docs_sandbox.set_clock(RESULTS_PUBLISHED)  # FCR clears at 120 EUR/MW/h, aFRR capacity is pay-as-bid
+    result = run(capsys, "watch", str(project), "--once")
+    assert result.exit_code == 2, result.err
+    texts = sorted(e["text"] for e in events_of(result.out) if e["kind"] == "auction_result")
+    assert texts == [
+        "munich-1/afrr/2026-11-24_POS_16_20: accepted, 1 000 kW of 1 000 kW at capacityPrice 12.5 EUR/MW/h;"
+        " revenue 50 EUR",  # 12.5 × 1 MW × 4 h
+        "munich-1/fcr/2026-11-24_NEGPOS_16_20: rejected, 0 kW of 2 000 kW at settlementPrice 120 EUR/MW/h;"
+        " revenue 0 EUR",  # bid 130 > 120
+        "munich-1/fcr/2026-11-24_NEGPOS_20_24: accepted, 2 000 kW of 2 000 kW at settlementPrice 120 EUR/MW/h;"
+        " revenue 960 EUR",  # 120 × 2 MW × 4 h
+    ]
 
 
 def test_each_fact_is_told_once_and_a_new_fact_again(harness: Harness, docs_sandbox: RunningSandbox) -> None:
@@ -203,6 +230,41 @@ def test_webhooks_get_each_event_and_a_refusing_or_bad_webhook_is_reported_not_f
     assert body["event"]["kind"] == "correction" and body["text"].startswith("correction: munich-1/wholesale")
     everything = result.out + result.err + json.dumps(body)
     assert "T0KEN" not in everything and "demo-password" not in everything
+
+
+def test_a_webhook_that_does_not_answer_holds_up_neither_the_loop_nor_the_other_webhooks(
+    harness: Harness, docs_sandbox: RunningSandbox
+) -> None:
+    release = threading.Event()
+    with webhook_receiver(hold=release) as (stuck, held), webhook_receiver() as (good, bodies):
+        harness.outputs.webhooks = Webhooks([stuck, good], harness.outputs.webhook_failure)
+        try:
+            docs_sandbox.set_clock(AFTER_REVALIDATION)
+            [correction] = harness.cycle()  # the cycle ends while the first webhook holds its POST
+            assert correction["kind"] == "correction"
+            assert bodies.get(timeout=10)["event"] == correction  # the other webhook has it already
+            assert held.empty()
+            release.set()
+            assert held.get(timeout=10)["event"] == correction  # and the slow one gets it, late
+        finally:
+            release.set()
+            harness.outputs.webhooks.close(5)
+
+
+def test_events_a_webhook_had_no_turn_for_before_watch_stopped_are_reported() -> None:
+    release = threading.Event()
+    failures: list[tuple[str, str, Event | None]] = []
+    with webhook_receiver(hold=release) as (stuck, _):
+        hooks = Webhooks([stuck], lambda *failure: failures.append(failure))
+        try:
+            for n in range(3):  # the webhook holds the first; two wait behind it
+                hooks.send(Event(EventKind.CORRECTION, datetime(2026, 11, 23, 9, tzinfo=UTC), f"cut {n}"))
+            hooks.close(0.2)
+        finally:
+            release.set()
+    assert ("webhook 1 (127.0.0.1)", "2 event(s) not delivered: watch stopped before their turn", None) in (
+        failures
+    )
 
 
 def test_watch_help_and_top_level_help_stay_light(capsys: pytest.CaptureFixture[str]) -> None:

@@ -166,6 +166,8 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.server.hold is not None:
+            self.server.hold.wait(30)  # a webhook that does not answer until released
         status = 200
         if self.server.refuse > 0:
             self.server.refuse -= 1
@@ -187,18 +189,21 @@ class ReceiverServer(http.server.ThreadingHTTPServer):
     bodies: queue.Queue[dict[str, Any]]
     fail_next: int
     refuse: int
+    hold: threading.Event | None
 
 
 @contextmanager
 def webhook_receiver(
-    fail_next: int = 0, refuse: int = 0
+    fail_next: int = 0, refuse: int = 0, hold: threading.Event | None = None
 ) -> Iterator[tuple[str, queue.Queue[dict[str, Any]]]]:
     """A chat webhook on loopback: ``(its URL, the JSON bodies it accepted)``; it answers 404 to
-    its first ``refuse`` requests, then 500 to the next ``fail_next``."""
+    its first ``refuse`` requests, then 500 to the next ``fail_next``; with ``hold``, it answers
+    nothing until that event is set."""
     server = ReceiverServer(("127.0.0.1", 0), _Receiver)
     server.bodies = queue.Queue()
     server.fail_next = fail_next
     server.refuse = refuse
+    server.hold = hold
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
