@@ -39,6 +39,14 @@ def apply_locks_of_this_test(
 
 
 @pytest.fixture
+def demo_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The example fixture's user and password in the environment, and no token."""
+    monkeypatch.setenv("LAYR_USERNAME", "demo")
+    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
+    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+
+
+@pytest.fixture
 def example_fixture_path() -> Path:
     """``examples/sandbox-fixture.yaml``: the embedded sandbox of ``reconciler plan examples/``."""
     return EXAMPLES / "sandbox-fixture.yaml"

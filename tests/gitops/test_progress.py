@@ -64,11 +64,7 @@ def at_a_terminal(*args: str, env: dict[str, str] | None = None) -> tuple[int, b
     return process.wait(timeout=60), drawn
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def test_a_terminal_shows_a_bar_while_reading_then_the_plan() -> None:

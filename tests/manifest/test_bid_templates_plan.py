@@ -13,12 +13,7 @@ import pytest
 from tests.conftest import MakeSandbox
 from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def _fixture(now: str, start: str, end: str) -> dict[str, Any]:

@@ -19,11 +19,7 @@ from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 TOMORROW_ONLY = 'wholesale: {unit: MW, mode: exact, schedule: [{at: "2026-11-24T10:00", power: -1}]}\n'
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def todays_live_schedule(sandbox: RunningSandbox) -> dict[datetime, Decimal]:

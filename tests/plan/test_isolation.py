@@ -29,12 +29,7 @@ from tests.support.harness import (
     written_bids,
 )
 
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def written_assets(sandbox: RunningSandbox) -> Counter[str]:

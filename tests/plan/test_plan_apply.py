@@ -31,11 +31,7 @@ SCHEDULE_AND_BID = manifest(
 )
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 @pytest.mark.parametrize("api, bid_method", [("unified", "POST"), ("legacy", "PUT")])

@@ -25,11 +25,7 @@ from tests.support.harness import BERLIN, MUNICH, run, write_project, writes
 Document = dict[str, Any]
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def saved_plan(sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:

@@ -46,11 +46,7 @@ def test_no_pattern_selects_everything_and_several_patterns_add_up() -> None:
     assert both.unmatched(["munich-1/wholesale"]) == ["berlin-2"]
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def test_only_plans_exactly_the_selection_and_says_so(

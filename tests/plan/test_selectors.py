@@ -42,11 +42,7 @@ CHARGE_TOMORROW = 'wholesale: {mode: exact, schedule: [{at: "2026-11-24T10:00", 
 LIST_PATH = f"/organisations/{ORG}/virtual-assets"
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def listing_reads(sandbox: RunningSandbox) -> list[dict[str, list[str]]]:

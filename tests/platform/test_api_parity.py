@@ -29,11 +29,7 @@ AFTER_AUCTIONS = "2026-11-23T12:00:00+01:00"
 DAY_OVER = "2026-11-25T06:00:00+01:00"
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def auctions(make_sandbox: MakeSandbox) -> RunningSandbox:

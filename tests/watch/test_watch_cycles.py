@@ -39,11 +39,7 @@ from tests.watch.watch_helpers import (
 SCHEMA = jsonschema.Draft202012Validator(load_schema("watch-event.schema.json"))
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 @pytest.fixture

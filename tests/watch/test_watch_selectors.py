@@ -36,11 +36,7 @@ MUNICH_BID = manifest(
 )
 
 
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def test_once_watches_the_asset_a_selector_names(
