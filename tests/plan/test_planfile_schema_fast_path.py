@@ -16,12 +16,7 @@ from reconciler.plan.planfile import PlanFileError, load_document
 from reconciler.sandbox.server import RunningSandbox
 from tests.plan.test_planfile_trust import Document, saved_plan, schedule
 
-
-@pytest.fixture(autouse=True)
-def credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LAYR_USERNAME", "demo")
-    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
-    monkeypatch.delenv("LAYR_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 
 def first_period(document: Document) -> str:
