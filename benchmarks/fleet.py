@@ -98,8 +98,9 @@ def write_project(root: Path, url: str, count: int) -> Path:
 class ServedSandbox:
     """A ``reconciler sandbox`` process, driven through its admin routes."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pid: int) -> None:
         self.url = url
+        self.pid = pid
         self._http = httpx.Client(base_url=url, timeout=60)
 
     def _admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -136,7 +137,7 @@ def served_sandbox(fixture: Path) -> Iterator[ServedSandbox]:
         banner = process.stdout.readline()  # "LAYR sandbox serving http://127.0.0.1:PORT (...)"
         if "serving" not in banner:
             raise RuntimeError(f"the sandbox did not start: {banner!r}")
-        sandbox = ServedSandbox(banner.split()[3])
+        sandbox = ServedSandbox(banner.split()[3], process.pid)
         yield sandbox
         sandbox.close()
     finally:

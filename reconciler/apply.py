@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -23,10 +23,17 @@ from functools import partial
 from typing import Any
 
 from reconciler.core.errors import ReconcilerError
-from reconciler.market import DEFAULT_MARKET_TIMES, MarketTimes, bid_deadline, editable_until, isoformat_z
+from reconciler.market import (
+    DEFAULT_MARKET_TIMES,
+    MarketTimes,
+    ProductDateCode,
+    bid_deadline,
+    editable_until,
+    isoformat_z,
+)
 from reconciler.plan.fmt import fmt_kw, local
 from reconciler.plan.model import BidChange, Change, Plan, ScheduleChange, TargetInfo, write_order
-from reconciler.plan.requests import Request, requests_for
+from reconciler.plan.requests import Request, requests_for, written_bids, written_block
 from reconciler.plan.resolve import changed_resolutions, listing_window, recorded_windows
 from reconciler.platform.assets import read_asset_list
 from reconciler.platform.client import PlatformClient
@@ -38,7 +45,7 @@ from reconciler.platform.errors import (
     PlatformError,
     TransportError,
 )
-from reconciler.platform.models import VirtualAsset
+from reconciler.platform.models import ProductBids, VirtualAsset
 from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.session import Attempts
@@ -59,6 +66,7 @@ class Outcome:
     status: Status
     message: str = ""  # why it was not applied, or how an applied write was confirmed
     attempts: int = 0  # times its request was sent (0: never sent)
+    answer: Any = field(default=None, repr=False, compare=False)  # the platform's answer to the write
 
 
 @dataclass(frozen=True)
@@ -205,7 +213,7 @@ def apply_changes(
             raise
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
     outcomes = tuple(outcome_of[id(change)] for change in ordered if id(change) in outcome_of)
-    written = [o.change for o in outcomes if o.status is Status.APPLIED]
+    written = [o for o in outcomes if o.status is Status.APPLIED]
     reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
     return ApplyReport(outcomes, tuple(verify(written, reader)))
 
@@ -311,7 +319,7 @@ def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome
         return [Outcome(c, status, message, attempts.count) for c in write.changes]
 
     try:
-        client.send_planned(
+        answer = client.send_planned(
             request.method,
             request.path,
             request.body,
@@ -339,7 +347,7 @@ def _send(write: Write, client: PlatformClient, deadline: float) -> list[Outcome
         return [replace(_after_lost_answer(c, client, exc), attempts=attempts.count) for c in write.changes]
     except PlatformError as exc:
         return each(Status.FAILED, str(exc))
-    return each(Status.APPLIED)
+    return [Outcome(c, Status.APPLIED, "", attempts.count, answer) for c in write.changes]
 
 
 def _after_lost_answer(change: Change, client: PlatformClient, exc: TransportError) -> Outcome:
@@ -400,31 +408,65 @@ def _outcome_json(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-def verify(written: Sequence[Change], client: PlatformClient) -> list[str]:
-    """Re-read every written object (in parallel, like a plan's reads); describe each value that
-    is not what was written."""
+def verify(written: Sequence[Outcome], client: PlatformClient) -> list[str]:
+    """Check every written object against the platform's answer to its write where that answer
+    holds all of it (a bid write answers with the products' bids; a schedule write with the block
+    over its default window), else re-read it (in parallel, like a plan's reads); describe each
+    value that is not what was written."""
 
-    def check(change: Change) -> list[str]:
+    def check(outcome: Outcome) -> list[str]:
+        change = outcome.change
         try:
             return _verify_one(change, client)
         except PlatformError as exc:
             return [f"{change.address}: could not re-read it ({exc})"]
 
-    return [line for lines in client.gather([partial(check, change) for change in written]) for line in lines]
+    answered = [(o, _verify_from_answer(o)) for o in written]
+    rereads = [partial(check, o) for o, found in answered if found is None]
+    reread = iter(client.gather(rereads))
+    return [line for _, found in answered for line in (next(reread) if found is None else found)]
+
+
+def _verify_from_answer(outcome: Outcome) -> list[str] | None:
+    """:func:`_verify_one` against the write's own answer; None when the answer does not show
+    all of the change (or is not the documented shape): then it is re-read."""
+    change, answer = outcome.change, outcome.answer
+    if answer is None:
+        return None
+    try:
+        if isinstance(change, ScheduleChange):
+            block = written_block(answer)
+            if block.id != change.block or not all(t in block.schedule for t in change.after):
+                return None
+            return _schedule_mismatches(change, block.schedule)
+        live = {p.code: p for p in written_bids(answer)}
+    except PlatformError:
+        return None
+    return _bid_mismatches(change, live) if change.product in live else None
 
 
 def _verify_one(change: Change, client: PlatformClient) -> list[str]:
     if isinstance(change, ScheduleChange):
         times = sorted(change.after)
         block = client.get_block(change.virtual_asset, change.block, times[0], times[-1])
-        return [
-            f"{change.address} {isoformat_z(t)}: wrote {fmt_kw(kw)}, platform shows "
-            f"{fmt_kw(block.schedule.get(t, Decimal(0)))}"
-            for t, kw in sorted(change.after.items())
-            if normalize(block.schedule.get(t, Decimal(0))) != normalize(kw)
-        ]
+        return _schedule_mismatches(change, block.schedule)
     code = change.product
-    live = {p.code: p for p in client.get_bids(change.virtual_asset, code.market, code.day)}
+    return _bid_mismatches(
+        change, {p.code: p for p in client.get_bids(change.virtual_asset, code.market, code.day)}
+    )
+
+
+def _schedule_mismatches(change: ScheduleChange, schedule: Mapping[datetime, Decimal]) -> list[str]:
+    return [
+        f"{change.address} {isoformat_z(t)}: wrote {fmt_kw(kw)}, platform shows "
+        f"{fmt_kw(schedule.get(t, Decimal(0)))}"
+        for t, kw in sorted(change.after.items())
+        if normalize(schedule.get(t, Decimal(0))) != normalize(kw)
+    ]
+
+
+def _bid_mismatches(change: BidChange, live: Mapping[ProductDateCode, ProductBids]) -> list[str]:
+    code = change.product
     have = sorted(accepted_capacity(b.offered_capacity) for b in live[code].bids) if code in live else []
     want = sorted(accepted_capacity(b.offered_capacity) for b in change.after)
     if have != want:

@@ -157,7 +157,7 @@ def _apply_manifests(
             if auto_approve:  # refused before any read when it cannot be honoured
                 _approve(session.connection.target, platform, auto_approve)
             with progress(out.verbosity, out.color, "Reading live state") as reporter:
-                result, _ = plan_session(session, reporter.on_read)
+                result = plan_session(session, reporter.on_read)
             out.plan, out.now = result, result.now
             if out.verbosity is not Verbosity.QUIET:
                 out.say(render_text(result, color=out.color), nl=False)

@@ -62,7 +62,7 @@ def plan(
             platform_session(paths, platform, selection) as session,
             progress(verbosity, color, "Reading live state") as reporter,
         ):
-            result, _ = plan_session(session, reporter.on_read)
+            result = plan_session(session, reporter.on_read)
     except InvalidManifests as exc:
         print_manifest_errors(exc.result, exc.outcome)
         return 1

@@ -103,6 +103,13 @@ def periods_between(start: datetime, end: datetime) -> Iterator[datetime]:
         current += PERIOD
 
 
+@lru_cache(maxsize=16)  # a few lifetimes at once: a year's tuple holds 35 040 instants
+def period_starts(start: datetime, end: datetime) -> tuple[datetime, ...]:
+    """:func:`periods_between` as a tuple, shared by calls with the same ``(start, end)``: the
+    assets of a fleet with one lifetime share its periods (and the instants themselves)."""
+    return tuple(periods_between(start, end))
+
+
 def delivery_day(moment: datetime, tz: ZoneInfo = MARKET_TZ) -> date:
     """The local delivery day an instant (a period start) belongs to."""
     return to_utc(moment).astimezone(tz).date()

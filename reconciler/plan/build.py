@@ -72,56 +72,95 @@ def make_plan(
     selection: Selection = EVERYTHING,
     market_times: MarketTimes = DEFAULT_MARKET_TIMES,
 ) -> Plan:
-    parts: list[AssetPlan] = []
-    diagnostics = list(extra)
-    fingerprints: dict[str, str] = {}
-    soc: dict[str, list[tuple[datetime, float]]] = {}
-    soc_bounds: dict[str, tuple[float, float]] = {}
-    resolutions: list[Resolution] = []
-    exact_scope: dict[str, tuple[date, ...]] = {}
-    for manifest in manifests:
-        if not selection.touches_asset(manifest.name):
-            continue
-        resolutions += _resolution(manifest)
-        if manifest.wholesale is not None and manifest.wholesale.mode is ScheduleMode.EXACT:
-            exact_scope[manifest.name] = manifest.wholesale.exact_days
-        mismatch = organisation_mismatch(manifest, target.organisation)
-        if mismatch is not None:
-            diagnostics.append(mismatch)
-            continue
-        asset = live.assets.get(manifest.virtual_asset)
-        if manifest.virtual_asset in live.failed:
-            diagnostics.append(_read_failed(manifest, live.failed[manifest.virtual_asset]))
-            continue
-        if asset is None:
-            diagnostics.append(_unknown_asset(manifest, target.organisation))
-            continue
-        fingerprints.update(asset.fingerprints)
-        part = plan_asset(manifest, asset, now, selection, market_times)
-        parts.append(part)
-        if part.changes:
-            soc[manifest.name] = part.soc
-            soc_bounds[manifest.name] = part.soc_bounds
-    diagnostics += [d for p in parts for d in p.diagnostics]
-    changes = [c for p in parts for c in p.changes]
-    if any(d.is_error and d.address is None for d in diagnostics):
-        changes = []  # an error about the whole run: nothing is planned
-    return Plan(
-        target=target,
-        now=now,
-        changes=tuple(write_order(changes)),
-        diagnostics=tuple(diagnostics),
-        predictions=tuple(
-            sorted((x for p in parts for x in p.predictions), key=lambda x: (x.address, x.time, x.reason))
-        ),
-        fingerprints=fingerprints,
-        drift=tuple(d for p in parts for d in p.drift),
-        soc=soc,
-        soc_bounds=soc_bounds,
-        selection=selection.patterns,
-        resolutions=tuple(resolutions),
-        exact_scope=exact_scope,
-    )
+    builder = PlanBuilder(manifests, now, target, selection, market_times)
+    for va_id, asset in live.assets.items():
+        builder.add(va_id, asset)
+    return builder.finish(live, extra)
+
+
+class PlanBuilder:
+    """:func:`make_plan` in two steps, so that each asset is planned as soon as its live state is
+    read and then let go (:func:`reconciler.platform.reading.read_live` with ``on_asset``): what
+    the plan needs of an asset is kept, its live state is not. The plan is the same whatever
+    order the assets come in."""
+
+    def __init__(
+        self,
+        manifests: Sequence[Manifest],
+        now: datetime,
+        target: TargetInfo,
+        selection: Selection = EVERYTHING,
+        market_times: MarketTimes = DEFAULT_MARKET_TIMES,
+    ) -> None:
+        self.manifests = list(manifests)
+        self.now, self.target, self.selection, self.market_times = now, target, selection, market_times
+        self._planned: dict[int, tuple[AssetPlan, Mapping[str, str]]] = {}  # by manifest index
+        self._indices: dict[str, list[int]] = {}  # the manifests each virtual asset is planned for
+        for index, manifest in enumerate(self.manifests):
+            if (
+                selection.touches_asset(manifest.name)
+                and organisation_mismatch(manifest, target.organisation) is None
+            ):
+                self._indices.setdefault(manifest.virtual_asset, []).append(index)
+
+    def add(self, va_id: str, asset: LiveAsset) -> None:
+        """Plan every manifest of ``va_id`` against its live state."""
+        for index in self._indices.get(va_id, ()):
+            part = plan_asset(self.manifests[index], asset, self.now, self.selection, self.market_times)
+            self._planned[index] = (part, asset.fingerprints)
+
+    def finish(self, live: LiveState, extra: Iterable[Diagnostic] = ()) -> Plan:
+        """The plan: the parts in manifest order, and an error for each manifest not planned
+        (``live`` says which assets are missing or could not be read)."""
+        parts: list[AssetPlan] = []
+        diagnostics = list(extra)
+        fingerprints: dict[str, str] = {}
+        soc: dict[str, list[tuple[datetime, float]]] = {}
+        soc_bounds: dict[str, tuple[float, float]] = {}
+        resolutions: list[Resolution] = []
+        exact_scope: dict[str, tuple[date, ...]] = {}
+        for index, manifest in enumerate(self.manifests):
+            if not self.selection.touches_asset(manifest.name):
+                continue
+            resolutions += _resolution(manifest)
+            if manifest.wholesale is not None and manifest.wholesale.mode is ScheduleMode.EXACT:
+                exact_scope[manifest.name] = manifest.wholesale.exact_days
+            mismatch = organisation_mismatch(manifest, self.target.organisation)
+            if mismatch is not None:
+                diagnostics.append(mismatch)
+                continue
+            if manifest.virtual_asset in live.failed:
+                diagnostics.append(_read_failed(manifest, live.failed[manifest.virtual_asset]))
+                continue
+            if index not in self._planned:
+                diagnostics.append(_unknown_asset(manifest, self.target.organisation))
+                continue
+            part, prints = self._planned[index]
+            fingerprints.update(prints)
+            parts.append(part)
+            if part.changes:
+                soc[manifest.name] = part.soc
+                soc_bounds[manifest.name] = part.soc_bounds
+        diagnostics += [d for p in parts for d in p.diagnostics]
+        changes = [c for p in parts for c in p.changes]
+        if any(d.is_error and d.address is None for d in diagnostics):
+            changes = []  # an error about the whole run: nothing is planned
+        return Plan(
+            target=self.target,
+            now=self.now,
+            changes=tuple(write_order(changes)),
+            diagnostics=tuple(diagnostics),
+            predictions=tuple(
+                sorted((x for p in parts for x in p.predictions), key=lambda x: (x.address, x.time, x.reason))
+            ),
+            fingerprints=fingerprints,
+            drift=tuple(d for p in parts for d in p.drift),
+            soc=soc,
+            soc_bounds=soc_bounds,
+            selection=self.selection.patterns,
+            resolutions=tuple(resolutions),
+            exact_scope=exact_scope,
+        )
 
 
 def _resolution(manifest: Manifest) -> list[Resolution]:

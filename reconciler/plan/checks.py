@@ -163,11 +163,11 @@ def wholesale_capacity_after(
     the live available capacity, less what the plan's bids take, plus what they return."""
     before, after = capacity_bids(committed_now), capacity_bids(committed_after)
     covered = frozenset().union(*(bid.periods for bid in before + after))
-    capacity: dict[datetime, tuple[Decimal, Decimal]] = {}
-    for period, point in asset.wholesale.power_capacity.items():
-        if period not in covered:  # no bid before or after: the block keeps what it has
-            capacity[period] = (point.charge, point.discharge)
-            continue
+    points = asset.wholesale.power_capacity
+    # no bid before or after: the block keeps what it has
+    capacity = {period: (point.charge, point.discharge) for period, point in points.items()}
+    for period in covered & points.keys():
+        point = points[period]
         was, will = commitments_at(period, before), commitments_at(period, after)
         # D16 as the sandbox applies it: the asset's power (what the block has + what bids took)
         # less what the bids will take

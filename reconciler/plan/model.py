@@ -8,6 +8,7 @@ saved plan file (``schemas/plan.schema.json``, ``format_version`` "3").
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -174,12 +175,27 @@ def write_order(changes: Sequence[Change]) -> list[Change]:
     queues: dict[str, list[Change]] = {}
     for change in sorted(changes, key=lambda c: (c.phase, c.deadline, c.address)):
         queues.setdefault(change.virtual_asset, []).append(change)
+    # A heap of the assets by (earliest deadline left, next address, first seen): n log n, where
+    # picking the minimum over every asset for every write was quadratic in the assets.
+    heap: list[tuple[datetime, str, int, int]] = []
+    soonest: list[list[datetime]] = []  # per asset: the earliest deadline from each position on
+    chains = list(queues.values())
+    for index, chain in enumerate(chains):
+        suffix = [c.deadline for c in chain]
+        for i in range(len(suffix) - 2, -1, -1):
+            suffix[i] = min(suffix[i], suffix[i + 1])
+        soonest.append(suffix)
+        heap.append((suffix[0], chain[0].address, index, 0))
+    heapq.heapify(heap)
     ordered: list[Change] = []
-    while queues:
-        asset = min(queues, key=lambda a: (min(c.deadline for c in queues[a]), queues[a][0].address))
-        ordered.append(queues[asset].pop(0))
-        if not queues[asset]:
-            del queues[asset]
+    while heap:
+        _, _, index, position = heapq.heappop(heap)
+        chain = chains[index]
+        ordered.append(chain[position])
+        if position + 1 < len(chain):
+            heapq.heappush(
+                heap, (soonest[index][position + 1], chain[position + 1].address, index, position + 1)
+            )
     return ordered
 
 

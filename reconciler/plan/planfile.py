@@ -12,11 +12,13 @@ rendering, so the plan reviewed in a pull request can be matched with the file a
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -47,28 +49,54 @@ def short_digest(digest: str) -> str:
 
 
 def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
+    document = _small_sections(plan, with_digest=with_digest)
+    document["changes"] = list(_change_documents(plan))
+    document["requests"] = list(_request_documents(plan))
+    document["projected_soc"] = dict(_soc_documents(plan))
+    return {key: document[key] for key in _SECTIONS if key in document}
+
+
+_SECTIONS = (
+    "format_version",
+    "digest",
+    "target",
+    "now",
+    "expires_at",
+    "selection",
+    "changes",
+    "requests",
+    "diagnostics",
+    "not_planned",
+    "predictions",
+    "fingerprints",
+    "drift",
+    "summary",
+    "projected_soc",
+    "soc_bounds",
+    "resolved_assets",
+    "exact_scope",
+)
+"""The plan document's keys, in the order the file writes them."""
+
+
+def _small_sections(plan: Plan, *, with_digest: bool) -> dict[str, Any]:
+    """Every section but the three that grow with the periods (:func:`_change_documents`,
+    :func:`_request_documents`, :func:`_soc_documents`)."""
     expires = plan.expires_at
-    carrier = {id(change): index for index, (_, carried) in enumerate(plan.requests) for change in carried}
     document: dict[str, Any] = {"format_version": FORMAT_VERSION}
     if with_digest:
         document["digest"] = plan.digest
-    document |= {
+    return document | {
         "target": plan.target.to_json(),
         "now": isoformat_z(plan.now),
         "expires_at": isoformat_z(expires) if expires else None,
         "selection": list(plan.selection),
-        "changes": [{**c.to_json(), "request": carrier[id(c)]} for c in plan.changes],
-        "requests": [request.to_json() for request, _ in plan.requests],
         "diagnostics": [d.to_json() for d in plan.diagnostics],
         "not_planned": [n.to_json() for n in plan.not_planned],
         "predictions": [p.to_json() for p in plan.predictions],
         "fingerprints": dict(sorted(plan.fingerprints.items())),
         "drift": [d.to_json() for d in plan.drift],
         "summary": plan.summary(),
-        "projected_soc": {
-            asset: [{"time": isoformat_z(t), "soc": soc} for t, soc in points]
-            for asset, points in plan.soc.items()
-        },
         "soc_bounds": {
             asset: {"lower": lower, "upper": upper} for asset, (lower, upper) in plan.soc_bounds.items()
         },
@@ -77,7 +105,20 @@ def plan_to_json(plan: Plan, *, with_digest: bool = True) -> dict[str, Any]:
             asset: [day.isoformat() for day in days] for asset, days in sorted(plan.exact_scope.items())
         },
     }
-    return document
+
+
+def _change_documents(plan: Plan) -> Iterator[dict[str, Any]]:
+    carrier = {id(change): index for index, (_, carried) in enumerate(plan.requests) for change in carried}
+    return ({**c.to_json(), "request": carrier[id(c)]} for c in plan.changes)
+
+
+def _request_documents(plan: Plan) -> Iterator[dict[str, Any]]:
+    return (request.to_json() for request, _ in plan.requests)
+
+
+def _soc_documents(plan: Plan, *, key_order: bool = False) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    assets = sorted(plan.soc) if key_order else list(plan.soc)
+    return ((asset, [{"time": isoformat_z(t), "soc": soc} for t, soc in plan.soc[asset]]) for asset in assets)
 
 
 def _decimal(value: object) -> int | float:
@@ -110,8 +151,40 @@ def content_digest(document: dict[str, Any]) -> str:
 
 def plan_digest(plan: Plan) -> str:
     """The digest a saved plan records: of the JSON its file holds, as :func:`content_digest`
-    computes it from the file."""
-    return _digest(plan_to_json(plan, with_digest=False), _decimal)
+    computes it from the file. The same text as :func:`_digest` of :func:`plan_to_json`, hashed
+    as it is written, one change, request and SoC series at a time: the document of a large plan
+    is never whole in memory."""
+    hasher = hashlib.sha256()
+
+    def canonical(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_decimal)
+
+    def write(text: str) -> None:
+        hasher.update(text.encode("utf-8"))
+
+    def write_all(opening: str, parts: Iterable[str], closing: str) -> None:
+        write(opening)
+        for index, part in enumerate(parts):
+            write("," + part if index else part)
+        write(closing)
+
+    small = _small_sections(plan, with_digest=False)
+    bulk: dict[str, Callable[[], None]] = {
+        "changes": lambda: write_all("[", map(canonical, _change_documents(plan)), "]"),
+        "requests": lambda: write_all("[", map(canonical, _request_documents(plan)), "]"),
+        "projected_soc": lambda: write_all(
+            "{", (f"{canonical(a)}:{canonical(s)}" for a, s in _soc_documents(plan, key_order=True)), "}"
+        ),
+    }
+    write("{")
+    for index, key in enumerate(sorted([*small, *bulk])):
+        write(("," if index else "") + canonical(key) + ":")
+        if key in bulk:
+            bulk[key]()
+        else:
+            write(canonical(small[key]))
+    write("}")
+    return DIGEST_PREFIX + hasher.hexdigest()
 
 
 def dumps(plan: Plan) -> str:
@@ -189,13 +262,63 @@ def load_document(path: Path) -> dict[str, Any]:
 
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(load_schema("plan.schema.json"))
+    schema = load_schema("plan.schema.json")
+    validator = jsonschema.Draft202012Validator(schema)
+    if _bulk_valid(validator, schema, data):
+        return data
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
         raise PlanFileError(f"{path}: invalid plan file at {where}: {first.message}")
     return data
+
+
+def _bulk_valid(validator: Any, schema: dict[str, Any], data: dict[str, Any]) -> bool:
+    """Whether ``data`` is valid, checking its bulk by hand: a year of periods is a hundred
+    thousand values that jsonschema would take seconds over. The per-period maps of the changes
+    (``before``/``after``: numbers by time) and the projected SoC series (``{time, soc}`` items)
+    are checked here as the schema words them and cut to their first entry in a shallow copy that
+    jsonschema checks for the rest (the entry left keeps every rule on them that is not per entry,
+    such as a schedule change's ``minProperties``). False means "not shown valid": the caller runs jsonschema on the whole for the
+    worded error (so every error reads as before)."""
+    instant = re.compile(schema["$defs"]["instant"]["pattern"])
+
+    def number(value: object) -> bool:
+        return type(value) in (int, Decimal) or bool(validator.is_type(value, "number"))
+
+    thin = dict(data)
+    changes = data.get("changes")
+    if isinstance(changes, list):
+        thin["changes"] = thinned = []
+        for change in changes:
+            if isinstance(change, dict):
+                change = dict(change)
+                for side in ("before", "after"):
+                    periods = change.get(side)
+                    if isinstance(periods, dict):  # the schema's object form: numbers by time
+                        if not all(number(v) for v in periods.values()):
+                            return False
+                        change[side] = dict(itertools.islice(periods.items(), 1))
+            thinned.append(change)
+    soc = data.get("projected_soc")
+    if isinstance(soc, dict):
+        thin["projected_soc"] = series_of = {}
+        for name, series in soc.items():
+            if isinstance(series, list):
+                for item in series:
+                    if not (
+                        isinstance(item, dict)
+                        and "time" in item
+                        and "soc" in item
+                        and isinstance(item["time"], str)
+                        and instant.search(item["time"])
+                        and number(item["soc"])
+                    ):
+                        return False
+                series = series[:1]
+            series_of[name] = series
+    return bool(validator.is_valid(thin))
 
 
 def read_plan(path: Path) -> Plan:

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from reconciler.core.diagnostics import Diagnostic, Severity, located
 from reconciler.manifest import Manifest
-from reconciler.market import Market, ProductDateCode, day_start, delivery_day, periods_between
+from reconciler.market import Market, ProductDateCode, day_start, delivery_day, period_starts, periods_between
 from reconciler.plan.fmt import fmt_energy, fmt_kw, local
 from reconciler.plan.model import Prediction, PredictionReason
 from reconciler.platform.live import LiveAsset
@@ -27,7 +27,7 @@ from reconciler.rules.lifecycle import (
     end_of_life,
 )
 from reconciler.rules.schedule import PeriodInput, simulate_revalidation
-from reconciler.rules.soe import SOC_BOUNDS_DEFAULT, Efficiencies, SocBounds, state_of_charge_float
+from reconciler.rules.soe import SOC_BOUNDS_DEFAULT, Efficiencies, SocBounds, state_of_charge_of_quanta
 from reconciler.rules.units import json_number
 
 HALF = Fraction(50)
@@ -54,11 +54,20 @@ def project(
     manifest: Manifest, asset: LiveAsset, final: Mapping[datetime, Decimal], now: datetime
 ) -> Projection:
     """Simulate the platform from the latest state of energy to the asset's end."""
+    ratios: dict[Decimal, tuple[int, int]] = {}  # each available capacity as an exact ratio, once
+
+    def soc_float(quanta: int, available: Decimal) -> float:
+        ratio = ratios.get(available)
+        if ratio is None:
+            ratio = ratios[available] = available.as_integer_ratio()
+        return state_of_charge_of_quanta(quanta, ratio)
+
     va = asset.va
     capacity = available_energy(asset)
     default_capacity = va.available_energy_capacity
-    times = list(periods_between(asset.soe.time, va.end)) if asset.soe.time < va.end else []
-    periods = [PeriodInput(t, final.get(t, Decimal(0)), capacity.get(t, default_capacity)) for t in times]
+    times = period_starts(asset.soe.time, va.end) if asset.soe.time < va.end else ()
+    power_at, capacity_at, zero = final.get, capacity.get, Decimal(0)
+    periods = [PeriodInput(t, power_at(t, zero), capacity_at(t, default_capacity)) for t in times]
     efficiencies = Efficiencies.of(va.charge_efficiency, va.discharge_efficiency)
     bounds = soc_bounds(asset)
     simulation = simulate_revalidation(asset.soe.soe_kwh, periods, efficiencies, bounds, now)
@@ -77,11 +86,11 @@ def project(
     ]
     boundaries = [*times, va.end] if times else []
     soc = [
-        (t, state_of_charge_float(e, capacity.get(t, default_capacity)))
-        for t, e in zip(boundaries, simulation.energies, strict=False)
+        (t, soc_float(q, capacity_at(t, default_capacity)))
+        for t, q in zip(boundaries, simulation.quanta, strict=False)
     ]
     end_capacity = capacity.get(times[-1], default_capacity) if times else default_capacity
-    diagnostics = _end_of_life(manifest, asset, simulation.energies[-1] if times else None, end_capacity)
+    diagnostics = _end_of_life(manifest, asset, simulation.energy(-1) if times else None, end_capacity)
     # D11 counts whole local days: the periods already delivered today count too
     delivered = periods_between(max(va.start, day_start(delivery_day(asset.soe.time))), asset.soe.time)
     day = [

@@ -1,7 +1,8 @@
 """The one place a change becomes an HTTP request.
 
-Used to show the requests in the plan's JSON (what reviewers read), by apply to send them, and
-by apply's check of a saved plan, which re-derives every request and refuses a file whose
+Used to show the requests in the plan's JSON (what reviewers read), by apply to send them (and
+to read their answers: :func:`written_block`, :func:`written_bids`), and by apply's check of a
+saved plan, which re-derives every request and refuses a file whose
 recorded requests differ. Which requests depends on the target's ancillary API (D18):
 
 - ``legacy``: one request per change, a schedule update (D1) or one product's bids (D12);
@@ -21,9 +22,13 @@ earliest change's deadline.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from reconciler.plan.model import BidChange, Change, ScheduleChange
 from reconciler.platform.ancillary import AncillaryApi
+from reconciler.platform.models import Block, ProductBids
+from reconciler.platform.wire.assets import parse_block
+from reconciler.platform.wire.bids import parse_product_bids
 from reconciler.platform.wire.unified import MarketGroup, market_group
 from reconciler.platform.wire.writes import (
     Request,
@@ -68,3 +73,13 @@ def requests_for(changes: Sequence[Change], organisation: str, api: AncillaryApi
 
 
 __all__ = ["Request", "Requests", "requests_for"]
+
+
+def written_block(answer: Any) -> Block:
+    """The block a schedule write answers with (over its default window, not every period)."""
+    return parse_block(answer)
+
+
+def written_bids(answer: Any) -> list[ProductBids]:
+    """The products' bids a bid write answers with (either API)."""
+    return parse_product_bids(answer)

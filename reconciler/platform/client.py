@@ -38,6 +38,7 @@ from reconciler.platform.models import (
     Block,
     ProductBids,
     ProductResults,
+    Series,
     StateOfEnergy,
     VirtualAsset,
 )
@@ -265,7 +266,7 @@ class PlatformClient:
 
     def get_operational(
         self, va_id: str, categories: Sequence[str], start: datetime, end: datetime
-    ) -> dict[str, dict[datetime, Decimal]]:
+    ) -> dict[str, Series]:
         raw = self._get(self._va_path(va_id, "operational"), operational_params(categories, start, end))
         return parse_operational(raw, categories)
 

@@ -12,13 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from reconciler.market import ProductDateCode
+from reconciler.platform.jsonio import fingerprint
 
 WHOLESALE_MARKET = "WHOLESALE"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BlockMeta:
     """One entry of a virtual asset's ``blockMetadata``: which block serves which market."""
 
@@ -28,7 +30,7 @@ class BlockMeta:
     end: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VirtualAsset:
     id: str
     start: datetime
@@ -60,7 +62,7 @@ class VirtualAsset:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PowerCapacity:
     """One period of a block's ``powerCapacity``: available and rated, kW, both directions."""
 
@@ -71,7 +73,7 @@ class PowerCapacity:
     rated_discharge: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A block over the window that was asked for (greedy inclusive, API.md §1)."""
 
@@ -83,13 +85,33 @@ class Block:
     fingerprint: str
 
 
-@dataclass(frozen=True)
+class Series(dict[datetime, Decimal]):
+    """One operational category as read: ``{period start: value}`` in time order, and the
+    fingerprint of the points as the platform sent them (the series' raw JSON, hashed when first
+    asked for: a plan fingerprints only some categories; the raw points are let go then)."""
+
+    __slots__ = ("_fingerprint", "_raw")
+
+    def __init__(self, points: Mapping[datetime, Decimal], raw: Any) -> None:
+        super().__init__(points)
+        self._raw: Any = raw
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = fingerprint(self._raw)
+            self._raw = None
+        return self._fingerprint
+
+
+@dataclass(frozen=True, slots=True)
 class StateOfEnergy:
     soe_kwh: Decimal
     time: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bid:
     """One bid of a product: capacity in kW, prices in EUR (per market, see rules.bids)."""
 
@@ -98,14 +120,14 @@ class Bid:
     energy_price: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductBids:
     code: ProductDateCode
     bids: tuple[Bid, ...]
     fingerprint: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BidResult:
     accepted: bool
     offered_capacity: Decimal
@@ -115,7 +137,7 @@ class BidResult:
     settlement_price: Decimal | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProductResults:
     code: ProductDateCode
     results: tuple[BidResult, ...]

@@ -1,7 +1,8 @@
 """Reading live state: what the planner and drift need for the assets the manifests name, no more.
 
-The one read step of a plan (I/O at the edge; the diff itself is pure). Per asset, in two rounds
-through :meth:`PlatformClient.gather_settled` (at most ``parallelism`` requests at once):
+The one read step of a plan (I/O at the edge; the diff itself is pure). Per asset, in two steps
+through a :class:`~reconciler.platform.pipeline.Pipeline` (at most ``parallelism`` requests at
+once; the second step of an asset starts as soon as its first has landed):
 
 1. the virtual asset;
 2. its wholesale block over the lifetime, one operational read (available energy capacity and
@@ -30,8 +31,9 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
@@ -46,13 +48,19 @@ from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import NotFoundError, PlatformError
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.live import LiveAsset, LiveState, delivery_days
-from reconciler.platform.models import Block, ProductBids, VirtualAsset
+from reconciler.platform.models import Block, ProductBids, Series, VirtualAsset
+from reconciler.platform.pipeline import Pipeline
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.wire.bids import BidRoute
 from reconciler.rules.cone import cone_periods
 from reconciler.rules.vocabulary import ANCILLARY_AVAILABILITY, Category
 
 ReadProgress = Callable[[int, int], None]
+
+ASSETS_IN_FLIGHT_PER_READ = 2
+"""How many assets :func:`read_live` reads at once, per request it may have in flight: enough that
+the next asset's reads are queued when one ends, few enough that what has been read and not yet
+planned stays a handful of assets (memory does not grow with the portfolio)."""
 """Told ``(reads done, reads known so far)`` after each read; the total grows as reads are planned."""
 
 READ_RETRY_SECONDS = 30.0
@@ -121,23 +129,34 @@ class _ReadCounter:
                     self._report(self._done, self._total)
 
 
+_LEAVES = frozenset({Decimal, int, str, bool, type(None)})  # written as they are
+
+
 def _plain(value: Any) -> Any:
     """Parsed values in a JSON shape for :func:`fingerprint` (times as UTC text)."""
+    if type(value) in _LEAVES:
+        return value
     if isinstance(value, datetime):
         return isoformat_z(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    if isinstance(value, dict):  # a series: {datetime: Decimal}, thousands of points
+        return {
+            isoformat_z(k) if type(k) is datetime else str(_plain(k)): v if type(v) in _LEAVES else _plain(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
 
 
 def digest(value: Any) -> str:
-    """Fingerprint of what a read returned: a :class:`Block` or bid list keeps the platform's own."""
+    """Fingerprint of what a read returned: a :class:`Block`, bid list or operational series keeps
+    the platform's own."""
     if isinstance(value, Block):
         return value.fingerprint
+    if isinstance(value, Mapping) and value and all(isinstance(s, Series) for s in value.values()):
+        return ",".join(f"{name}:{series.fingerprint}" for name, series in sorted(value.items()))
     if isinstance(value, list) and all(isinstance(p, ProductBids) for p in value):
         return ",".join(sorted(f"{p.code}:{p.fingerprint}" for p in value))
     return fingerprint(_plain(value))
@@ -265,6 +284,7 @@ def read_live(
     *,
     deadline: datetime | None = None,
     times: MarketTimes = DEFAULT_MARKET_TIMES,
+    on_asset: Callable[[str, LiveAsset], None] | None = None,
 ) -> LiveState:
     """Read what the planner needs of each virtual asset of ``scopes`` (by ID) at platform time
     ``now``, with the target's bid and result times (D14).
@@ -272,33 +292,93 @@ def read_live(
     Each read retries for at most :data:`READ_RETRY_SECONDS`, and not past ``deadline`` (platform
     time: the earliest deadline the plan serves, whose write would come too late after it);
     ``on_read`` hears of every finished read (a progress display; it must not raise).
+
+    Reads run through a :class:`~reconciler.platform.pipeline.Pipeline`: an asset's reads start as
+    soon as the asset itself is read, and each asset is complete as soon as its own reads are.
+    ``on_asset``, when given, is handed each complete asset at once, on this thread, while the
+    reads of others go on (the returned state then holds only what is missing or failed);
+    without it the returned state holds every asset.
     """
     retry_until = None if deadline is None else time.monotonic() + (deadline - now).total_seconds()
     reader = _reader(client, retry_until)
     counter = _ReadCounter(on_read)
-    found, missing, failures = _read_virtual_assets(reader, list(scopes), counter)
-    failed = {va_id: str(error) for va_id, error in failures.items()}
+    missing: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    assets: dict[str, LiveAsset] = {}
+    reading: dict[str, _AssetReads] = {}
+    first_reads = counter.track([partial(reader.get_virtual_asset, va_id) for va_id in scopes])
+    waiting = iter(zip(scopes, first_reads, strict=True))
+    with Pipeline[tuple[str, str | None]](client.parallelism) as pipeline:
 
-    owners: list[tuple[str, str]] = []  # (va_id, name) of each call, in call order
-    calls: list[Callable[[], Any]] = []
-    for va_id, va in found.items():
-        try:
-            reads = _plan_reads(reader, va, scopes[va_id], now, times)
-        except _NoWholesaleBlock as problem:
-            failed[va_id] = str(problem)
-            continue
-        owners += [(va_id, name) for name, _ in reads]
-        calls += [call for _, call in reads]
+        def begin_next() -> None:  # the virtual asset itself, then its reads
+            for va_id, call in waiting:
+                pipeline.add((va_id, None), call)
+                return
 
-    per_asset: dict[str, dict[str, Any]] = {}
-    for (va_id, name), value in zip(owners, reader.gather_settled(counter.track(calls)), strict=True):
-        if isinstance(value, PlatformError):
-            failed.setdefault(va_id, str(value))
-        _collect(per_asset.setdefault(va_id, {}), name, value)
-    assets = {
-        va_id: _live_asset(found[va_id], values) for va_id, values in per_asset.items() if va_id not in failed
-    }
-    return LiveState(assets=assets, missing=missing, failed=failed)
+        for _ in range(ASSETS_IN_FLIGHT_PER_READ * client.parallelism):
+            begin_next()
+        for (va_id, name), value in pipeline.results():
+            if name is None:
+                if isinstance(value, NotFoundError):
+                    missing[va_id] = "not found"
+                elif isinstance(value, PlatformError):
+                    failed[va_id] = str(value)
+                else:
+                    try:
+                        reads = _plan_reads(reader, value, scopes[va_id], now, times)
+                    except _NoWholesaleBlock as problem:
+                        failed[va_id] = str(problem)
+                    else:
+                        reading[va_id] = _AssetReads(value, [name for name, _ in reads])
+                        calls = counter.track([call for _, call in reads])
+                        for (read, _), call in zip(reads, calls, strict=True):
+                            pipeline.add((va_id, read), call, first=True)
+                        continue
+                begin_next()
+                continue
+            done = reading[va_id].land(name, value)
+            if done is None:
+                continue
+            del reading[va_id]
+            begin_next()
+            if done.failure is not None:
+                failed[va_id] = done.failure
+            elif on_asset is not None:
+                on_asset(va_id, _live_asset(done.va, done.values))
+            else:
+                assets[va_id] = _live_asset(done.va, done.values)
+
+    def in_order(found: Mapping[str, T]) -> dict[str, T]:  # as asked, whatever order reads landed in
+        return {va_id: found[va_id] for va_id in scopes if va_id in found}
+
+    return LiveState(assets=in_order(assets), missing=in_order(missing), failed=in_order(failed))
+
+
+T = TypeVar("T")
+
+
+class _AssetReads:
+    """The reads of one asset under way: what landed, by name."""
+
+    def __init__(self, va: VirtualAsset, names: list[str]) -> None:
+        self.va = va
+        self.names = names  # in read order: the first failure in this order is the one reported
+        self.landed: dict[str, Any] = {}
+        self.values: dict[str, Any] = {}
+        self.failure: str | None = None
+
+    def land(self, name: str, value: Any) -> _AssetReads | None:
+        """Note one read; the whole once every read has landed (then ``values`` holds each route-day
+        of a bid read step under its own key, see :func:`_collect`)."""
+        self.landed[name] = value
+        if len(self.landed) < len(self.names):
+            return None
+        failures = (self.landed[n] for n in self.names if isinstance(self.landed[n], PlatformError))
+        first = next(failures, None)
+        self.failure = None if first is None else str(first)
+        for n in self.names:
+            _collect(self.values, n, self.landed[n])
+        return self
 
 
 def _collect(values: dict[str, Any], name: str, value: Any) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from reconciler.core.diagnostics import Diagnostic, Severity
 from reconciler.core.errors import ReconcilerError
 from reconciler.manifest import LoadResult, Manifest, load_manifests
-from reconciler.plan.build import make_plan, organisation_mismatch
+from reconciler.plan.build import PlanBuilder, organisation_mismatch
 from reconciler.plan.model import Plan, TargetInfo, bid_address, schedule_address
 from reconciler.plan.reads import earliest_deadline, read_scopes
 from reconciler.plan.resolve import (
@@ -32,7 +32,7 @@ from reconciler.plan.resolve import (
 )
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.assets import read_asset_list
-from reconciler.platform.live import LiveState
+from reconciler.platform.live import LiveAsset, LiveState
 from reconciler.platform.reading import ReadProgress, read_live
 from reconciler.project.config import resolve_target
 from reconciler.project.lock import TargetLock, hold_target_lock
@@ -180,10 +180,16 @@ def resolve_session(session: Session, now: datetime) -> None:
         raise InvalidManifests(result, "only the list of virtual assets was read; nothing was written")
 
 
-def read_session_live(session: Session, now: datetime, on_read: ReadProgress | None = None) -> LiveState:
+def read_session_live(
+    session: Session,
+    now: datetime,
+    on_read: ReadProgress | None = None,
+    on_asset: Callable[[str, LiveAsset], None] | None = None,
+) -> LiveState:
     """What the manifests manage (not assets declared for another organisation), read at ``now``
     (platform time), selectors resolved first; reads retry no later than the earliest deadline
-    the manifests serve."""
+    the manifests serve. With ``on_asset``, each asset goes there as soon as it is read, and not
+    into the state returned."""
     resolve_session(session, now)
     org, times = session.connection.target.organisation, session.connection.market_times
     manifests = [m for m in session.manifests if organisation_mismatch(m, org) is None]
@@ -194,32 +200,30 @@ def read_session_live(session: Session, now: datetime, on_read: ReadProgress | N
         on_read,
         deadline=earliest_deadline(manifests, now, times),
         times=times,
+        on_asset=on_asset,
     )
 
 
-def plan_session(session: Session, on_read: ReadProgress | None = None) -> tuple[Plan, LiveState]:
+def plan_session(session: Session, on_read: ReadProgress | None = None) -> Plan:
+    """Read and plan: each asset is planned as soon as its reads land, while the others' go on."""
     now = session.connection.now()
-    live = read_session_live(session, now, on_read)
     selection = session.selection
+    resolve_session(session, now)  # the manifests the builder plans are the resolved ones
+    builder = PlanBuilder(
+        session.manifests, now, session.target_info, selection, session.connection.market_times
+    )
+    live = read_session_live(session, now, on_read, on_asset=builder.add)
     in_held_documents = {id(d) for r in session.load.rejected for d in r.diagnostics}
     notes = [  # warnings and notes of the documents that are planned (their errors stopped the run)
         d
         for d in session.load.diagnostics
         if id(d) not in in_held_documents and (d.address is None or selection.selects(d.address))
     ]
-    plan = make_plan(
-        session.manifests,
-        live,
-        now,
-        session.target_info,
-        extra=[*session.held, *notes],
-        selection=selection,
-        market_times=session.connection.market_times,
-    )
+    plan = builder.finish(live, extra=[*session.held, *notes])
     unmatched = selection.unmatched(_addresses(session.manifests, plan))
     if unmatched:
         plan = replace(plan, diagnostics=(*plan.diagnostics, _matches_nothing(unmatched)))
-    return plan, live
+    return plan
 
 
 def _addresses(manifests: Sequence[Manifest], plan: Plan) -> list[str]:

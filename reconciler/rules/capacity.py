@@ -75,13 +75,16 @@ class CapacityBid:
 
 def commitments_at(period: datetime, bids: Iterable[CapacityBid]) -> Commitments:
     """Sum of the committed capacity of every bid that covers ``period``."""
-    totals = dict.fromkeys(CapacityMarket, ZERO)
+    fcr = afrr_pos = afrr_neg = ZERO
     for bid in bids:
         if period in bid.periods:
-            totals[bid.market] += bid.committed
-    return Commitments(
-        totals[CapacityMarket.FCR], totals[CapacityMarket.AFRR_POS], totals[CapacityMarket.AFRR_NEG]
-    )
+            if bid.market is CapacityMarket.FCR:
+                fcr += bid.committed
+            elif bid.market is CapacityMarket.AFRR_POS:
+                afrr_pos += bid.committed
+            else:
+                afrr_neg += bid.committed
+    return Commitments(fcr, afrr_pos, afrr_neg)
 
 
 @dataclass(frozen=True)

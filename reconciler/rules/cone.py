@@ -97,7 +97,7 @@ def cone(
     near = set(cone_periods(now))
     return {
         period.time: deliverable_power(
-            simulation.energies[index],
+            simulation.energy(index),
             available[index],
             bounds.energy_limits(period.available_energy_capacity),
             efficiencies,

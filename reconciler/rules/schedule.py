@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from reconciler.market import PERIOD, PERIOD_HOURS, gate_closure, is_quarter_hour, isoformat_z
 from reconciler.market.calendar import revalidation_moment
@@ -85,10 +86,10 @@ def revalidate_power(
     return as_decimal(power_kw)
 
 
-@dataclass(frozen=True)
-class PeriodInput:
+class PeriodInput(NamedTuple):
     """One period of a sequential simulation: its UTC start, active power (kW) and the
-    available energy capacity (kWh) that sets its SoC limits."""
+    available energy capacity (kWh) that sets its SoC limits. (A tuple: a plan builds one per
+    period of every asset's lifetime.)"""
 
     time: datetime
     power: Decimal
@@ -108,14 +109,23 @@ class Correction:
 class Simulation:
     """Result of :func:`simulate_revalidation`.
 
-    ``powers`` are the active powers after corrections (one per input period), ``energies`` the
-    stored energy at every boundary (``len(periods) + 1`` values, start included), ``corrections``
-    the periods that changed, in time order.
+    ``powers`` are the active powers after corrections (one per input period), ``quanta`` the
+    stored energy at every boundary in whole ``ENERGY_QUANTUM`` (``len(periods) + 1`` values,
+    start included), ``corrections`` the periods that changed, in time order.
     """
 
     powers: list[Decimal]
-    energies: list[Fraction]
+    quanta: list[int]
     corrections: list[Correction]
+
+    @property
+    def energies(self) -> list[Fraction]:
+        """The stored energy at every boundary, kWh."""
+        return [Fraction(q, QUANTA_PER_KWH) for q in self.quanta]
+
+    def energy(self, index: int) -> Fraction:
+        """The stored energy at boundary ``index`` (0: the start), kWh."""
+        return Fraction(self.quanta[index], QUANTA_PER_KWH)
 
 
 def simulate_revalidation(
@@ -135,34 +145,34 @@ def simulate_revalidation(
     the same function one period at a time.
     """
     quanta = to_quanta(start_energy)
-    energy = Fraction(quanta, QUANTA_PER_KWH)
-    energies = [energy]
+    trail = [quanta]
     powers: list[Decimal] = []
     corrections: list[Correction] = []
     steps = QuantizedSteps(efficiencies)
     limits: dict[Decimal, tuple[Fraction, Fraction]] = {}  # E_min, E_max per available capacity
     ahead = False  # once a period's re-validation is still ahead, so is every later one's
-    for index, period in enumerate(periods):
-        if index and period.time != periods[index - 1].time + PERIOD:
-            raise ValueError(f"periods are not consecutive at {isoformat_z(period.time)}")
-        power = period.power
-        ahead = ahead or revalidation_moment(period.time) > now
+    previous: datetime | None = None
+    for period in periods:
+        time, power, capacity = period
+        if previous is not None and time != previous + PERIOD:
+            raise ValueError(f"periods are not consecutive at {isoformat_z(time)}")
+        previous = time
+        ahead = ahead or revalidation_moment(time) > now
         if ahead:
-            capacity = period.available_energy_capacity
             if capacity not in limits:
                 limits[capacity] = bounds.energy_limits(capacity)
             if _leaves_bounds(quanta, steps.delta(power), power, limits[capacity]):
+                energy = Fraction(quanta, QUANTA_PER_KWH)
                 corrected = revalidate_power(energy, power, limits[capacity], efficiencies)
                 if corrected != power:
-                    corrections.append(Correction(period.time, power, corrected))
+                    corrections.append(Correction(time, power, corrected))
                 power = corrected
-            else:
+            elif type(power) is not Decimal:
                 power = as_decimal(power)  # what revalidate_power returns for a power it keeps
         powers.append(power)
         quanta = steps.advance(quanta, power)
-        energy = Fraction(quanta, QUANTA_PER_KWH)
-        energies.append(energy)
-    return Simulation(powers, energies, corrections)
+        trail.append(quanta)
+    return Simulation(powers, trail, corrections)
 
 
 def revalidate_last(

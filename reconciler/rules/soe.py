@@ -151,6 +151,16 @@ def state_of_charge_float(energy: Fraction, available_energy_capacity: Number) -
     return (energy.numerator * 100 * capacity[1]) / (energy.denominator * capacity[0])
 
 
+def state_of_charge_of_quanta(quanta: int, available_energy_capacity: tuple[int, int]) -> float:
+    """:func:`state_of_charge_float` of ``quanta`` × ``ENERGY_QUANTUM`` for a capacity given as its
+    exact ratio ``(numerator, denominator > 0)``: the quotient of the same rational, correctly
+    rounded by Python's integer division, so the same float."""
+    numerator, denominator = available_energy_capacity
+    if numerator <= 0:
+        return 0.0
+    return (quanta * 100 * denominator) / (QUANTA_PER_KWH * numerator)
+
+
 def energy_as_decimal(energy: Fraction) -> Decimal:
     """The exact decimal of a quantized energy (what goes on the wire as ``soe``)."""
     quantized = quantize_energy(energy)

@@ -42,7 +42,8 @@ def plan_of(values: list[Decimal], soc: list[float], price: Decimal) -> Plan:
         (),
         (),
         fingerprints={"va/virtual-asset": "x"},
-        soc={"a": list(zip(periods, soc, strict=False))},
+        # two series, not in name order: the digest sorts them as the file's reader does
+        soc={"b": list(zip(periods, soc[::-1], strict=False)), "a": list(zip(periods, soc, strict=False))},
     )
 
 

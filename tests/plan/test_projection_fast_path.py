@@ -27,6 +27,8 @@ from reconciler.rules.soe import (
     quantize_energy,
     state_of_charge,
     state_of_charge_float,
+    state_of_charge_of_quanta,
+    to_quanta,
 )
 from reconciler.rules.units import Number
 
@@ -51,7 +53,7 @@ def reference_simulation(
         powers.append(power)
         energy = quantize_energy(energy + energy_delta(power, efficiencies))  # plain Fractions
         energies.append(energy)
-    return Simulation(powers, energies, corrections)
+    return Simulation(powers, [to_quanta(e) for e in energies], corrections)
 
 
 def reference_aeds(
@@ -130,6 +132,9 @@ def test_simulation_equals_the_plain_rules(
 )
 def test_state_of_charge_float_is_the_float_of_the_exact_one(energy: Fraction, capacity: Decimal) -> None:
     assert state_of_charge_float(energy, capacity) == float(state_of_charge(energy, capacity))
+    quantized = quantize_energy(energy)  # the projection's energies, as whole quanta
+    exact = float(state_of_charge(quantized, capacity))
+    assert state_of_charge_of_quanta(to_quanta(quantized), capacity.as_integer_ratio()) == exact
 
 
 @settings(max_examples=200, deadline=None)

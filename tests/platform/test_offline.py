@@ -8,6 +8,8 @@ from decimal import Decimal
 from email.utils import format_datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler.core.redaction import install_log_redaction
 from reconciler.platform import (
@@ -23,7 +25,7 @@ from reconciler.platform.errors import (
     ServerError,
     api_error,
 )
-from reconciler.platform.jsonio import dumps, fingerprint, loads
+from reconciler.platform.jsonio import canonical_json, dumps, fingerprint, loads
 from reconciler.platform.session import RetryPolicy, retry_after_seconds, should_retry_status
 from reconciler.platform.wire.schedule import schedule_update_body
 
@@ -54,6 +56,26 @@ def test_fingerprint_ignores_key_order_and_number_spelling_but_not_values() -> N
     assert fingerprint(a) == fingerprint(b)
     assert fingerprint(a) != fingerprint(c)
     assert len(fingerprint(a)) == 64
+
+
+_NUMBERS = st.one_of(
+    st.integers(),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+)
+_DOCUMENTS = st.recursive(
+    st.one_of(st.none(), st.booleans(), _NUMBERS, st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_DOCUMENTS)
+def test_the_fingerprint_text_is_the_canonical_json_a_request_would_carry(document: object) -> None:
+    """The fingerprint is written by the C encoder; its text is exactly dumps' (sorted keys, exact
+    numbers), so a fingerprint means the same whichever encoder made it."""
+    assert canonical_json(document) == dumps(document, sort_keys=True)
 
 
 def test_credentials_from_env_name_the_missing_variables() -> None:

@@ -6,18 +6,25 @@ block's ``schedule`` holds the *active* values (D2), which changes nothing in th
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.models import Block, BlockMeta, PowerCapacity, StateOfEnergy, VirtualAsset
 from reconciler.platform.wire.fields import (
+    Document,
     as_list,
     as_object,
+    fast_number,
     instant,
     number,
+    number_series,
     optional_number,
     optional_text,
+    point_series,
+    shared_instant,
     text,
     whole_number,
 )
@@ -65,31 +72,40 @@ def parse_virtual_asset(raw: Any) -> VirtualAsset:
 def parse_block(raw: Any) -> Block:
     doc = as_object(raw, "block")
     what = f"block {doc.get('id')!r}"
-    schedule = {}
-    for item in as_list(doc.get("schedule", []), f"{what} schedule"):
-        point = as_object(item, f"{what} schedule point")
-        schedule[instant(point, "time", f"{what} schedule point")] = number(
-            point, "power", f"{what} schedule point"
-        )
-    capacity = {}
-    for item in as_list(doc.get("powerCapacity", []), f"{what} powerCapacity"):
-        point = as_object(item, f"{what} powerCapacity point")
-        where = f"{what} powerCapacity point"
-        moment = instant(point, "time", where)
-        capacity[moment] = PowerCapacity(
-            time=moment,
-            charge=number(point, "chargePowerCapacity", where),
-            discharge=number(point, "dischargePowerCapacity", where),
-            rated_charge=number(point, "ratedChargePowerCapacity", where),
-            rated_discharge=number(point, "ratedDischargePowerCapacity", where),
-        )
+    schedule = number_series(doc.get("schedule", []), f"{what} schedule", "power")
+    capacity = point_series(
+        doc.get("powerCapacity", []), f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity
+    )
     return Block(
         id=text(doc, "id", what),
         start=instant(doc, "start", what),
         end=instant(doc, "end", what),
-        schedule=MappingProxyType(dict(sorted(schedule.items()))),
-        power_capacity=MappingProxyType(dict(sorted(capacity.items()))),
+        schedule=MappingProxyType(schedule),
+        power_capacity=MappingProxyType(capacity),
         fingerprint=fingerprint(doc),
+    )
+
+
+def _power_capacity(what: str, point: Document) -> tuple[datetime, PowerCapacity]:
+    where = f"{what} powerCapacity point"
+    moment = instant(point, "time", where)
+    return moment, PowerCapacity(
+        time=moment,
+        charge=number(point, "chargePowerCapacity", where),
+        discharge=number(point, "dischargePowerCapacity", where),
+        rated_charge=number(point, "ratedChargePowerCapacity", where),
+        rated_discharge=number(point, "ratedDischargePowerCapacity", where),
+    )
+
+
+def _fast_capacity(point: Any) -> tuple[datetime, PowerCapacity]:
+    moment = shared_instant(point["time"])
+    return moment, PowerCapacity(
+        moment,
+        fast_number(point["chargePowerCapacity"]),
+        fast_number(point["dischargePowerCapacity"]),
+        fast_number(point["ratedChargePowerCapacity"]),
+        fast_number(point["ratedDischargePowerCapacity"]),
     )
 
 

@@ -1,11 +1,18 @@
-"""Reading fields out of parsed JSON with one clear error when the shape is not as documented."""
+"""Reading fields out of parsed JSON with one clear error when the shape is not as documented.
+
+Long time series (a block's schedule, operational data) are read by :func:`series`: a fast pass
+that shares equal values (one ``datetime`` per instant text, one ``Decimal`` per whole number, for
+every series of every asset of the run), and the field-by-field reading below only to word the
+error when the fast pass finds something out of shape.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
 from reconciler.market import isoformat_z, parse_instant
 from reconciler.platform.errors import UnexpectedResponseError
@@ -68,9 +75,20 @@ def optional_number(doc: Document, key: str, what: str) -> Decimal | None:
 
 
 def _to_decimal(value: object, what: str, key: str) -> Decimal:
+    kind = type(value)
+    if kind is int:
+        return _whole(value)  # type: ignore[arg-type]  # an int, checked
+    if kind is Decimal:
+        return value  # type: ignore[return-value]  # a Decimal, checked
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
         raise _shape_error(what, key, "a number", value)
     return Decimal(value)
+
+
+# Shared values: a fleet's series repeat the same instants and the same whole kW and kWh over and
+# over; one object each instead of one per point (both types are immutable).
+_whole: Callable[[int], Decimal] = lru_cache(maxsize=2**12)(Decimal)
+_instant_text: Callable[[str], datetime] = lru_cache(maxsize=2**17)(parse_instant)
 
 
 def whole_number(doc: Document, key: str, what: str) -> int:
@@ -91,7 +109,7 @@ def instant(doc: Document, key: str, what: str) -> datetime:
     """An RFC 3339 time with an offset, as an aware UTC datetime."""
     value = text(doc, key, what)
     try:
-        return parse_instant(value)
+        return _instant_text(value)
     except ValueError:
         raise _shape_error(what, key, "an RFC 3339 time with an offset", value) from None
 
@@ -109,3 +127,73 @@ def range_params(start: datetime | None, end: datetime | None) -> dict[str, str]
     if end is not None:
         params["end"] = time_param(end)
     return params
+
+
+T = TypeVar("T")
+
+
+def number_series(items: object, what: str, key: str, where: str | None = None) -> dict[datetime, Decimal]:
+    """``{time: number}`` of a list of ``{"time": …, key: …}`` points, sorted by time (a later
+    point of the same time wins). ``where`` names a point in errors (``what`` + " point")."""
+    if type(items) is list:
+        try:
+            points = {_instant_text(point["time"]): fast_number(point[key]) for point in items}
+        except _OUT_OF_SHAPE:
+            pass
+        else:
+            return _sorted(points)
+    label = where or f"{what} point"
+    found = {}
+    for item in as_list(items, what):
+        point = as_object(item, label)
+        found[instant(point, "time", label)] = number(point, key, label)
+    return _sorted(found)
+
+
+def point_series(
+    items: object,
+    what: str,
+    read: Callable[[Document], tuple[datetime, T]],
+    fast: Callable[[Any], tuple[datetime, T]] | None = None,
+) -> dict[datetime, T]:
+    """``{time: value}`` of a list of points, sorted by time (a later point of the same time wins).
+
+    ``fast(point)`` reads a point assuming the documented shape and raises ``KeyError``,
+    ``TypeError``, ``ValueError`` or ``AttributeError`` otherwise; then every point is read again
+    by ``read``, which raises the documented error.
+    """
+    if fast is not None and type(items) is list:
+        try:
+            points = dict(fast(point) for point in items)
+        except _OUT_OF_SHAPE:
+            pass
+        else:
+            return _sorted(points)
+    points = {}
+    for item in as_list(items, what):
+        moment, value = read(as_object(item, f"{what} point"))
+        points[moment] = value
+    return _sorted(points)
+
+
+_OUT_OF_SHAPE = (KeyError, TypeError, ValueError, AttributeError)
+
+
+def shared_instant(value: str) -> datetime:
+    """:func:`parse_instant`, one object per text for the whole run."""
+    return _instant_text(value)
+
+
+def fast_number(value: object) -> Decimal:
+    """A JSON number as ``Decimal`` (shared for whole numbers); ``TypeError`` for anything else."""
+    kind = type(value)
+    if kind is int:
+        return _whole(value)  # type: ignore[arg-type]  # an int, checked
+    if kind is Decimal:
+        return value  # type: ignore[return-value]  # a Decimal, checked
+    raise TypeError("not a number")
+
+
+def _sorted(points: dict[datetime, T]) -> dict[datetime, T]:
+    times = list(points)
+    return points if times == sorted(times) else dict(sorted(points.items()))

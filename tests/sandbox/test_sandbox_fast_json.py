@@ -1,0 +1,50 @@
+"""The sandbox writes its answers with the C encoder: the same text as its exact writer, for any
+content its views build (text keys; numbers as int, Decimal, Fraction; UTC times; nesting)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.sandbox.wire import dumps, fast_dumps
+
+numbers = st.one_of(
+    st.integers(-(10**12), 10**12),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-(10**9), max_value=10**9),
+    st.fractions(max_denominator=10**6),
+)
+times = st.integers(0, 10**6).map(lambda m: datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=15 * m))
+texts = st.text(max_size=8)  # any characters: NUL, quotes, controls, beyond ASCII
+leaves = st.one_of(st.none(), st.booleans(), numbers, times, texts)
+content: st.SearchStrategy[Any] = st.recursive(
+    leaves,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(texts, inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(content)
+def test_the_c_encoder_writes_the_exact_writer_s_text(value: Any) -> None:
+    assert fast_dumps(value) == dumps(value)
+
+
+def test_a_portfolio_answer_is_written_digit_for_digit() -> None:
+    answer = {
+        "data": {
+            "energyCapacityAvailable": [
+                {"time": datetime(2026, 11, 24, tzinfo=UTC), "value": Decimal("4473.684210526")}
+            ]
+        },
+        "soe": Fraction(1, 3),
+        "power": -1000,
+    }
+    assert fast_dumps(answer) == (
+        '{"data": {"energyCapacityAvailable": [{"time": "2026-11-24T00:00:00Z", "value": 4473.684210526}]}, '
+        '"soe": 0.333333333, "power": -1000}'
+    )
