@@ -49,7 +49,7 @@ from reconciler.plan.predict import bid_predictions, project
 from reconciler.plan.resolve import Resolution
 from reconciler.plan.selection import EVERYTHING, Selection
 from reconciler.platform.live import LiveAsset, LiveState
-from reconciler.rules.capacity import PowerLimits, check_wholesale_fit
+from reconciler.rules.capacity import check_wholesale_fit
 from reconciler.rules.units import json_number
 
 
@@ -268,7 +268,7 @@ def _wholesale_conflict(
     change = written[-1]
     capacity = wholesale_capacity_after(asset, before, committed_after(asset, written))
     rows = [
-        (t, final.get(t, Decimal(0)), PowerLimits(*capacity[t]))
+        (t, final.get(t, Decimal(0)), capacity[t])
         for t in change.product.periods()
         if t >= now and t in capacity
     ]

@@ -132,8 +132,8 @@ def explain_period(
             )
     capacity = asset.wholesale.power_capacity.get(period)
     if capacity is not None and live != desired:
-        limit = capacity.charge if desired < 0 else capacity.discharge
-        rated = capacity.rated_charge if desired < 0 else capacity.rated_discharge
+        limit = capacity.available.charge if desired < 0 else capacity.available.discharge
+        rated = capacity.rated.charge if desired < 0 else capacity.rated.discharge
         if limit < rated and abs(desired) > limit and abs(live) == limit:
             return (
                 Cause.UNAVAILABILITY,

@@ -158,23 +158,22 @@ def wholesale_capacity_after(
     asset: LiveAsset,
     committed_now: Mapping[ProductDateCode, int],
     committed_after: Mapping[ProductDateCode, int],
-) -> dict[datetime, tuple[Decimal, Decimal]]:
-    """Available (charge, discharge) kW of the wholesale block once the plan's bids are in (D16):
+) -> dict[datetime, PowerLimits]:
+    """Available charge and discharge power of the wholesale block once the plan's bids are in (D16):
     the live available capacity, less what the plan's bids take, plus what they return."""
     before, after = capacity_bids(committed_now), capacity_bids(committed_after)
     covered = frozenset().union(*(bid.periods for bid in before + after))
     points = asset.wholesale.power_capacity
     # no bid before or after: the block keeps what it has
-    capacity = {period: (point.charge, point.discharge) for period, point in points.items()}
+    capacity = {period: point.available for period, point in points.items()}
     for period in covered & points.keys():
         point = points[period]
         was, will = commitments_at(period, before), commitments_at(period, after)
         # D16 as the sandbox applies it: the asset's power (what the block has + what bids took)
         # less what the bids will take
-        rated = asset_power_before(PowerLimits(point.rated_charge, point.rated_discharge), was)
-        available = asset_power_before(PowerLimits(point.charge, point.discharge), was)
-        left = wholesale_capacity(rated, available, will).available
-        capacity[period] = (left.charge, left.discharge)
+        rated = asset_power_before(point.rated, was)
+        available = asset_power_before(point.available, was)
+        capacity[period] = wholesale_capacity(rated, available, will).available
     return capacity
 
 
@@ -182,7 +181,7 @@ def check_wholesale_capacity(
     manifest: Manifest,
     asset: LiveAsset,
     final_schedule: Mapping[datetime, Decimal],
-    capacity: Mapping[datetime, tuple[Decimal, Decimal]],
+    capacity: Mapping[datetime, PowerLimits],
     periods: Iterable[datetime],
 ) -> list[Diagnostic]:
     """Each written or capacity-affected period must fit the wholesale capacity left after bids.
@@ -194,7 +193,7 @@ def check_wholesale_capacity(
         power = final_schedule.get(period, Decimal(0))
         if period not in capacity or power == 0:
             continue
-        over = power_over_limit(power, PowerLimits(*capacity[period]))
+        over = power_over_limit(power, capacity[period])
         if over is not None:
             side, limit = over
             too_big[(power, limit, side)].append(period)

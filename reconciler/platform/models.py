@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.market import ProductDateCode
 from reconciler.platform.jsonio import fingerprint
+from reconciler.rules.capacity import PowerLimits
 
 WHOLESALE_MARKET = "WHOLESALE"
 
@@ -64,13 +65,22 @@ class VirtualAsset:
 
 @dataclass(frozen=True, slots=True)
 class PowerCapacity:
-    """One period of a block's ``powerCapacity``: available and rated, kW, both directions."""
+    """One period of a block's ``powerCapacity``: available and rated, kW, both directions. Flat
+    (a block holds one per period); the rules see each pair as :class:`PowerLimits`."""
 
     time: datetime
     charge: Decimal
     discharge: Decimal
     rated_charge: Decimal
     rated_discharge: Decimal
+
+    @property
+    def available(self) -> PowerLimits:
+        return PowerLimits(self.charge, self.discharge)
+
+    @property
+    def rated(self) -> PowerLimits:
+        return PowerLimits(self.rated_charge, self.rated_discharge)
 
 
 @dataclass(frozen=True, slots=True)
