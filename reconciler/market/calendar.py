@@ -45,7 +45,7 @@ def isoformat_z(moment: datetime) -> str:
     return _utc_text(to_utc(moment))
 
 
-@lru_cache(maxsize=2**14)  # plans and request bodies write the same periods again and again
+@lru_cache(maxsize=2**16)  # plans and bodies write the same periods again and again; a year is 35 040
 def _utc_text(utc: datetime) -> str:
     # Only UTC instants are remembered: equal local datetimes of one zone can differ in fold.
     return utc.isoformat(timespec="seconds")[:-6] + "Z"  # without its "+00:00"
