@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from reconciler.core.redaction import secrets_scope
 from reconciler.sandbox.server import RunningSandbox, running_sandbox
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -36,6 +37,15 @@ def apply_locks_of_this_test(
     folder = tmp_path_factory.mktemp("locks")
     monkeypatch.setenv("RECONCILER_LOCK_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def secrets_of_this_test() -> Iterator[None]:
+    """The secrets a test's commands register (passwords, every token a login hands out) are
+    forgotten after it, as they are when a command's process ends: else each worker's redaction
+    pattern grows with every login of the suite, and every output line pays for it."""
+    with secrets_scope():
+        yield
 
 
 @pytest.fixture
