@@ -35,6 +35,7 @@ from reconciler.plan.fmt import fmt_kw, local
 from reconciler.plan.model import BidChange, Change, Plan, ScheduleChange, TargetInfo, write_order
 from reconciler.plan.requests import Request, requests_for, written_bids, written_block
 from reconciler.plan.resolve import changed_resolutions, listing_window, recorded_windows
+from reconciler.platform import reading
 from reconciler.platform.assets import read_asset_list
 from reconciler.platform.client import PlatformClient
 from reconciler.platform.errors import (
@@ -46,7 +47,7 @@ from reconciler.platform.errors import (
     TransportError,
 )
 from reconciler.platform.models import ProductBids, VirtualAsset
-from reconciler.platform.reading import READ_RETRY_SECONDS, ReadProgress, read_fingerprints
+from reconciler.platform.reading import ReadProgress, read_fingerprints
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.session import Attempts
 from reconciler.rules.bids import accepted_capacity
@@ -214,7 +215,7 @@ def apply_changes(
     outcome_of = {id(o.change): o for future in futures for o in future.result()}
     outcomes = tuple(outcome_of[id(change)] for change in ordered if id(change) in outcome_of)
     written = [o for o in outcomes if o.status is Status.APPLIED]
-    reader = client.retrying_reads(ReadRetries(READ_RETRY_SECONDS))  # re-reads ride out faults
+    reader = client.retrying_reads(ReadRetries(reading.READ_RETRY_SECONDS))  # re-reads ride out faults
     return ApplyReport(outcomes, tuple(verify(written, reader)))
 
 
