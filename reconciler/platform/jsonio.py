@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from reconciler.core.exactjson import Literal, c_encode
+
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON with every non-integer number as ``Decimal``."""
@@ -52,41 +54,22 @@ def dumps(value: Any, *, sort_keys: bool = False) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
 
-# The fingerprint's canonical text is :func:`dumps` with sorted keys, written by the C encoder of
-# ``json`` (the recursive pure-Python encoder costs 8x more). The C encoder cannot write a Decimal
-# as a number literal: it is handed the literal as a string between two NUL characters, which the
-# encoder escapes as \u0000, and the quotes and marks are taken out again. Should a string of the
-# document itself hold a NUL (then there are more marks than Decimals), ``dumps`` writes the text.
-_MARK = "\x00"
-_ESCAPED_MARK = "\\u0000"
-
-
 def canonical_json(document: Any) -> str:
-    """:func:`dumps` ``(document, sort_keys=True)``, the same text, by the C encoder."""
-    marked = 0
+    """:func:`dumps` ``(document, sort_keys=True)``, the same text, by the C encoder (8x cheaper)."""
 
     def exact(value: object) -> object:
-        nonlocal marked
         if isinstance(value, Decimal):
             if value.is_finite() and value == value.to_integral_value():
                 return int(value)
-            marked += 1
-            return _MARK + _number(value) + _MARK
+            return Literal(_number(value))
         if isinstance(value, Mapping):
             return dict(value)
         if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
             return list(value)
         raise TypeError(f"cannot encode {type(value).__name__} as JSON")
 
-    encoder = json.JSONEncoder(
-        ensure_ascii=False, separators=(",", ":"), sort_keys=True, check_circular=False, default=exact
-    )
-    text = encoder.encode(document)
-    if not marked:
-        return text
-    if text.count(_ESCAPED_MARK) != 2 * marked:
-        return dumps(document, sort_keys=True)
-    return text.replace(f'"{_ESCAPED_MARK}', "").replace(f'{_ESCAPED_MARK}"', "")
+    text = c_encode(document, exact, sort_keys=True, separators=(",", ":"))
+    return text if text is not None else dumps(document, sort_keys=True)
 
 
 def fingerprint(document: Any) -> str:

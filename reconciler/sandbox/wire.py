@@ -18,6 +18,7 @@ from typing import Any, ClassVar, NoReturn
 
 from starlette.responses import Response
 
+from reconciler.core.exactjson import Literal, c_encode
 from reconciler.market import isoformat_z, parse_instant
 
 WIRE_DECIMALS = 9  # derived quantities that are not exact decimals (SoC %) are rounded to 1e-9
@@ -92,38 +93,22 @@ def dumps(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-# dumps' text, written by the C encoder of ``json`` (the recursive one above cost the sandbox half
-# its CPU on a portfolio's reads). The encoder cannot write an exact number: it writes the number's
-# text between two NUL marks as a string, and the quotes and marks are taken out afterwards. When
-# a string of the content holds a NUL or anything beyond ASCII (``dumps`` escapes keys, not values),
-# ``dumps`` itself writes it.
-_MARK = "\x00"
-_ESCAPED_MARK = "\\u0000"
-
-
 def fast_dumps(value: Any) -> str:
-    """:func:`dumps`, the same text, by the C encoder (floats aside: never in the sandbox's content)."""
-    marked = 0
+    """:func:`dumps`, the same text, by the C encoder (the recursive writer cost the sandbox half its
+    CPU on a portfolio's reads); floats aside, never in the sandbox's content. Text beyond ASCII
+    goes to ``dumps``, which escapes keys and not values."""
 
     def exact(item: object) -> object:
-        nonlocal marked
         if isinstance(item, (Decimal, Fraction)):
-            marked += 1
-            return _MARK + _number(item) + _MARK
+            return Literal(_number(item))
         if isinstance(item, datetime):
             return isoformat_z(item)
         if isinstance(item, Mapping):
             return dict(item)
         raise TypeError(f"cannot write {type(item).__name__} as JSON")
 
-    encoder = json.JSONEncoder(ensure_ascii=False, check_circular=False, default=exact)
-    try:
-        text = encoder.encode(value)
-    except TypeError:  # a key that is not text (dumps writes its str), or what dumps refuses too
-        return dumps(value)
-    if not text.isascii() or text.count(_ESCAPED_MARK) != 2 * marked:
-        return dumps(value)
-    return text.replace(f'"{_ESCAPED_MARK}', "").replace(f'{_ESCAPED_MARK}"', "") if marked else text
+    text = c_encode(value, exact, separators=(", ", ": "))
+    return text if text is not None and text.isascii() else dumps(value)
 
 
 class ExactJSONResponse(Response):
