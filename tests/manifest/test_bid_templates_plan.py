@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import MakeSandbox
+from tests.sandbox.sandbox_helpers import asset as sandbox_asset
 from tests.support.harness import MUNICH, ORG, manifest, run, write_project
 
 pytestmark = pytest.mark.usefixtures("demo_credentials")
@@ -18,26 +19,7 @@ pytestmark = pytest.mark.usefixtures("demo_credentials")
 
 def _fixture(now: str, start: str, end: str) -> dict[str, Any]:
     """One 10 MWh / 5 MW asset living ``[start, end)``, the clock at ``now``."""
-    asset = {
-        "id": MUNICH,
-        "name": "munich-1",
-        "start": start,
-        "end": end,
-        "energyCapacity": 10000,
-        "ratedChargePower": 5000,
-        "ratedDischargePower": 5000,
-        "chargeEfficiency": 1,
-        "dischargeEfficiency": 1,
-        "initialStateOfEnergy": 5000,
-        "dispatchGateClosureSeconds": 300,
-        "dailyCycleLimit": 2,
-        "annualCycleLimit": 730,
-        "fcrCapacityAvailable": 4000,
-        "afrrCapacityPosAvailable": 5000,
-        "afrrCapacityNegAvailable": 5000,
-        "maxTotalAncillaryCapacityChargeAvailable": 5000,
-        "maxTotalAncillaryCapacityDischargeAvailable": 5000,
-    }
+    asset = sandbox_asset(id=MUNICH, name="munich-1", start=start, end=end)
     return {
         "now": now,
         "tokenExpiresIn": 86400,
