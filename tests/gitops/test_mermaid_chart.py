@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.harness import run
-from tests.support.node_tools import CHROMIUM_ARGS
+from tests.support.node_tools import CHROMIUM_ARGS, CHROMIUM_LAUNCH_TIMEOUT_MS
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -28,7 +28,12 @@ IN_OUT = ["-i", "plan.md", "-o", "drawn.md", "-e", "svg"]  # every mermaid block
 def render(node_bin: Path, chromium_path: str, tmp_path: Path) -> Render:
     """Every mermaid block of a markdown text as the SVG mermaid draws in ``theme``."""
     config = tmp_path / "puppeteer.json"
-    config.write_text(json.dumps({"executablePath": chromium_path, "args": CHROMIUM_ARGS}), encoding="utf-8")
+    config.write_text(
+        json.dumps(
+            {"executablePath": chromium_path, "args": CHROMIUM_ARGS, "timeout": CHROMIUM_LAUNCH_TIMEOUT_MS}
+        ),
+        encoding="utf-8",
+    )
 
     def draw(markdown: str, theme: str) -> list[ET.Element]:
         folder = tmp_path / theme

@@ -29,8 +29,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-quic",
     "--no-first-run",
 ]
+# A fresh machine's first Chromium start, beside the other test workers, took longer than
+# puppeteer's default 30 s to print its DevTools endpoint (seen in CI); allow it minutes.
+CHROMIUM_LAUNCH_TIMEOUT_MS = 240_000
 INSTALL_TIMEOUT_SECONDS = 900
 
 
