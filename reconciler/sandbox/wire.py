@@ -99,6 +99,10 @@ def fast_dumps(value: Any) -> str:
     goes to ``dumps``, which escapes keys and not values."""
 
     def exact(item: object) -> object:
+        if type(item) is Decimal or type(item) is datetime:
+            assert isinstance(item, (Decimal, datetime))  # for mypy: the exact types, checked
+            found = _WRITTEN.get(item)
+            return found if found is not None else _remember(item)
         if isinstance(item, (Decimal, Fraction)):
             return Literal(_number(item))
         if isinstance(item, datetime):
@@ -109,6 +113,27 @@ def fast_dumps(value: Any) -> str:
 
     text = c_encode(value, exact, separators=(", ", ": "))
     return text if text is not None and text.isascii() else dumps(value)
+
+
+_WRITTEN: dict[Decimal | datetime, int | str] = {}
+"""What :func:`fast_dumps` hands the C encoder for a ``Decimal`` or ``datetime``, by value (the text
+depends on nothing else): a portfolio's answers repeat a few powers, bounds and times thousands of
+times."""
+
+
+def _remember(value: Decimal | datetime) -> int | str:
+    """A whole ``Decimal`` as an int (the digits :func:`_number` writes, written natively), another
+    as its :class:`Literal`, a time as its UTC text."""
+    if isinstance(value, datetime):
+        written: int | str = isoformat_z(value)
+    elif not value.is_finite():
+        return Literal(_number(value))
+    else:
+        written = int(value) if value == value.to_integral_value() else Literal(_number(value))
+    if len(_WRITTEN) >= 2**16:
+        _WRITTEN.clear()
+    _WRITTEN[value] = written
+    return written
 
 
 class ExactJSONResponse(Response):
