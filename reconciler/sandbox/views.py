@@ -9,7 +9,12 @@ from fractions import Fraction
 from typing import Any
 
 from reconciler.market import PERIOD, day_start, delivery_day
-from reconciler.rules.capacity import CapacityMarket, PowerLimits, ancillary_block_capacity
+from reconciler.rules.capacity import (
+    AncillaryAvailability,
+    CapacityMarket,
+    PowerLimits,
+    ancillary_block_capacity,
+)
 from reconciler.rules.cone import Deliverable, cone, cone_periods, deliverable_at
 from reconciler.rules.lifecycle import QuarterCycles, end_of_life, quarter_cycles
 from reconciler.rules.soe import energy_as_decimal, state_of_charge
@@ -201,9 +206,21 @@ class OperationalContext:
         self.asset, self.now = asset, now
         self.bids = asset.capacity_bids()
         self._near: dict[datetime, Deliverable] | None = None
+        # per period, asked by several categories of one request (FCR, aFRR POS and NEG; the cone)
+        self._ancillary: dict[datetime, AncillaryAvailability] = {}
+        self._wholesale: dict[datetime, PowerLimits] = {}
 
     def wholesale_available(self, period: datetime) -> PowerLimits:
-        return self.asset.wholesale(period, self.bids).available
+        found = self._wholesale.get(period)
+        if found is None:
+            found = self._wholesale[period] = self.asset.wholesale(period, self.bids).available
+        return found
+
+    def ancillary_availability(self, period: datetime) -> AncillaryAvailability:
+        found = self._ancillary.get(period)
+        if found is None:
+            found = self._ancillary[period] = self.asset.ancillary_availability(period)
+        return found
 
     def deliverable(self, period: datetime) -> Deliverable:
         if self._near is None:
@@ -234,13 +251,13 @@ CATEGORIES: dict[str, tuple[str, Reader]] = {
     Category.POWER_CHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).charge),
     Category.POWER_DISCHARGE_RATED: ("kW", lambda c, p: c.asset.spec.rated_discharge_power),
     Category.POWER_DISCHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).discharge),
-    Category.FCR_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).fcr),
-    Category.AFRR_POS_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_pos),
-    Category.AFRR_NEG_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_neg),
-    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda c, p: c.asset.ancillary_availability(p).max_total_charge),
+    Category.FCR_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).fcr),
+    Category.AFRR_POS_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).afrr_pos),
+    Category.AFRR_NEG_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).afrr_neg),
+    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda c, p: c.ancillary_availability(p).max_total_charge),
     Category.MAX_ANCILLARY_DISCHARGE: (
         "kW",
-        lambda c, p: c.asset.ancillary_availability(p).max_total_discharge,
+        lambda c, p: c.ancillary_availability(p).max_total_discharge,
     ),
     Category.CHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.charge_efficiency),
     Category.DISCHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.discharge_efficiency),
