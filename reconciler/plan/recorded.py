@@ -27,6 +27,7 @@ from reconciler.market import (
 from reconciler.plan.model import BidChange, Change, ScheduleChange, TargetInfo
 from reconciler.plan.requests import Request, requests_for
 from reconciler.platform.models import Bid
+from reconciler.platform.wire.fields import fast_number, shared_instant
 
 
 class RecordedPlanError(ReconcilerError):
@@ -101,12 +102,15 @@ def _schedule(value: Any, where: str, field: str) -> dict[datetime, Decimal]:
     points: dict[datetime, Decimal] = {}
     for stamp, kw in value.items():
         try:
-            moment = parse_instant(stamp)
+            moment = shared_instant(stamp)  # before, after and the request carry the same periods
         except ValueError:
             raise RecordedPlanError(f"{where}: {field} has {stamp!r}, not a UTC period start") from None
         if isoformat_z(moment) != stamp:
             raise RecordedPlanError(f"{where}: {field} has {stamp!r}; expected {isoformat_z(moment)}")
-        points[moment] = Decimal(kw)
+        try:
+            points[moment] = fast_number(kw)
+        except TypeError:
+            points[moment] = Decimal(kw)
     return points
 
 
