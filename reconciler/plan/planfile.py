@@ -31,6 +31,7 @@ from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
 from reconciler.plan.resolve import Resolution
+from reconciler.platform.wire.fields import shared_instant
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 """Plan files larger than this are refused before they are parsed (64 MiB: a year of quarter-hours
@@ -349,18 +350,10 @@ def read_plan(path: Path) -> Plan:
     target = TargetInfo.from_json(data["target"])
     try:
         changes = changes_from_json(data["changes"], data["fingerprints"])
-        check_requests(changes, data["changes"], data["requests"], target)
     except RecordedPlanError as exc:
         raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
     resolutions = _resolutions(path, data.get("resolved_assets", []), changes)
-    recorded, computed = data["digest"], content_digest(data)
-    if recorded != computed:
-        raise PlanFileError(
-            f"{path}: the plan's content does not match its digest (recorded {short_digest(recorded)}, "
-            f"content {short_digest(computed)}): the file was changed after `plan` wrote it. Review and "
-            "save a new plan; nothing was written"
-        )
-    return Plan(
+    plan = Plan(
         target=target,
         now=parse_instant(data["now"]),
         changes=changes,
@@ -371,20 +364,32 @@ def read_plan(path: Path) -> Plan:
         fingerprints=dict(data["fingerprints"]),
         drift=tuple(DriftEntry.from_json(d) for d in data.get("drift", [])),
         soc={
-            asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
+            asset: [(shared_instant(p["time"]), p["soc"]) for p in points]  # the changes' periods
             for asset, points in data.get("projected_soc", {}).items()
         },
         soc_bounds={
             asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
         },
         selection=tuple(data["selection"]),
-        recorded_digest=recorded,
+        recorded_digest=data["digest"],
         resolutions=resolutions,
         exact_scope={
             asset: tuple(date.fromisoformat(day) for day in days)
             for asset, days in data.get("exact_scope", {}).items()
         },
     )
+    try:  # against the requests the plan derives (and keeps, for apply and the renderings)
+        check_requests(changes, plan.requests, data["changes"], data["requests"], target)
+    except RecordedPlanError as exc:
+        raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
+    recorded, computed = data["digest"], content_digest(data)
+    if recorded != computed:
+        raise PlanFileError(
+            f"{path}: the plan's content does not match its digest (recorded {short_digest(recorded)}, "
+            f"content {short_digest(computed)}): the file was changed after `plan` wrote it. Review and "
+            "save a new plan; nothing was written"
+        )
+    return plan
 
 
 def _resolutions(
