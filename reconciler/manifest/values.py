@@ -145,8 +145,8 @@ class GridTimeReader:
     """:func:`parse_grid_time` for many times of one zone, e.g. the rows of a CSV schedule.
 
     A time written ``YYYY-MM-DDTHH:MM`` on a quarter-hour is its day's start plus the hours and
-    minutes when the whole local day has one UTC offset; each day is resolved once (with
-    :func:`parse_grid_time`) and remembered. Every other text, and every day with a problem or an
+    minutes when the whole local day has one UTC offset, and ``YYYY-MM-DDTHH:MMZ`` its UTC day's;
+    each day is resolved once (with :func:`parse_grid_time`) and remembered. Every other text, and every day with a problem or an
     offset change (DST), takes :func:`parse_grid_time` itself, so results and errors are the same.
     """
 
@@ -160,7 +160,21 @@ class GridTimeReader:
             start = self.days[day] if day in self.days else self._day(day)
             if start is not None:
                 return start + clock
+        elif len(text) == 17 and text[16] in "Zz" and (clock := _CLOCK.get(text[11:16])) is not None:
+            day = text[:11] + "Z"  # a UTC day: no offset changes
+            start = self.days[day] if day in self.days else self._utc_day(day)
+            if start is not None:
+                return start + clock
         return parse_grid_time(text, self.tz)
+
+    def _utc_day(self, day: str) -> datetime | None:
+        """UTC midnight of ``day`` (``2026-11-24TZ``), else ``None``."""
+        try:
+            start: datetime | None = parse_grid_time(f"{day[:11]}00:00Z", self.tz)
+        except ValueProblem:
+            start = None
+        self.days[day] = start
+        return start
 
     def _day(self, day: str) -> datetime | None:
         """UTC start of a local day (``day`` ends with the separator) that has the offset of its
