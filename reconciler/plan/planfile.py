@@ -31,7 +31,6 @@ from reconciler.market import isoformat_z, parse_instant
 from reconciler.plan.causes import DriftEntry
 from reconciler.plan.model import FORMAT_VERSION, Change, Plan, Prediction, TargetInfo
 from reconciler.plan.resolve import Resolution
-from reconciler.platform.wire.fields import shared_instant
 
 MAX_PLAN_FILE_BYTES = 64 * 1024 * 1024
 """Plan files larger than this are refused before they are parsed (64 MiB: a year of quarter-hours
@@ -364,7 +363,7 @@ def read_plan(path: Path) -> Plan:
         fingerprints=dict(data["fingerprints"]),
         drift=tuple(DriftEntry.from_json(d) for d in data.get("drift", [])),
         soc={
-            asset: [(shared_instant(p["time"]), p["soc"]) for p in points]  # the changes' periods
+            asset: [(parse_instant(p["time"]), p["soc"]) for p in points]
             for asset, points in data.get("projected_soc", {}).items()
         },
         soc_bounds={

@@ -27,7 +27,6 @@ from reconciler.market import (
 from reconciler.plan.model import BidChange, Change, ScheduleChange, TargetInfo
 from reconciler.plan.requests import Request, Requests
 from reconciler.platform.models import Bid
-from reconciler.platform.wire.fields import fast_number, shared_instant
 
 
 class RecordedPlanError(ReconcilerError):
@@ -107,16 +106,13 @@ def _schedule(value: Any, where: str, field: str, checked: dict[str, datetime]) 
         moment = checked.get(stamp)
         if moment is None:
             try:
-                moment = shared_instant(stamp)  # the SoC series and the request share the instants
+                moment = parse_instant(stamp)
             except ValueError:
                 raise RecordedPlanError(f"{where}: {field} has {stamp!r}, not a UTC period start") from None
             if isoformat_z(moment) != stamp:
                 raise RecordedPlanError(f"{where}: {field} has {stamp!r}; expected {isoformat_z(moment)}")
             checked[stamp] = moment
-        try:
-            points[moment] = fast_number(kw)
-        except TypeError:
-            points[moment] = Decimal(kw)
+        points[moment] = kw if type(kw) is Decimal else Decimal(kw)
     return points
 
 
