@@ -76,7 +76,7 @@ class Run:
         return f"{local(self.start, tz)} – {local(self.end, tz)}"
 
 
-@lru_cache(maxsize=2**17)  # a plan of a year labels 35 040 runs; each run's end is the next one's start
+@lru_cache(maxsize=2**16)  # a plan of a year labels 35 040 runs; each run's end is the next one's start
 def _wall(utc: datetime, tz: ZoneInfo) -> tuple[str, date, str, date]:
     """A period boundary on the wall clock of ``tz``: ``2026-11-24 07:15``, its day, its zone's
     abbreviation, and the day of the period that ends there. Keyed by the UTC instant: local
