@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.sandbox.wire import dumps, fast_dumps
+from reconciler.sandbox.wire import dumps, fast_dumps, plain_number
 
 numbers = st.one_of(
     st.integers(-(10**12), 10**12),
@@ -48,3 +48,25 @@ def test_a_portfolio_answer_is_written_digit_for_digit() -> None:
         '{"data": {"energyCapacityAvailable": [{"time": "2026-11-24T00:00:00Z", "value": 4473.684210526}]}, '
         '"soe": 0.333333333, "power": -1000}'
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        numbers,
+        st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**15), max_value=10**15),
+    )
+)
+def test_a_plain_number_is_written_as_the_number_it_stands_for(number: Decimal | Fraction | int) -> None:
+    """The long series hand the encoder ints and floats where those write the same text."""
+    if isinstance(number, int):
+        return
+    assert fast_dumps([plain_number(number)]) == dumps([number])
+    assert dumps([plain_number(number)]) == dumps([number])
+
+
+def test_a_number_a_float_would_write_otherwise_stays_exact() -> None:
+    for text in ("0.00001", "1E+20", "4473.684210526000001"):
+        assert fast_dumps({"value": plain_number(Decimal(text))}) == dumps({"value": Decimal(text)})
+    assert plain_number(Decimal("0.00001")) == Decimal("0.00001")  # a float would write 1e-05
+    assert plain_number(Decimal("902.50")) == 902.5 and plain_number(Decimal("-1E+3")) == -1000
