@@ -33,8 +33,11 @@ Diagnostic codes (stable, for scripts and tests):
   ``bid-deadline-near`` (warnings, only with ``now``)
 """
 
-from reconciler.core.yamlsource import YamlDocument, load_yaml_documents, parse_yaml_text
-from reconciler.manifest.loader import load_manifests, read_manifest_text
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from reconciler.manifest.model import (
     BidSection,
     DesiredBid,
@@ -45,6 +48,30 @@ from reconciler.manifest.model import (
     ScheduleMode,
     SourceRef,
 )
+
+if TYPE_CHECKING:
+    from reconciler.core.yamlsource import YamlDocument, load_yaml_documents, parse_yaml_text
+    from reconciler.manifest.loader import load_manifests, read_manifest_text
+
+# Loaded when first used (PEP 562): `show` and the renderers need the model, not the loader, its
+# YAML reader and its schema checks.
+_HOMES = {
+    "YamlDocument": "reconciler.core.yamlsource",
+    "load_yaml_documents": "reconciler.core.yamlsource",
+    "parse_yaml_text": "reconciler.core.yamlsource",
+    "load_manifests": "reconciler.manifest.loader",
+    "read_manifest_text": "reconciler.manifest.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BidSection",

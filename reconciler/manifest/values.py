@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, getcontext
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from reconciler.market import (
@@ -145,9 +146,11 @@ class GridTimeReader:
     """:func:`parse_grid_time` for many times of one zone, e.g. the rows of a CSV schedule.
 
     A time written ``YYYY-MM-DDTHH:MM`` on a quarter-hour is its day's start plus the hours and
-    minutes when the whole local day has one UTC offset; each day is resolved once (with
-    :func:`parse_grid_time`) and remembered. Every other text, and every day with a problem or an
-    offset change (DST), takes :func:`parse_grid_time` itself, so results and errors are the same.
+    minutes when the whole local day has one UTC offset, and ``YYYY-MM-DDTHH:MMZ`` its UTC day's;
+    each day is resolved once (with :func:`parse_grid_time`) and remembered, local days for the
+    whole run (every manifest names the same days). Every other text, and every day with a
+    problem or an offset change (DST), takes :func:`parse_grid_time` itself, so results and
+    errors are the same.
     """
 
     def __init__(self, tz: ZoneInfo) -> None:
@@ -160,26 +163,41 @@ class GridTimeReader:
             start = self.days[day] if day in self.days else self._day(day)
             if start is not None:
                 return start + clock
+        elif len(text) == 17 and text[16] in "Zz" and (clock := _CLOCK.get(text[11:16])) is not None:
+            day = text[:11] + "Z"  # a UTC day: no offset changes
+            start = self.days[day] if day in self.days else self._utc_day(day)
+            if start is not None:
+                return start + clock
         return parse_grid_time(text, self.tz)
 
-    def _day(self, day: str) -> datetime | None:
-        """UTC start of a local day (``day`` ends with the separator) that has the offset of its
-        midnight at every hour and at 23:45, with no overlap, else ``None``."""
+    def _utc_day(self, day: str) -> datetime | None:
+        """UTC midnight of ``day`` (``2026-11-24TZ``), else ``None``."""
         try:
-            start = parse_grid_time(f"{day}00:00", self.tz)
+            start: datetime | None = parse_grid_time(f"{day[:11]}00:00Z", self.tz)
         except ValueProblem:
             start = None
-        if start is not None:
-            midnight = start.astimezone(self.tz).replace(tzinfo=None)
-            offset = self.tz.utcoffset(midnight)
-            walls = [midnight + hours for hours in _HOURS.values()] + [midnight + _LAST_QUARTER]
-            if any(
-                self.tz.utcoffset(w) != offset or self.tz.utcoffset(w.replace(fold=1)) != offset
-                for w in walls
-            ):
-                start = None  # a change shows at the next hour: no zone changes and changes back within one
         self.days[day] = start
         return start
+
+    def _day(self, day: str) -> datetime | None:
+        start = self.days[day] = _grid_day(self.tz, day)
+        return start
+
+
+@lru_cache(maxsize=2**12)  # every manifest of a run names the same days: each is resolved once
+def _grid_day(tz: ZoneInfo, day: str) -> datetime | None:
+    """UTC start of a local day (``day`` ends with the separator) that has the offset of its
+    midnight at every hour and at 23:45, with no overlap, else ``None``."""
+    try:
+        start = parse_grid_time(f"{day}00:00", tz)
+    except ValueProblem:
+        return None
+    midnight = start.astimezone(tz).replace(tzinfo=None)
+    offset = tz.utcoffset(midnight)
+    walls = [midnight + hours for hours in _HOURS.values()] + [midnight + _LAST_QUARTER]
+    if any(tz.utcoffset(w) != offset or tz.utcoffset(w.replace(fold=1)) != offset for w in walls):
+        return None  # a change shows at the next hour: no zone changes and changes back within one
+    return start
 
 
 def _offset(text: str | None) -> timezone | None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from reconciler.market import MARKET_TZ, PERIOD, PERIOD_HOURS
+from reconciler.market import MARKET_TZ, PERIOD, PERIOD_HOURS, to_utc
 
 MINUS = "−"
 
@@ -68,24 +69,39 @@ class Run:
         return (self.after - self.before) * hours
 
     def label(self, tz: ZoneInfo = MARKET_TZ) -> str:
-        start, end = self.start.astimezone(tz), self.end.astimezone(tz)
-        same_day = start.date() == (end - PERIOD).date() and start.tzname() == end.tzname()
-        if same_day:
-            return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} {end:%Z}"
+        start, start_day, start_zone, _ = _wall(to_utc(self.start), tz)
+        end, _, end_zone, end_day = _wall(to_utc(self.end), tz)
+        if start_day == end_day and start_zone == end_zone:
+            return f"{start}–{end[11:]} {end_zone}"
         return f"{local(self.start, tz)} – {local(self.end, tz)}"
+
+
+@lru_cache(maxsize=2**16)  # a plan of a year labels 35 040 runs; each run's end is the next one's start
+def _wall(utc: datetime, tz: ZoneInfo) -> tuple[str, date, str, date]:
+    """A period boundary on the wall clock of ``tz``: ``2026-11-24 07:15``, its day, its zone's
+    abbreviation, and the day of the period that ends there. Keyed by the UTC instant: local
+    datetimes of one zone compare equal across a DST fold."""
+    wall = utc.astimezone(tz)
+    text = wall.isoformat(" ", "minutes")[:16]  # strftime("%Y-%m-%d %H:%M") at half the cost
+    return text, wall.date(), wall.tzname() or "", (wall - PERIOD).date()
 
 
 def runs(before: Mapping[datetime, Decimal], after: Mapping[datetime, Decimal]) -> list[Run]:
     """Merge a schedule change (kW per period start, before and after) into runs of equal change."""
     zero = Decimal(0)
     merged: list[Run] = []
+    start = end = None
+    run_before = run_after = zero
     for time, new in sorted(after.items()):
         old = before.get(time, zero)
-        last = merged[-1] if merged else None
-        if last and last.end == time and last.before == old and last.after == new:
-            merged[-1] = Run(last.start, time + PERIOD, old, new)
-        else:
-            merged.append(Run(time, time + PERIOD, old, new))
+        if time == end and old == run_before and new == run_after:
+            end = time + PERIOD
+            continue
+        if start is not None and end is not None:
+            merged.append(Run(start, end, run_before, run_after))
+        start, end, run_before, run_after = time, time + PERIOD, old, new
+    if start is not None and end is not None:
+        merged.append(Run(start, end, run_before, run_after))
     return merged
 
 

@@ -349,18 +349,10 @@ def read_plan(path: Path) -> Plan:
     target = TargetInfo.from_json(data["target"])
     try:
         changes = changes_from_json(data["changes"], data["fingerprints"])
-        check_requests(changes, data["changes"], data["requests"], target)
     except RecordedPlanError as exc:
         raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
     resolutions = _resolutions(path, data.get("resolved_assets", []), changes)
-    recorded, computed = data["digest"], content_digest(data)
-    if recorded != computed:
-        raise PlanFileError(
-            f"{path}: the plan's content does not match its digest (recorded {short_digest(recorded)}, "
-            f"content {short_digest(computed)}): the file was changed after `plan` wrote it. Review and "
-            "save a new plan; nothing was written"
-        )
-    return Plan(
+    plan = Plan(
         target=target,
         now=parse_instant(data["now"]),
         changes=changes,
@@ -378,13 +370,25 @@ def read_plan(path: Path) -> Plan:
             asset: (bounds["lower"], bounds["upper"]) for asset, bounds in data.get("soc_bounds", {}).items()
         },
         selection=tuple(data["selection"]),
-        recorded_digest=recorded,
+        recorded_digest=data["digest"],
         resolutions=resolutions,
         exact_scope={
             asset: tuple(date.fromisoformat(day) for day in days)
             for asset, days in data.get("exact_scope", {}).items()
         },
     )
+    try:  # against the requests the plan derives (and keeps, for apply and the renderings)
+        check_requests(changes, plan.requests, data["changes"], data["requests"], target)
+    except RecordedPlanError as exc:
+        raise PlanFileError(f"{path}: {exc}; the whole file is refused and nothing was written") from None
+    recorded, computed = data["digest"], content_digest(data)
+    if recorded != computed:
+        raise PlanFileError(
+            f"{path}: the plan's content does not match its digest (recorded {short_digest(recorded)}, "
+            f"content {short_digest(computed)}): the file was changed after `plan` wrote it. Review and "
+            "save a new plan; nothing was written"
+        )
+    return plan
 
 
 def _resolutions(

@@ -25,7 +25,7 @@ from reconciler.market import (
     parse_product_date_code,
 )
 from reconciler.plan.model import BidChange, Change, ScheduleChange, TargetInfo
-from reconciler.plan.requests import Request, requests_for
+from reconciler.plan.requests import Request, Requests
 from reconciler.platform.models import Bid
 
 
@@ -73,7 +73,9 @@ def _change(item: Mapping[str, Any], where: str) -> Change:
         block = item.get("block")
         if not isinstance(block, str) or not block:
             raise RecordedPlanError(f"{where}: a schedule change must name its block")
-        before, after = _schedule(item["before"], where, "before"), _schedule(item["after"], where, "after")
+        checked: dict[str, datetime] = {}  # before and after name the same periods
+        before = _schedule(item["before"], where, "before", checked)
+        after = _schedule(item["after"], where, "after", checked)
         if not after:
             raise RecordedPlanError(f"{where}: a schedule change must write at least one period")
         return ScheduleChange(
@@ -95,18 +97,22 @@ def _change(item: Mapping[str, Any], where: str) -> Change:
     )
 
 
-def _schedule(value: Any, where: str, field: str) -> dict[datetime, Decimal]:
+def _schedule(value: Any, where: str, field: str, checked: dict[str, datetime]) -> dict[datetime, Decimal]:
+    """Powers by period start; ``checked`` holds the period texts already read (and found canonical)."""
     if not isinstance(value, Mapping):
         raise RecordedPlanError(f"{where}: {field} of a schedule change must map period starts to kW")
     points: dict[datetime, Decimal] = {}
     for stamp, kw in value.items():
-        try:
-            moment = parse_instant(stamp)
-        except ValueError:
-            raise RecordedPlanError(f"{where}: {field} has {stamp!r}, not a UTC period start") from None
-        if isoformat_z(moment) != stamp:
-            raise RecordedPlanError(f"{where}: {field} has {stamp!r}; expected {isoformat_z(moment)}")
-        points[moment] = Decimal(kw)
+        moment = checked.get(stamp)
+        if moment is None:
+            try:
+                moment = parse_instant(stamp)
+            except ValueError:
+                raise RecordedPlanError(f"{where}: {field} has {stamp!r}, not a UTC period start") from None
+            if isoformat_z(moment) != stamp:
+                raise RecordedPlanError(f"{where}: {field} has {stamp!r}; expected {isoformat_z(moment)}")
+            checked[stamp] = moment
+        points[moment] = kw if type(kw) is Decimal else Decimal(kw)
     return points
 
 
@@ -153,13 +159,14 @@ def _check_derived(change: Change, item: Mapping[str, Any], where: str) -> None:
 
 def check_requests(
     changes: Sequence[Change],
+    derived: Requests,
     items: Sequence[Mapping[str, Any]],
     recorded: Sequence[Mapping[str, Any]],
     target: TargetInfo,
 ) -> None:
-    """The recorded requests are the ones ``changes`` give through the target's ancillary API, in
-    the same order, and each change (``items``, as recorded) names the one that carries it."""
-    derived = requests_for(changes, target.organisation, target.ancillary_api)
+    """The recorded requests are ``derived``, the ones ``changes`` give through the target's
+    ancillary API (:func:`~reconciler.plan.requests.requests_for`), in the same order, and each
+    change (``items``, as recorded) names the one that carries it."""
     if len(recorded) != len(derived):
         raise RecordedPlanError(
             f"the plan records {len(recorded)} request(s), but its changes give {len(derived)} "
@@ -179,7 +186,7 @@ def check_requests(
 
 def _check_request(derived: Request, recorded: Mapping[str, Any], where: str) -> None:
     stored = Request(recorded["method"], recorded["path"], recorded["body"])
-    if stored.same_as(derived):
+    if _plainly_equal(stored, derived) or stored.same_as(derived):
         return
     differs = [
         part
@@ -193,3 +200,28 @@ def _check_request(derived: Request, recorded: Mapping[str, Any], where: str) ->
         f"{where}: the recorded request's {' and '.join(differs)} is not what the plan's changes give "
         f"({derived.method} {derived.path} with their `after` values)"
     )
+
+
+def _plainly_equal(a: Request, b: Request) -> bool:
+    """What :meth:`Request.same_as` answers for the usual case, at a fraction of its cost (a year
+    of periods is 35 040 points a side). Python's ``==`` on plain JSON values (dicts, lists,
+    strings, ints, Decimals, None) is JSON equality: ``2000 == Decimal("2000.0")``, key order
+    aside; only a bool breaks it (``True == 1``). False means "not shown": ``same_as`` decides."""
+    return (a.method, a.path) == (b.method, b.path) and _plain(a.body) and _plain(b.body) and a.body == b.body
+
+
+_PLAIN_LEAVES = frozenset({str, int, Decimal, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind not in _PLAIN_LEAVES:  # a bool, a float, or anything else same_as must judge
+            return False
+    return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import click
@@ -129,11 +130,16 @@ def change_lines(change: Change, style: Callable[..., str], scope: str | None = 
         periods = len(change.after)
         said = f"{scope}: " if scope else ""
         lines = [f"{head}  {said}{periods} period{'s' if periods != 1 else ''} {deadline}"]
+        worded: dict[tuple[Decimal, Decimal, timedelta], str] = {}  # a schedule repeats its changes
         for run in runs(change.before, change.after):
-            after = f"{fmt_power(run.after)} {direction(run.after)}"
-            lines.append(
-                f"      {run.label()}  {fmt_power(run.before)} → {after}, Δ {fmt_energy(run.energy_delta_kwh)}"
-            )
+            key = (run.before, run.after, run.end - run.start)
+            what = worded.get(key)
+            if what is None:
+                after = f"{fmt_power(run.after)} {direction(run.after)}"
+                what = worded[key] = (
+                    f"{fmt_power(run.before)} → {after}, Δ {fmt_energy(run.energy_delta_kwh)}"
+                )
+            lines.append(f"      {run.label()}  {what}")
         return lines
     fcr = change.kind is ChangeKind.FCR_BID
     before = "; ".join(describe_bid(fcr, b) for b in change.before) or "none"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from reconciler.market import Direction, Market, ProductDateCode, isoformat_z
 from reconciler.rules.bids import RuleViolation
@@ -246,6 +247,7 @@ def asset_power_before(wholesale_available: PowerLimits, committed: Commitments)
     )
 
 
+@lru_cache(maxsize=2**10)  # a year of periods asks with a few distinct inputs, 35 040 times
 def wholesale_capacity(
     rated: PowerLimits, available: PowerLimits, committed: Commitments
 ) -> WholesaleCapacity:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from reconciler.market import PERIOD, day_start, delivery_day
+from reconciler.market import PERIOD, day_start, delivery_day, isoformat_z
 from reconciler.rules.capacity import (
     AncillaryAvailability,
     CapacityMarket,
@@ -20,7 +20,7 @@ from reconciler.rules.lifecycle import QuarterCycles, end_of_life, quarter_cycle
 from reconciler.rules.soe import energy_as_decimal, state_of_charge
 from reconciler.rules.vocabulary import Category
 from reconciler.sandbox.assets import WHOLESALE, AssetState, floor_period
-from reconciler.sandbox.wire import invalid, parse_time, to_decimal
+from reconciler.sandbox.wire import invalid, parse_time, plain_number, to_decimal
 
 DEFAULT_LOOKBACK = timedelta(hours=24)  # block GET default window: 24 h back ...
 DEFAULT_LOOKAHEAD = timedelta(hours=48)  # ... to 48 h ahead, clipped to the lifetime (API.md B2)
@@ -107,22 +107,24 @@ def block(asset: AssetState, identifier: str, start: datetime, end: datetime) ->
     bids = asset.capacity_bids()
     capacity: list[dict[str, Any]] = []
     schedule: list[dict[str, Any]] = []
+    number = plain_number  # the series as the encoder writes them without calling back: a year is long
     for period in periods:
+        time = isoformat_z(period)
         if market == WHOLESALE:
             wholesale = asset.wholesale(period, bids)
             rated, available = wholesale.rated, wholesale.available
-            schedule.append({"power": asset.power(period), "time": period})
+            schedule.append({"power": number(asset.power(period)), "time": time})
         else:
             committed = asset.commitments(period, bids)
             rated = available = ancillary_block_capacity(CapacityMarket(market), committed)
-            schedule.append({"power": Decimal(0), "time": period})
+            schedule.append({"power": 0, "time": time})
         capacity.append(
             {
-                "chargePowerCapacity": available.charge,
-                "dischargePowerCapacity": available.discharge,
-                "ratedChargePowerCapacity": rated.charge,
-                "ratedDischargePowerCapacity": rated.discharge,
-                "time": period,
+                "chargePowerCapacity": number(available.charge),
+                "dischargePowerCapacity": number(available.discharge),
+                "ratedChargePowerCapacity": number(rated.charge),
+                "ratedDischargePowerCapacity": number(rated.discharge),
+                "time": time,
             }
         )
     return {
@@ -206,15 +208,12 @@ class OperationalContext:
         self.asset, self.now = asset, now
         self.bids = asset.capacity_bids()
         self._near: dict[datetime, Deliverable] | None = None
-        # per period, asked by several categories of one request (FCR, aFRR POS and NEG; the cone)
+        self._deliverable: dict[datetime, Deliverable] = {}  # the maximum and the minimum ask alike
+        # per period, asked by five categories of one request (FCR, aFRR POS and NEG, the totals)
         self._ancillary: dict[datetime, AncillaryAvailability] = {}
-        self._wholesale: dict[datetime, PowerLimits] = {}
 
     def wholesale_available(self, period: datetime) -> PowerLimits:
-        found = self._wholesale.get(period)
-        if found is None:
-            found = self._wholesale[period] = self.asset.wholesale(period, self.bids).available
-        return found
+        return self.asset.wholesale(period, self.bids).available
 
     def ancillary_availability(self, period: datetime) -> AncillaryAvailability:
         found = self._ancillary.get(period)
@@ -223,13 +222,19 @@ class OperationalContext:
         return found
 
     def deliverable(self, period: datetime) -> Deliverable:
+        found = self._deliverable.get(period)
+        if found is not None:
+            return found
         if self._near is None:
             asset = self.asset
             asset.advance_soe(self.now)
             inputs = asset.period_inputs(asset.soe_time, cone_periods(self.now)[-1] + PERIOD)
             available = [self.wholesale_available(p.time) for p in inputs]
             self._near = cone(asset.soe, inputs, available, asset.efficiencies, asset.bounds, self.now)
-        return deliverable_at(period, self._near, self.wholesale_available(period))
+        found = self._deliverable[period] = deliverable_at(
+            period, self._near, self.wholesale_available(period)
+        )
+        return found
 
     def cycles(self, period: datetime) -> QuarterCycles:
         asset = self.asset
@@ -294,10 +299,15 @@ def operational(
 ) -> dict[str, Any]:
     names = parse_categories(query.get("categories"))
     periods = list(periods_in(asset, start, end))
+    times = [isoformat_z(period) for period in periods]
     context = OperationalContext(asset, now)
+    number = plain_number  # the series as the encoder writes them without calling back: a year is long
     return {
         "data": {
-            name: [{"time": period, "value": CATEGORIES[name][1](context, period)} for period in periods]
+            name: [
+                {"time": time, "value": number(CATEGORIES[name][1](context, period))}
+                for period, time in zip(periods, times, strict=True)
+            ]
             for name in names
         },
         "metaData": {name: {"unit": CATEGORIES[name][0]} for name in names},

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any, ClassVar, NoReturn
 
 from starlette.responses import Response
@@ -74,6 +75,18 @@ def _number(value: Decimal | Fraction | int) -> str:
     return text
 
 
+@lru_cache(maxsize=2**12, typed=True)  # a series repeats a few values: rated powers, bounds
+def plain_number(value: Decimal | Fraction) -> int | float | Decimal | Fraction:
+    """A number as the C encoder writes without calling back (an ``int``, or a ``float`` whose
+    shortest repr is the text), when that is exactly the text :func:`_number` writes; else the
+    number itself. For the long series of a year: a callback per value was most of their cost."""
+    text = _number(value)
+    if text.lstrip("-").isdigit():
+        return int(text)
+    as_float = float(text)
+    return as_float if repr(as_float) == text else value
+
+
 def dumps(value: Any) -> str:
     """JSON text with exact numbers (``Decimal``/``Fraction``/``int``) and UTC ``Z`` times."""
     if value is None:
@@ -82,6 +95,8 @@ def dumps(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, Decimal, Fraction)):
         return _number(value)
+    if isinstance(value, float):  # only from plain_number, whose text it is
+        return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, datetime):
@@ -95,14 +110,10 @@ def dumps(value: Any) -> str:
 
 def fast_dumps(value: Any) -> str:
     """:func:`dumps`, the same text, by the C encoder (the recursive writer cost the sandbox half its
-    CPU on a portfolio's reads); floats aside, never in the sandbox's content. Text beyond ASCII
+    CPU on a portfolio's reads); floats only from :func:`plain_number`. Text beyond ASCII
     goes to ``dumps``, which escapes keys and not values."""
 
     def exact(item: object) -> object:
-        if type(item) is Decimal or type(item) is datetime:
-            assert isinstance(item, (Decimal, datetime))  # for mypy: the exact types, checked
-            found = _WRITTEN.get(item)
-            return found if found is not None else _remember(item)
         if isinstance(item, (Decimal, Fraction)):
             return Literal(_number(item))
         if isinstance(item, datetime):
@@ -113,27 +124,6 @@ def fast_dumps(value: Any) -> str:
 
     text = c_encode(value, exact, separators=(", ", ": "))
     return text if text is not None and text.isascii() else dumps(value)
-
-
-_WRITTEN: dict[Decimal | datetime, int | str] = {}
-"""What :func:`fast_dumps` hands the C encoder for a ``Decimal`` or ``datetime``, by value (the text
-depends on nothing else): a portfolio's answers repeat a few powers, bounds and times thousands of
-times."""
-
-
-def _remember(value: Decimal | datetime) -> int | str:
-    """A whole ``Decimal`` as an int (the digits :func:`_number` writes, written natively), another
-    as its :class:`Literal`, a time as its UTC text."""
-    if isinstance(value, datetime):
-        written: int | str = isoformat_z(value)
-    elif not value.is_finite():
-        return Literal(_number(value))
-    else:
-        written = int(value) if value == value.to_integral_value() else Literal(_number(value))
-    if len(_WRITTEN) >= 2**16:
-        _WRITTEN.clear()
-    _WRITTEN[value] = written
-    return written
 
 
 class ExactJSONResponse(Response):

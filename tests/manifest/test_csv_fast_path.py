@@ -29,13 +29,14 @@ DST_DAYS = ["2026-03-29", "2026-10-25", "2026-04-05", "2026-09-27", "2026-02-15"
 
 texts = st.one_of(
     st.builds(
-        lambda day, sep, hour, minute: f"{day}{sep}{hour}:{minute}",
+        lambda day, sep, hour, minute, zone: f"{day}{sep}{hour}:{minute}{zone}",
         st.one_of(
             st.sampled_from([*DST_DAYS, "2026-02-30", "1999-12-31", "2100-01-01"]), st.dates().map(str)
         ),
         st.sampled_from(["T", "t", " ", "x"]),
         st.sampled_from([f"{h:02d}" for h in range(25)] + ["٠٢", "2"]),
         st.sampled_from(["00", "15", "30", "45", "07", "60", "٣٠"]),
+        st.sampled_from(["", "", "Z", "z", "+00:00"]),
     ),
     st.text(alphabet="0123456789-T: +Z", max_size=20),
 )
@@ -67,8 +68,8 @@ def test_every_quarter_of_a_year_resolves_as_row_by_row() -> None:
         reader = GridTimeReader(tz)
         moment = datetime(2026, 1, 1)
         while moment.year == 2026:
-            text = f"{moment:%Y-%m-%dT%H:%M}"
-            assert outcome(reader, text) == outcome(partial(slow, tz=tz), text), text
+            for text in (f"{moment:%Y-%m-%dT%H:%M}", f"{moment:%Y-%m-%dT%H:%M}Z"):
+                assert outcome(reader, text) == outcome(partial(slow, tz=tz), text), text
             moment += timedelta(minutes=15)
 
 

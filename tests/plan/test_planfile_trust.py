@@ -111,6 +111,23 @@ def test_an_edited_request_body_is_refused(
     refused(capsys, sandbox, plan_file, "recorded request's body is not what the plan's changes give")
 
 
+def test_a_request_power_edited_to_a_boolean_is_refused(
+    sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``true`` is not the power 1 (nor ``false`` 0), though Python's ``==`` says they are equal."""
+    plan_file = saved_plan(sandbox, tmp_path, capsys)
+
+    def boolean(document: Document) -> None:
+        change = schedule(document)
+        first = next(iter(change["after"]))
+        change["after"][first] = 1
+        point = next(p for p in request(document, change)["body"]["schedule"] if p["time"] == first)
+        point["power"] = True
+
+    edit(plan_file, boolean, resign=True)
+    refused(capsys, sandbox, plan_file, "recorded request's body is not what the plan's changes give")
+
+
 def test_an_edited_body_and_shown_value_is_refused_by_the_digest(
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.sandbox.wire import dumps, fast_dumps
+from reconciler.sandbox.wire import dumps, fast_dumps, plain_number
 
 numbers = st.one_of(
     st.integers(-(10**12), 10**12),
@@ -51,8 +51,8 @@ def test_a_portfolio_answer_is_written_digit_for_digit() -> None:
 
 
 def test_equal_numbers_and_instants_are_written_alike_however_they_are_spelled() -> None:
-    """The writer remembers what it wrote per value: 5.50 and 5.5, 5E+3 and 5000, the same instant
-    in two zones are each written one way, in whatever order they come."""
+    """5.50 and 5.5, 5E+3 and 5000, the same instant in two zones are each written one way, in
+    whatever order they come."""
     berlin = timezone(timedelta(hours=1))
     values = [
         Decimal("5.50"),
@@ -68,3 +68,25 @@ def test_equal_numbers_and_instants_are_written_alike_however_they_are_spelled()
     assert fast_dumps({"v": values, "t": instants}) == (
         '{"v": [5.5, 5.5, 5000, 5000, 0, 0], "t": ["2026-11-24T00:00:00Z", "2026-11-24T00:00:00Z"]}'
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        numbers,
+        st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**15), max_value=10**15),
+    )
+)
+def test_a_plain_number_is_written_as_the_number_it_stands_for(number: Decimal | Fraction | int) -> None:
+    """The long series hand the encoder ints and floats where those write the same text."""
+    if isinstance(number, int):
+        return
+    assert fast_dumps([plain_number(number)]) == dumps([number])
+    assert dumps([plain_number(number)]) == dumps([number])
+
+
+def test_a_number_a_float_would_write_otherwise_stays_exact() -> None:
+    for text in ("0.00001", "1E+20", "4473.684210526000001"):
+        assert fast_dumps({"value": plain_number(Decimal(text))}) == dumps({"value": Decimal(text)})
+    assert plain_number(Decimal("0.00001")) == Decimal("0.00001")  # a float would write 1e-05
+    assert plain_number(Decimal("902.50")) == 902.5 and plain_number(Decimal("-1E+3")) == -1000
