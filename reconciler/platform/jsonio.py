@@ -14,17 +14,28 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
-
-import msgspec
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from reconciler.core.exactjson import Literal, c_encode
 
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-# Canonical text when the document holds no Decimal: the two encoders then write the same text
-# (each Decimal is a number in one and a quoted string in the other, two characters longer).
-_SORTED = msgspec.json.Encoder(order="sorted", decimal_format="number")
-_SORTED_QUOTED = msgspec.json.Encoder(order="sorted", decimal_format="string")
+if TYPE_CHECKING:
+    import msgspec
+
+
+@cache
+def _codec() -> tuple[msgspec.json.Decoder[Any], msgspec.json.Encoder, msgspec.json.Encoder]:
+    """msgspec's decoder and the two sorted encoders, made on first use (``show`` and the renderers
+    import this module and never decode an answer: msgspec's import is theirs to skip). The text
+    is canonical when the document holds no Decimal: the two encoders then write the same text
+    (each Decimal is a number in one and a quoted string in the other, two characters longer)."""
+    import msgspec
+
+    return (
+        msgspec.json.Decoder(float_hook=Decimal),
+        msgspec.json.Encoder(order="sorted", decimal_format="number"),
+        msgspec.json.Encoder(order="sorted", decimal_format="string"),
+    )
 
 
 def loads(text: str | bytes) -> Any:
@@ -33,8 +44,8 @@ def loads(text: str | bytes) -> Any:
     (a UTF-16 body, a byte-order mark, a lone surrogate) ``json`` decodes or refuses. ``NaN`` and
     ``Infinity`` are not JSON (RFC 8259): ``ValueError``, like any text that is not JSON."""
     try:
-        return _DECODER.decode(text)
-    except msgspec.DecodeError:
+        return _codec()[0].decode(text)
+    except ValueError:  # msgspec.DecodeError
         return json.loads(text, parse_float=Decimal, parse_constant=_not_json)
 
 
@@ -100,9 +111,10 @@ def canonical_json(document: Any) -> str:
 
 def _msgspec_canonical(document: Any) -> bytes | None:
     """The canonical text as UTF-8 when msgspec writes it exactly (no ``Decimal`` in the document)."""
+    _, sorted_numbers, sorted_quoted = _codec()
     try:
-        text = _SORTED.encode(document)
-        return text if len(text) == len(_SORTED_QUOTED.encode(document)) else None
+        text = sorted_numbers.encode(document)
+        return text if len(text) == len(sorted_quoted.encode(document)) else None
     except (TypeError, ValueError):  # a type msgspec does not write, a lone surrogate
         return None
 
