@@ -215,8 +215,8 @@ def plan_asset(
     frees = [c for c in candidates if c.phase == Phase.FREES]
     takes = sorted((c for c in candidates if c.phase == Phase.TAKES), key=lambda c: (c.deadline, c.address))
     if schedule is not None:
-        capacity = wholesale_capacity_after(asset, before, committed_after(asset, frees))
         writes = {t for t in schedule.after if t >= now}
+        capacity = wholesale_capacity_after(asset, before, committed_after(asset, frees), writes)
         misfits = check_wholesale_capacity(manifest, asset, _final(asset, schedule), capacity, writes)
         found += misfits
         schedule = None if misfits else schedule
@@ -266,12 +266,9 @@ def _wholesale_conflict(
     """D16: the platform refuses a bid that leaves the wholesale schedule no room in its window
     (:func:`reconciler.rules.capacity.check_wholesale_fit`), counting the bids written before it."""
     change = written[-1]
-    capacity = wholesale_capacity_after(asset, before, committed_after(asset, written))
-    rows = [
-        (t, final.get(t, Decimal(0)), capacity[t])
-        for t in change.product.periods()
-        if t >= now and t in capacity
-    ]
+    window = [t for t in change.product.periods() if t >= now]
+    capacity = wholesale_capacity_after(asset, before, committed_after(asset, written), window)
+    rows = [(t, final.get(t, Decimal(0)), capacity[t]) for t in window if t in capacity]
     violation = check_wholesale_fit(rows)
     if violation is None:
         return None

@@ -158,15 +158,18 @@ def wholesale_capacity_after(
     asset: LiveAsset,
     committed_now: Mapping[ProductDateCode, int],
     committed_after: Mapping[ProductDateCode, int],
+    periods: Iterable[datetime] | None = None,
 ) -> dict[datetime, PowerLimits]:
     """Available charge and discharge power of the wholesale block once the plan's bids are in (D16):
-    the live available capacity, less what the plan's bids take, plus what they return."""
+    the live available capacity, less what the plan's bids take, plus what they return. Over
+    ``periods`` only when given (those the block has), else over every period of the block."""
     before, after = capacity_bids(committed_now), capacity_bids(committed_after)
     covered = frozenset().union(*(bid.periods for bid in before + after))
     points = asset.wholesale.power_capacity
+    wanted = points.keys() if periods is None else points.keys() & set(periods)
     # no bid before or after: the block keeps what it has
-    capacity = {period: point.available for period, point in points.items()}
-    for period in covered & points.keys():
+    capacity = {period: points[period].available for period in wanted}
+    for period in covered & wanted:
         point = points[period]
         was, will = commitments_at(period, before), commitments_at(period, after)
         # D16 as the sandbox applies it: the asset's power (what the block has + what bids took)

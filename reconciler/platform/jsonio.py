@@ -2,6 +2,10 @@
 
 Numbers are read as ``Decimal`` and written back as exact JSON number literals (an integer when
 whole), so 2500.5 kW travels as ``2500.5`` and never as a binary float's neighbour.
+
+Answers are decoded, and fingerprints written, by msgspec's C codec where it gives exactly what
+``json`` gives (about 2x and 5x cheaper than ``json``: a plan decodes and fingerprints a block and
+the operational series of every asset); ``json`` remains the reference and the fallback.
 """
 
 from __future__ import annotations
@@ -10,14 +14,43 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from reconciler.core.exactjson import Literal, c_encode
 
+if TYPE_CHECKING:
+    import msgspec
+
+
+@cache
+def _codec() -> tuple[msgspec.json.Decoder[Any], msgspec.json.Encoder, msgspec.json.Encoder]:
+    """msgspec's decoder and the two sorted encoders, made on first use (``show`` and the renderers
+    import this module and never decode an answer: msgspec's import is theirs to skip). The text
+    is canonical when the document holds no Decimal: the two encoders then write the same text
+    (each Decimal is a number in one and a quoted string in the other, two characters longer)."""
+    import msgspec
+
+    return (
+        msgspec.json.Decoder(float_hook=Decimal),
+        msgspec.json.Encoder(order="sorted", decimal_format="number"),
+        msgspec.json.Encoder(order="sorted", decimal_format="string"),
+    )
+
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON with every non-integer number as ``Decimal``."""
-    return json.loads(text, parse_float=Decimal)
+    """Parse JSON with every non-integer number as ``Decimal``: ``json.loads(text,
+    parse_float=Decimal)``. msgspec decodes what it accepts to the same values; what it refuses
+    (a UTF-16 body, a byte-order mark, a lone surrogate) ``json`` decodes or refuses. ``NaN`` and
+    ``Infinity`` are not JSON (RFC 8259): ``ValueError``, like any text that is not JSON."""
+    try:
+        return _codec()[0].decode(text)
+    except ValueError:  # msgspec.DecodeError
+        return json.loads(text, parse_float=Decimal, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
 
 
 def _number(value: Decimal | int) -> str:
@@ -55,7 +88,11 @@ def dumps(value: Any, *, sort_keys: bool = False) -> str:
 
 
 def canonical_json(document: Any) -> str:
-    """:func:`dumps` ``(document, sort_keys=True)``, the same text, by the C encoder (8x cheaper)."""
+    """:func:`dumps` ``(document, sort_keys=True)``, the same text, by a C encoder: msgspec's when
+    the document holds no ``Decimal`` (and no float: :func:`loads` never makes one), else ``json``'s."""
+    fast = _msgspec_canonical(document)
+    if fast is not None:
+        return fast.decode()
 
     def exact(value: object) -> object:
         if isinstance(value, Decimal):
@@ -72,10 +109,21 @@ def canonical_json(document: Any) -> str:
     return text if text is not None else dumps(document, sort_keys=True)
 
 
+def _msgspec_canonical(document: Any) -> bytes | None:
+    """The canonical text as UTF-8 when msgspec writes it exactly (no ``Decimal`` in the document)."""
+    _, sorted_numbers, sorted_quoted = _codec()
+    try:
+        text = sorted_numbers.encode(document)
+        return text if len(text) == len(sorted_quoted.encode(document)) else None
+    except (TypeError, ValueError):  # a type msgspec does not write, a lone surrogate
+        return None
+
+
 def fingerprint(document: Any) -> str:
     """sha256 hex of the document normalised: sorted keys, compact separators, canonical numbers.
 
     Two answers that differ only in key order or in ``480`` vs ``480.0`` have the same fingerprint;
     any change of value gives a different one.
     """
-    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
+    fast = _msgspec_canonical(document)
+    return hashlib.sha256(fast if fast is not None else canonical_json(document).encode()).hexdigest()

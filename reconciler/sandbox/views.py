@@ -9,7 +9,12 @@ from fractions import Fraction
 from typing import Any
 
 from reconciler.market import PERIOD, day_start, delivery_day, isoformat_z
-from reconciler.rules.capacity import CapacityMarket, PowerLimits, ancillary_block_capacity
+from reconciler.rules.capacity import (
+    AncillaryAvailability,
+    CapacityMarket,
+    PowerLimits,
+    ancillary_block_capacity,
+)
 from reconciler.rules.cone import Deliverable, cone, cone_periods, deliverable_at
 from reconciler.rules.lifecycle import QuarterCycles, end_of_life, quarter_cycles
 from reconciler.rules.soe import energy_as_decimal, state_of_charge
@@ -204,9 +209,17 @@ class OperationalContext:
         self.bids = asset.capacity_bids()
         self._near: dict[datetime, Deliverable] | None = None
         self._deliverable: dict[datetime, Deliverable] = {}  # the maximum and the minimum ask alike
+        # per period, asked by five categories of one request (FCR, aFRR POS and NEG, the totals)
+        self._ancillary: dict[datetime, AncillaryAvailability] = {}
 
     def wholesale_available(self, period: datetime) -> PowerLimits:
         return self.asset.wholesale(period, self.bids).available
+
+    def ancillary_availability(self, period: datetime) -> AncillaryAvailability:
+        found = self._ancillary.get(period)
+        if found is None:
+            found = self._ancillary[period] = self.asset.ancillary_availability(period)
+        return found
 
     def deliverable(self, period: datetime) -> Deliverable:
         found = self._deliverable.get(period)
@@ -243,13 +256,13 @@ CATEGORIES: dict[str, tuple[str, Reader]] = {
     Category.POWER_CHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).charge),
     Category.POWER_DISCHARGE_RATED: ("kW", lambda c, p: c.asset.spec.rated_discharge_power),
     Category.POWER_DISCHARGE_AVAILABLE: ("kW", lambda c, p: c.asset.available_power(p).discharge),
-    Category.FCR_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).fcr),
-    Category.AFRR_POS_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_pos),
-    Category.AFRR_NEG_AVAILABLE: ("kW", lambda c, p: c.asset.ancillary_availability(p).afrr_neg),
-    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda c, p: c.asset.ancillary_availability(p).max_total_charge),
+    Category.FCR_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).fcr),
+    Category.AFRR_POS_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).afrr_pos),
+    Category.AFRR_NEG_AVAILABLE: ("kW", lambda c, p: c.ancillary_availability(p).afrr_neg),
+    Category.MAX_ANCILLARY_CHARGE: ("kW", lambda c, p: c.ancillary_availability(p).max_total_charge),
     Category.MAX_ANCILLARY_DISCHARGE: (
         "kW",
-        lambda c, p: c.asset.ancillary_availability(p).max_total_discharge,
+        lambda c, p: c.ancillary_availability(p).max_total_discharge,
     ),
     Category.CHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.charge_efficiency),
     Category.DISCHARGE_EFFICIENCY: ("ratio", lambda c, p: c.asset.spec.discharge_efficiency),

@@ -323,3 +323,34 @@ def test_saved_plan_is_stale_after_an_energy_unavailability(
     assert result.exit_code == 1
     assert "munich-1/energy-capacity" in result.err
     assert writes(sandbox.requests()) == []
+
+
+def test_a_schedule_must_fit_the_capacity_live_bids_leave_unless_the_plan_frees_it_first(
+    sandbox: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bid = "fcr:\n  bids: [{{day: 2026-11-24, product: NEGPOS_08_12, capacity: {kw}, capacityPrice: 100}}]\n"
+    first = write_project(
+        tmp_path / "a", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, bid.format(kw=4000))}
+    )
+    assert run(capsys, "apply", str(first), "--auto-approve").exit_code == 0
+
+    # munich-1 charges at most 5000 kW; the live FCR bid holds 4000 kW of it from 08:00 to 12:00 CET
+    schedule = "wholesale:\n  mode: partial\n  schedule: [{at: '2026-11-24T09:00', power: -2000}, {at: '2026-11-24T13:00', power: -2000}]\n"
+    kept = write_project(
+        tmp_path / "b", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, schedule + bid.format(kw=4000))}
+    )
+    result = run(capsys, "plan", str(kept), "--format", "json")
+    assert result.exit_code == 1
+    errors = [d for d in result.json()["diagnostics"] if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["wholesale-capacity"], errors
+    assert "at 2026-11-24 09:00 CET does not fit: 1000 kW of charge capacity left" in errors[0]["message"]
+    assert result.json()["changes"] == []
+
+    # lowering the bid to 1000 kW is written first and leaves 4000 kW: the same schedule fits
+    lowered = write_project(
+        tmp_path / "c", sandbox.url, {"m.yaml": manifest("munich-1", MUNICH, schedule + bid.format(kw=1000))}
+    )
+    result = run(capsys, "apply", str(lowered), "--auto-approve")
+    assert result.exit_code == 0, result.out + result.err
+    later = writes(sandbox.requests())[1:]
+    assert written_bids(later[:1]) == ["2026-11-24_NEGPOS_08_12"] and "/blocks/" in later[1]["path"]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.utils import format_datetime
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.exactjson import Literal, c_encode
 from reconciler.core.redaction import install_log_redaction
 from reconciler.platform import (
     Credentials,
@@ -76,6 +78,47 @@ def test_the_fingerprint_text_is_the_canonical_json_a_request_would_carry(docume
     """The fingerprint is written by the C encoder; its text is exactly dumps' (sorted keys, exact
     numbers), so a fingerprint means the same whichever encoder made it."""
     assert canonical_json(document) == dumps(document, sort_keys=True)
+
+
+_JSON_NUMBERS = st.one_of(
+    st.integers(min_value=-(2**80), max_value=2**80),
+    st.decimals(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.recursive(
+        st.one_of(st.none(), st.booleans(), _JSON_NUMBERS, st.text()),
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(), inner, max_size=4)),
+        max_leaves=20,
+    ),
+    st.booleans(),
+)
+def test_answers_decode_to_what_json_decodes_with_exact_numbers(document: object, spaced: bool) -> None:
+    """Whatever decoder reads an answer, its values are json's with parse_float=Decimal: whole
+    numbers stay int, 480.0 stays Decimal("480.0"), 1e400 and 1e-400 stay exact."""
+
+    def literal(value: object) -> Literal:  # Decimal("480.0") as 480.0, Decimal("1E+400") as 1E+400
+        if isinstance(value, Decimal):
+            return Literal(str(value))
+        raise TypeError
+
+    text = c_encode(document, literal, separators=(", ", ": ") if spaced else (",", ":"))
+    assume(text is not None)  # a string held a NUL, the marks c_encode needs
+    assert text is not None
+    decoded = loads(text.encode())
+    assert decoded == json.loads(text, parse_float=Decimal)
+    assert repr(decoded) == repr(json.loads(text, parse_float=Decimal))  # 480.0 is not Decimal("480")
+
+
+def test_an_answer_in_utf16_or_with_a_byte_order_mark_still_decodes_but_nan_is_not_json() -> None:
+    assert loads('{"p": 2.50}'.encode("utf-16")) == {"p": Decimal("2.50")}
+    assert loads(b'\xef\xbb\xbf{"p": 1}') == {"p": 1}
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        with pytest.raises(ValueError):
+            loads(f'{{"p": {constant}}}'.encode())
 
 
 def test_credentials_from_env_name_the_missing_variables() -> None:

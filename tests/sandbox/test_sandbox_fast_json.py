@@ -3,7 +3,7 @@ content its views build (text keys; numbers as int, Decimal, Fraction; UTC times
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -47,6 +47,26 @@ def test_a_portfolio_answer_is_written_digit_for_digit() -> None:
     assert fast_dumps(answer) == (
         '{"data": {"energyCapacityAvailable": [{"time": "2026-11-24T00:00:00Z", "value": 4473.684210526}]}, '
         '"soe": 0.333333333, "power": -1000}'
+    )
+
+
+def test_equal_numbers_and_instants_are_written_alike_however_they_are_spelled() -> None:
+    """5.50 and 5.5, 5E+3 and 5000, the same instant in two zones are each written one way, in
+    whatever order they come."""
+    berlin = timezone(timedelta(hours=1))
+    values = [
+        Decimal("5.50"),
+        Decimal("5.5"),
+        Decimal("5E+3"),
+        Decimal("5000"),
+        Decimal("-0"),
+        Decimal("0.0"),
+    ]
+    instants = [datetime(2026, 11, 24, 1, tzinfo=berlin), datetime(2026, 11, 24, 0, tzinfo=UTC)]
+    for answer in ({"v": values, "t": instants}, {"v": values[::-1], "t": instants[::-1]}):
+        assert fast_dumps(answer) == dumps(answer)
+    assert fast_dumps({"v": values, "t": instants}) == (
+        '{"v": [5.5, 5.5, 5000, 5000, 0, 0], "t": ["2026-11-24T00:00:00Z", "2026-11-24T00:00:00Z"]}'
     )
 
 
