@@ -7,8 +7,9 @@ models, not the HTTP client, and httpx alone costs more to import than they spen
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from reconciler.core.lazy import lazy_names
 
 if TYPE_CHECKING:
     from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
@@ -58,13 +59,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)
 
 
 __all__ = [
