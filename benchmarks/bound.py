@@ -17,52 +17,16 @@ with the same latency; a ``plan`` afterwards shows it left nothing to do. Target
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from fleet import PASSWORD, USER, ServedSandbox, machine, served_sandbox, stamp, write_fixture
-from scale import _cpu_of, write_project
+from fleet import Timed, machine, served_sandbox, stamp, timed, write_fixture
+from scale import write_project
 
 TARGET_BOUND = 1.3
 TARGET_NAIVE = 0.5
 HERE = Path(__file__).resolve().parent
-
-
-@dataclass
-class Timed:
-    wall_s: float
-    cpu_s: float
-    requests: int
-    sandbox_cpu_s: float
-    output: str
-
-
-def timed(sandbox: ServedSandbox, command: list[str], accept: tuple[int, ...] = (0, 2)) -> Timed:
-    """Run ``command`` in its own process: its wall and CPU time, the requests it made."""
-    env = dict(os.environ, LAYR_USERNAME=USER, LAYR_PASSWORD=PASSWORD)
-    env.pop("LAYR_TOKEN", None)
-    before, sandbox_before = len(sandbox.requests()), _cpu_of(sandbox.pid)
-    started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert process.stdout is not None
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code not in accept:
-        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{output[-3000:]}")
-    return Timed(
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        len(sandbox.requests()) - before,
-        _cpu_of(sandbox.pid) - sandbox_before,
-        output,
-    )
 
 
 def reconciler(*args: str) -> list[str]:

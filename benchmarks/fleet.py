@@ -13,7 +13,9 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,6 +123,47 @@ class ServedSandbox:
 
     def close(self) -> None:
         self._http.close()
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Timed:
+    wall_s: float
+    cpu_s: float
+    rss_mb: float
+    requests: int
+    sandbox_cpu_s: float
+    output: str
+
+
+def timed(sandbox: ServedSandbox, command: list[str], accept: tuple[int, ...] = (0, 2)) -> Timed:
+    """Run ``command`` in its own process, logged in as the fleet's user: its wall time, CPU time and
+    peak memory (``wait4``), the requests it made and the CPU the sandbox spent on them."""
+    env = dict(os.environ, LAYR_USERNAME=USER, LAYR_PASSWORD=PASSWORD)
+    env.pop("LAYR_TOKEN", None)
+    before, sandbox_before = len(sandbox.requests()), cpu_of(sandbox.pid)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in accept:
+        raise SystemExit(f"{' '.join(command)} failed ({code}):\n{output[-3000:]}")
+    return Timed(
+        wall_s=wall,
+        cpu_s=usage.ru_utime + usage.ru_stime,
+        rss_mb=usage.ru_maxrss / 1024,  # kB on Linux
+        requests=len(sandbox.requests()) - before,
+        sandbox_cpu_s=cpu_of(sandbox.pid) - sandbox_before,
+        output=output,
+    )
 
 
 @contextlib.contextmanager

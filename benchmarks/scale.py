@@ -14,15 +14,12 @@ client CPU per asset and 150 MB peak RSS at 500 assets, growing linearly (the 2 
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from fleet import ORG, PASSWORD, USER, asset_id, asset_name, machine, served_sandbox, stamp, write_fixture
+from fleet import ORG, Timed, asset_id, asset_name, machine, served_sandbox, stamp, timed, write_fixture
 
 TARGET_CPU_MS = 15.0
 TARGET_RSS_MB = 150.0
@@ -65,21 +62,14 @@ def write_project(root: Path, url: str, count: int) -> Path:
     return root
 
 
-def _cpu_of(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Run:
     assets: int
-    wall_s: float
-    cpu_s: float
-    rss_mb: float
-    sandbox_cpu_s: float
-    requests: int
-    changes_line: str
+    measured: Timed
+
+    @property
+    def changes_line(self) -> str:
+        return next((line for line in self.measured.output.splitlines() if line.startswith("Plan:")), "?")
 
 
 def run_plan(count: int, parallelism: int, profile: str | None, sampler: str | None = None) -> Run:
@@ -88,8 +78,6 @@ def run_plan(count: int, parallelism: int, profile: str | None, sampler: str | N
         fixture = write_fixture(root / "fixture.yaml", count)
         with served_sandbox(fixture) as sandbox:
             project = write_project(root / "project", sandbox.url, count)
-            env = dict(os.environ, LAYR_USERNAME=USER, LAYR_PASSWORD=PASSWORD)
-            env.pop("LAYR_TOKEN", None)
             command = [sys.executable]
             if sampler:  # collapsed stacks of every thread, sampled (py-spy's "raw" format)
                 command = [
@@ -109,29 +97,7 @@ def run_plan(count: int, parallelism: int, profile: str | None, sampler: str | N
             if profile:
                 command += ["-m", "cProfile", "-o", profile]
             command += ["-m", "reconciler", "plan", str(project), "--parallelism", str(parallelism)]
-            before = len(sandbox.requests())
-            sandbox_before = _cpu_of(sandbox.pid)
-            started = time.perf_counter()
-            process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            assert process.stdout is not None
-            output = process.stdout.read().decode()
-            _, status, usage = os.wait4(process.pid, 0)
-            wall = time.perf_counter() - started
-            process.returncode = os.waitstatus_to_exitcode(status)
-            sandbox_cpu = _cpu_of(sandbox.pid) - sandbox_before
-            if process.returncode not in (0, 2):
-                raise SystemExit(f"plan failed ({process.returncode}):\n{output[-3000:]}")
-            requests = len(sandbox.requests()) - before
-    summary = next((line for line in output.splitlines() if line.startswith("Plan:")), "?")
-    return Run(
-        assets=count,
-        wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        rss_mb=usage.ru_maxrss / 1024,  # kB on Linux
-        sandbox_cpu_s=sandbox_cpu,
-        requests=requests,
-        changes_line=summary,
-    )
+            return Run(count, timed(sandbox, command))
 
 
 def main() -> None:
@@ -153,25 +119,25 @@ def main() -> None:
     ]
     for r in runs:
         print(
-            f"{r.assets:>6} | {r.wall_s:7.2f} {r.cpu_s:12.2f} {r.cpu_s / r.assets * 1000:8.2f} "
-            f"{r.rss_mb:11.0f} {r.rss_mb * 1024 / r.assets:8.0f} | {r.sandbox_cpu_s:13.2f} {r.requests:>8}"
+            f"{r.assets:>6} | {r.measured.wall_s:7.2f} {r.measured.cpu_s:12.2f} {r.measured.cpu_s / r.assets * 1000:8.2f} "
+            f"{r.measured.rss_mb:11.0f} {r.measured.rss_mb * 1024 / r.assets:8.0f} | {r.measured.sandbox_cpu_s:13.2f} {r.measured.requests:>8}"
         )
     for r in runs:
         print(f"  {r.assets} assets: {r.changes_line}")
     for r in runs:
         if r.assets == 500:
-            ms = r.cpu_s / r.assets * 1000
+            ms = r.measured.cpu_s / r.assets * 1000
             print(
                 f"target at 500 assets: {ms:.1f} ms of client CPU per asset (≤ {TARGET_CPU_MS:g}: "
-                f"{'meets' if ms <= TARGET_CPU_MS else 'MISSES'}), peak RSS {r.rss_mb:.0f} MB "
-                f"(≤ {TARGET_RSS_MB:g}: {'meets' if r.rss_mb <= TARGET_RSS_MB else 'MISSES'})"
+                f"{'meets' if ms <= TARGET_CPU_MS else 'MISSES'}), peak RSS {r.measured.rss_mb:.0f} MB "
+                f"(≤ {TARGET_RSS_MB:g}: {'meets' if r.measured.rss_mb <= TARGET_RSS_MB else 'MISSES'})"
             )
     if len(runs) >= 2:
         small, large = runs[0], runs[-1]
         scale = large.assets / small.assets
         print(
-            f"growth {small.assets} -> {large.assets} assets (x{scale:g}): client CPU x{large.cpu_s / small.cpu_s:.2f}, "
-            f"peak RSS x{large.rss_mb / small.rss_mb:.2f}"
+            f"growth {small.assets} -> {large.assets} assets (x{scale:g}): client CPU x{large.measured.cpu_s / small.measured.cpu_s:.2f}, "
+            f"peak RSS x{large.measured.rss_mb / small.measured.rss_mb:.2f}"
         )
 
 
