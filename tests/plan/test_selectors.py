@@ -38,6 +38,7 @@ from tests.support.harness import (
 )
 
 TOMORROW = f"{{portfolio: {LEIPZIG_PORTFOLIO}, day: tomorrow}}"
+CHARGE_MUNICH = 'wholesale: {mode: partial, schedule: [{at: "2026-11-24T10:00", power: -1000}]}\n'
 CHARGE_TOMORROW = 'wholesale: {mode: exact, schedule: [{at: "2026-11-24T10:00", power: -1000}]}\n'
 LIST_PATH = f"/organisations/{ORG}/virtual-assets"
 
@@ -61,13 +62,12 @@ def written_assets(sandbox: RunningSandbox) -> set[str]:
 def test_a_selector_plans_and_applies_to_tomorrows_asset_of_its_portfolio(
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    other = 'wholesale: {mode: partial, schedule: [{at: "2026-11-24T10:00", power: -1000}]}\n'
     project = write_project(
         tmp_path,
         sandbox.url,
         {
             "daily.yaml": manifest("leipzig-daily", TOMORROW, CHARGE_TOMORROW),
-            "munich.yaml": manifest("munich-1", MUNICH, other),
+            "munich.yaml": manifest("munich-1", MUNICH, CHARGE_MUNICH),
         },
     )
     planned = run(capsys, "plan", str(project), "--format", "json")
@@ -132,13 +132,12 @@ def test_a_day_whose_assets_are_not_created_yet_says_when_they_will_be(
     sandbox: RunningSandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     later = f"{{portfolio: {LEIPZIG_PORTFOLIO}, day: D+2}}"
-    other = 'wholesale: {mode: partial, schedule: [{at: "2026-11-24T10:00", power: -1000}]}\n'
     project = write_project(
         tmp_path,
         sandbox.url,
         {
             "daily.yaml": manifest("leipzig-d2", later, CHARGE_TOMORROW),
-            "m.yaml": manifest("munich-1", MUNICH, other),
+            "m.yaml": manifest("munich-1", MUNICH, CHARGE_MUNICH),
         },
     )
     planned = run(capsys, "plan", str(project), "--format", "json")
