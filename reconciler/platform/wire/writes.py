@@ -40,10 +40,32 @@ class Request:
 
     def same_as(self, other: Request) -> bool:
         """The same request: method and path as text, bodies as JSON values (``2000`` equals
-        ``2000.0``, key order does not matter)."""
-        return (self.method, self.path) == (other.method, other.path) and fingerprint(
-            self.body
-        ) == fingerprint(other.body)
+        ``2000.0``, key order does not matter). Python's ``==`` is that equality on plain JSON
+        values, at a fraction of the fingerprints' cost (a year of periods is 35 040 points a
+        side); only a bool breaks it (``True == 1``), so other bodies are fingerprinted."""
+        if (self.method, self.path) != (other.method, other.path):
+            return False
+        if _plain(self.body) and _plain(other.body):
+            return bool(self.body == other.body)
+        return fingerprint(self.body) == fingerprint(other.body)
+
+
+_PLAIN_LEAVES = frozenset({str, int, Decimal, type(None)})
+
+
+def _plain(value: Any) -> bool:
+    """Only dicts, lists, strings, ints, Decimals and None: no bool, no float, nothing else."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind not in _PLAIN_LEAVES:
+            return False
+    return True
 
 
 def schedule_request(
