@@ -7,7 +7,10 @@ block's ``schedule`` holds the *active* values (D2), which changes nothing in th
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
+from decimal import Decimal
+from functools import lru_cache, partial
+from itertools import chain
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -24,7 +27,7 @@ from reconciler.platform.wire.fields import (
     optional_number,
     optional_text,
     point_series,
-    shared_instant,
+    shared_moments,
     text,
     whole_number,
 )
@@ -98,15 +101,32 @@ def _power_capacity(what: str, point: Document) -> tuple[datetime, PowerCapacity
     )
 
 
-def _fast_capacity(point: Any) -> tuple[datetime, PowerCapacity]:
-    moment = shared_instant(point["time"])
-    return moment, PowerCapacity(
-        moment,
-        fast_number(point["chargePowerCapacity"]),
-        fast_number(point["dischargePowerCapacity"]),
-        fast_number(point["ratedChargePowerCapacity"]),
-        fast_number(point["ratedDischargePowerCapacity"]),
-    )
+_CAPACITY_NUMBERS = itemgetter(
+    "chargePowerCapacity", "dischargePowerCapacity", "ratedChargePowerCapacity", "ratedDischargePowerCapacity"
+)
+
+
+def _fast_capacity(items: list[Any]) -> dict[datetime, PowerCapacity]:
+    """Every point of a ``powerCapacity`` list in the documented shape (see :func:`point_series`)."""
+    numbers = list(map(_CAPACITY_NUMBERS, items))
+    moments, ascending = shared_moments(list(map(itemgetter("time"), items)))
+    kinds = set(map(type, chain.from_iterable(numbers)))
+    if kinds == {int}:  # whole kW, as a fleet's blocks mostly are: one object per period and values
+        points = dict(zip(moments, map(_whole_capacity, moments, numbers), strict=True))
+    elif kinds <= {int, Decimal}:
+        points = {
+            moment: PowerCapacity(moment, *map(fast_number, values))
+            for moment, values in zip(moments, numbers, strict=True)
+        }
+    else:
+        raise TypeError("not a number")
+    return points if ascending else dict(sorted(points.items()))
+
+
+@lru_cache(maxsize=2**14)
+def _whole_capacity(moment: datetime, values: tuple[int, int, int, int]) -> PowerCapacity:
+    """One shared (immutable) period of power capacity per time and whole-kW values."""
+    return PowerCapacity(moment, *map(fast_number, values))
 
 
 def parse_state_of_energy(raw: Any) -> StateOfEnergy:
