@@ -1,5 +1,6 @@
-"""The wire adapters' series reading: the instants remembered from the last series read, and the
-power capacities shared between blocks, never give one answer another answer's values."""
+"""The wire adapters' series reading: the instants remembered from the last series read, the
+power capacities shared between blocks and the fingerprint of a plain series never give one answer
+another answer's values."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 
 from reconciler.platform.errors import UnexpectedResponseError
+from reconciler.platform.jsonio import fingerprint
 from reconciler.platform.wire.assets import parse_block
 from reconciler.platform.wire.operational import parse_operational
 
@@ -71,3 +73,21 @@ def test_power_capacities_shared_between_blocks_keep_each_blocks_values() -> Non
 def test_a_capacity_point_out_of_shape_is_named(point: dict[str, Any], found: str) -> None:
     with pytest.raises(UnexpectedResponseError, match=f"powerCapacity point.*found {found}"):
         parse_block(block([capacity(T1, 1), point]))
+
+
+@pytest.mark.parametrize(
+    "points",
+    [
+        [{"time": T0, "value": 1}, {"time": T1, "value": 2}],  # plain: written once
+        [{"time": T0, "value": Decimal("1.50")}, {"time": T1, "value": 2}],
+        [{"time": T0, "value": 1, "unit": "kW"}, {"time": T1, "value": 2}],
+        [{"value": 2, "time": T1}, {"time": T0, "value": 1}],
+    ],
+)
+def test_a_series_fingerprint_is_that_of_its_points_as_sent(points: list[dict[str, Any]]) -> None:
+    series = parse_operational({"data": {"a": points}}, ["a"])["a"]
+    assert series.fingerprint == fingerprint(points)
+    again = [{**p, "value": Decimal(str(p["value"])) + Decimal("0.0")} for p in points]  # 1 vs 1.0
+    assert parse_operational({"data": {"a": again}}, ["a"])["a"].fingerprint == series.fingerprint
+    other = [{**points[0], "value": 7}, *points[1:]]
+    assert parse_operational({"data": {"a": other}}, ["a"])["a"].fingerprint != series.fingerprint

@@ -136,6 +136,15 @@ T = TypeVar("T")
 def number_series(items: object, what: str, key: str, where: str | None = None) -> dict[datetime, Decimal]:
     """``{time: number}`` of a list of ``{"time": …, key: …}`` points, sorted by time (a later
     point of the same time wins). ``where`` names a point in errors (``what`` + " point")."""
+    return read_number_series(items, what, key, where)[0]
+
+
+def read_number_series(
+    items: object, what: str, key: str, where: str | None = None
+) -> tuple[dict[datetime, Decimal], bool]:
+    """:func:`number_series`, and whether the points are plain JSON: each exactly a time text and a
+    whole number (no ``Decimal``, so msgspec writes their canonical text, see
+    :func:`reconciler.platform.jsonio.fingerprint`). False says nothing."""
     if type(items) is list:
         try:  # C loops (map, zip, the lru_caches) where the documented shape allows
             values = list(map(itemgetter(key), items))
@@ -144,7 +153,8 @@ def number_series(items: object, what: str, key: str, where: str | None = None) 
                 numbers = map(_whole, values) if Decimal not in kinds else map(_exact, values)
                 moments, ascending = shared_moments(list(map(_time_of, items)))
                 points = dict(zip(moments, numbers, strict=True))
-                return points if ascending else _sorted(points)
+                plain = kinds <= _WHOLE and set(map(len, items)) <= _TWO_KEYS
+                return (points if ascending else _sorted(points)), plain
         except _OUT_OF_SHAPE:
             pass
     label = where or f"{what} point"
@@ -152,7 +162,10 @@ def number_series(items: object, what: str, key: str, where: str | None = None) 
     for item in as_list(items, what):
         point = as_object(item, label)
         found[instant(point, "time", label)] = number(point, key, label)
-    return _sorted(found)
+    return _sorted(found), False
+
+
+_WHOLE, _TWO_KEYS = frozenset({int}), frozenset({2})
 
 
 def point_series(
