@@ -124,7 +124,7 @@ class HttpTransport:
         """One request for ``target`` (a path and query under the base URL's path), its whole answer
         read by ``deadline``; raises :class:`HttpFailure` where no complete answer came."""
         wait = _clamped(self.timeout, deadline, ConnectTimeout)
-        if not self._slots.acquire(timeout=-1 if wait is None else wait):
+        if not self._slots.acquire(timeout=wait):
             raise ConnectTimeout("no connection came free in time")
         try:
             return self._exchange(method, self.prefix + target, headers, body, deadline)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -23,6 +25,7 @@ class Script:
     connections: int = 0
     requests: list[bytes] = field(default_factory=list)
     closed: threading.Event = field(default_factory=threading.Event)  # the server closed a connection
+    delay: float = 0.0  # seconds before each answer
 
 
 def answer(body: bytes, *headers: str) -> bytes:
@@ -46,6 +49,7 @@ def scripted_server(script: Script) -> Iterator[str]:
                 request, _, buffer = buffer.partition(b"\r\n\r\n")
                 script.requests.append(request.split(b"\r\n")[0])
                 reply, close = script.answers.pop(0)
+                time.sleep(script.delay)
                 conn.sendall(reply)
                 if close:
                     conn.close()
@@ -127,3 +131,13 @@ def test_an_answer_cut_short_is_a_protocol_failure() -> None:
         with pytest.raises(ProtocolError):
             get(transport)
         transport.close()
+
+
+def test_at_most_max_connections_requests_are_in_flight_at_once() -> None:
+    script = Script([(answer(b"ok"), False)] * 6, delay=0.05)
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=2, timeout=5)
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(lambda _: get(transport), range(6))) == [b"ok"] * 6
+        transport.close()
+    assert script.connections == 2  # the other four waited for a connection and reused it
