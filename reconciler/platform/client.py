@@ -27,8 +27,6 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
 
-import httpx
-
 from reconciler.market import Market, ProductDateCode
 from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
 from reconciler.platform.credentials import Credentials
@@ -44,6 +42,7 @@ from reconciler.platform.models import (
 )
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.session import Attempts, Budget, HttpSession, RetryPolicy
+from reconciler.platform.transport import HttpTransport
 from reconciler.platform.wire.adjustments import parse_adjustments
 from reconciler.platform.wire.assets import parse_block, parse_state_of_energy, parse_virtual_asset
 from reconciler.platform.wire.bids import (
@@ -89,7 +88,7 @@ class PlatformClient:
         request_timeout: float = 60.0,
         max_attempts: int = 5,
         parallelism: int = 10,
-        transport: httpx.BaseTransport | None = None,
+        transport: HttpTransport | None = None,
         retry: RetryPolicy | None = None,
         run_deadline: float | None = None,
         ancillary_api: AncillaryApi = DEFAULT_ANCILLARY_API,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 import random
-import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -38,7 +38,7 @@ from reconciler.platform.errors import (
 )
 from reconciler.platform.jsonio import dumps, loads
 from reconciler.platform.login import SingleFlightLogin
-from reconciler.platform.transport import DeadlineTransport, total_deadline
+from reconciler.platform.transport import Answer, HttpFailure, HttpTransport, Timeout
 from reconciler.platform.wire.auth import AUTH_PATH, bearer, login_body, parse_token
 from reconciler.platform.wire.errors import error_message
 
@@ -74,12 +74,7 @@ RETRYABLE_METHODS = frozenset({"GET", "PUT"})
 TOO_MANY_REQUESTS = 429
 UNAUTHORIZED = 401
 
-# Failures where no HTTP answer came back; LocalProtocolError/UnsupportedProtocol are our bugs.
-RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-)
+DEFAULT_HEADERS = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
 
 
 def retryable_status(status: int) -> bool:
@@ -161,27 +156,6 @@ def check_base_url(base_url: str) -> httpx.URL:
     )
 
 
-# Without TCP_NODELAY a keep-alive request waits ~40 ms for the peer's delayed ACK (Nagle):
-# every read of a plan would pay it.
-NO_DELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-
-
-def bounded_transport(max_connections: int) -> httpx.BaseTransport:
-    """The transport every platform request goes through: keep-alive, no Nagle, total deadlines."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    return DeadlineTransport(limits=limits, socket_options=NO_DELAY)
-
-
-def get_json_within(url: str, seconds: float) -> Any:
-    """One unauthenticated GET (an emulator's clock) that ends within ``seconds`` whatever the server
-    does; raises ``httpx.HTTPError`` (a timeout included) or ``ValueError`` for a body that is not JSON."""
-    with httpx.Client(transport=bounded_transport(1), timeout=seconds) as client:
-        with total_deadline(time.monotonic() + seconds):
-            response = client.get(url)
-        response.raise_for_status()
-        return response.json()
-
-
 class HttpSession:
     """The client's connection to one platform: login (once, shared by threads), one re-login on
     401, and retries of what may be retried within the caller's budget."""
@@ -195,7 +169,7 @@ class HttpSession:
         request_timeout: float,
         max_attempts: int,
         max_connections: int,
-        transport: httpx.BaseTransport | None,
+        transport: HttpTransport | None,
         retry: RetryPolicy,
         run_deadline: float | None = None,
     ) -> None:
@@ -208,12 +182,8 @@ class HttpSession:
         self.request_timeout = request_timeout
         self.retry = retry
         self.run_deadline = run_deadline
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout),
-            transport=transport or bounded_transport(max_connections),
-            headers={"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"},
-            follow_redirects=False,
+        self._http = transport or HttpTransport(
+            self.base_url, max_connections=max_connections, timeout=timeout
         )
         self._login = SingleFlightLogin(credentials.token)
         self._count_lock = threading.Lock()
@@ -255,23 +225,23 @@ class HttpSession:
             attempts=attempts,
         )
         response = send(token=token)
-        if response.status_code == UNAUTHORIZED and self.credentials.can_login:
+        if response.status == UNAUTHORIZED and self.credentials.can_login:
             log.debug("%s %s: token refused, logging in again", method, path)
             token = self._login.token(lambda: self._log_in(budget), refused=token)
             response = send(token=token)
         return self._result(method, path, response)
 
-    def _result(self, method: str, path: str, response: httpx.Response) -> Any:
+    def _result(self, method: str, path: str, response: Answer) -> Any:
         if not response.is_success:
-            message = error_message(response.text, response.reason_phrase, response.status_code)
-            raise api_error(response.status_code, method, path, message)
+            message = error_message(response.text, response.reason, response.status)
+            raise api_error(response.status, method, path, message)
         if not response.content:
             return None
         try:
             return loads(response.content)
         except ValueError:
             raise UnexpectedResponseError(
-                f"unexpected response from the platform: {method} {path} answered {response.status_code} "
+                f"unexpected response from the platform: {method} {path} answered {response.status} "
                 "with a body that is not JSON"
             ) from None
 
@@ -308,13 +278,16 @@ class HttpSession:
         budget: Budget,
         retryable: bool | None = None,
         attempts: Attempts | None = None,
-    ) -> httpx.Response:
+    ) -> Answer:
         """One request with retries; returns the last HTTP answer or raises TransportError."""
-        headers = bearer(token) if token is not None else {}
+        headers = dict(DEFAULT_HEADERS)
+        if token is not None:
+            headers.update(bearer(token))
         content = None
         if body is not None:
             content = dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        target = f"{path}?{urlencode(params)}" if params else path
         if retryable is None:
             retryable = method in RETRYABLE_METHODS
         attempt = 0
@@ -325,14 +298,11 @@ class HttpSession:
                 attempts.count += 1
             started = time.monotonic()
             try:
-                with total_deadline(ends):
-                    response = self._http.request(
-                        method, path, params=params, content=content, headers=headers
-                    )
-            except RETRYABLE_EXCEPTIONS as exc:
+                response = self._http.send(method, target, headers=headers, body=content, deadline=ends)
+            except HttpFailure as exc:
                 self._count()
                 failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= ends:
+                if isinstance(exc, Timeout) and time.monotonic() >= ends:
                     failure = f"no complete answer within {self.request_timeout:g} s"
                 log.debug(
                     "%s %s failed (%s) attempt=%d elapsed=%.3fs",
@@ -349,9 +319,9 @@ class HttpSession:
             self._count()
             log.debug(
                 "%s %s -> %d attempt=%d elapsed=%.3fs",
-                method, path, response.status_code, attempt, time.monotonic() - started,
+                method, path, response.status, attempt, time.monotonic() - started,
             )  # fmt: skip
-            status = response.status_code
+            status = response.status
             if not retryable or not retryable_status(status):
                 return response
             delay = self.retry.backoff(attempt, self._rng)

@@ -33,7 +33,8 @@ from reconciler.core.schema_errors import SchemaProblem
 from reconciler.core.schemas import load_schema
 from reconciler.core.yamlsource import FileTooLargeError, YamlSourceError, load_single, read_file
 from reconciler.platform.ancillary import DEFAULT_ANCILLARY_API, AncillaryApi
-from reconciler.platform.session import get_json_within, is_loopback_host
+from reconciler.platform.session import is_loopback_host
+from reconciler.platform.transport import HttpError, get_json_within
 from reconciler.project.protection import ProtectedEntry, Protection, protection_for
 
 CONFIG_NAME = "reconciler.yaml"
@@ -219,7 +220,7 @@ def probe_emulator(api_url: str) -> bool:
     try:
         answer = get_json_within(api_url.rstrip("/") + EMULATOR_PROBE_PATH, PROBE_TIMEOUT_SECONDS)
         return isinstance(answer, dict) and "now" in answer
-    except (httpx.HTTPError, ValueError, TypeError):
+    except (HttpError, ValueError, TypeError):
         return False
 
 

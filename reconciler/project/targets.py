@@ -21,8 +21,6 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from reconciler.core.errors import UsageError
 from reconciler.market import (
     DEFAULT_MARKET_TIMES,
@@ -40,7 +38,8 @@ from reconciler.platform.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from reconciler.platform.session import check_base_url, get_json_within
+from reconciler.platform.session import check_base_url
+from reconciler.platform.transport import ErrorAnswer, HttpError, get_json_within
 from reconciler.project.config import EMULATOR_PROBE_PATH, Target, display_path
 from reconciler.project.protection import Protection, approve_write
 
@@ -124,11 +123,11 @@ def _emulator_get(url: str, what: str, timeout: float, deadline: float | None, m
             raise CommandTimeout(f"GET {url}: not sent: the command's time limit ran out (--timeout)")
     try:
         return get_json_within(url, timeout)
-    except httpx.HTTPStatusError as exc:
-        if missing is not None and exc.response.status_code == 404:
+    except ErrorAnswer as exc:
+        if missing is not None and exc.status == 404:
             return missing
         raise TransportError(f"cannot read the emulator's {what} at {url}: {exc}") from None
-    except httpx.HTTPError as exc:
+    except HttpError as exc:
         if deadline is not None and time.monotonic() >= deadline:
             raise CommandTimeout(
                 f"GET {url}: no complete answer before the command's time limit ran out (--timeout)"

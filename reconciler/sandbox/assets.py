@@ -184,6 +184,17 @@ class AssetState:
         )
         return constants.limited_by(self.available_power(period))
 
+    def eventful_periods(self, bids: list[CapacityBid]) -> set[datetime]:
+        """The periods an unavailability or one of ``bids`` covers: every other period has the
+        rated capacities and no commitment, so any two of them read the same."""
+        covered = {period for bid in bids for period in bid.periods}
+        for outage in self.unavailabilities:
+            first = floor_period(outage.start)
+            if first < outage.start:
+                first += PERIOD
+            covered.update(self.periods(first, outage.end))
+        return covered
+
     def capacity_bids(
         self, bids: Mapping[str, StoredBid] | None = None, exclude: str | None = None
     ) -> list[CapacityBid]:

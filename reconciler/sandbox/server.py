@@ -69,12 +69,18 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def _url(host: str, port: int, scheme: str = "http") -> str:
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-def _config(fixture: Fixture, log_level: str) -> uvicorn.Config:
-    return uvicorn.Config(create_app(fixture), log_level=log_level, lifespan="off", access_log=False)
+def _config(fixture: Fixture, log_level: str, tls: Path | None = None) -> uvicorn.Config:
+    return uvicorn.Config(
+        create_app(fixture),
+        log_level=log_level,
+        lifespan="off",
+        access_log=False,
+        ssl_certfile=tls,
+    )
 
 
 @dataclass
@@ -138,17 +144,18 @@ class RunningSandbox:
 
 @contextmanager
 def running_sandbox(
-    fixture: Fixture | Path | str, host: str = "127.0.0.1", port: int = 0
+    fixture: Fixture | Path | str, host: str = "127.0.0.1", port: int = 0, *, tls: Path | None = None
 ) -> Iterator[RunningSandbox]:
     """Serve a fresh sandbox with uvicorn in a background thread.
 
     Returns once it accepts connections (port 0 = an ephemeral port, see ``.url``); shuts the
-    server down and joins the thread on exit.
+    server down and joins the thread on exit. ``tls``: a PEM file with the server's private key
+    and certificate chain, to serve ``https://`` (tests of the client's TLS).
     """
     seed = fixture if isinstance(fixture, Fixture) else load_fixture(fixture)
     _silence_injected_resets()
     sock = _bind(host, port)
-    server = _BackgroundServer(_config(seed, "warning"))
+    server = _BackgroundServer(_config(seed, "warning", tls))
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="reconciler-sandbox", daemon=True
     )
@@ -159,8 +166,8 @@ def running_sandbox(
             time.sleep(0.005)
         if not server.started:
             raise ReconcilerError("the sandbox server did not start")
-        url = _url(host, sock.getsockname()[1])
-        # Plain HTTP on loopback: no TLS, so no certificate store to build (saves ~100 ms per client).
+        url = _url(host, sock.getsockname()[1], "https" if tls else "http")
+        # The admin client verifies nothing: no certificate store to build (saves ~100 ms per client).
         with httpx.Client(base_url=url, timeout=30, trust_env=False, verify=False) as admin:
             yield RunningSandbox(url, seed, admin)
     finally:

@@ -11,6 +11,7 @@ from typing import Any
 from reconciler.market import PERIOD, day_start, delivery_day, isoformat_z
 from reconciler.rules.capacity import (
     AncillaryAvailability,
+    CapacityBid,
     CapacityMarket,
     PowerLimits,
     ancillary_block_capacity,
@@ -99,34 +100,48 @@ def virtual_asset(asset: AssetState, now: datetime) -> dict[str, Any]:
     }
 
 
+def _capacity_numbers(
+    asset: AssetState, market: str, period: datetime, bids: list[CapacityBid]
+) -> dict[str, Any]:
+    """A block's power capacities in ``period`` (D15): the wholesale block's after the capacity the
+    bids commit, an ancillary block's what its market's bids commit."""
+    if market == WHOLESALE:
+        wholesale = asset.wholesale(period, bids)
+        rated, available = wholesale.rated, wholesale.available
+    else:
+        rated = available = ancillary_block_capacity(CapacityMarket(market), asset.commitments(period, bids))
+    return {
+        "chargePowerCapacity": plain_number(available.charge),
+        "dischargePowerCapacity": plain_number(available.discharge),
+        "ratedChargePowerCapacity": plain_number(rated.charge),
+        "ratedDischargePowerCapacity": plain_number(rated.discharge),
+    }
+
+
 def block(asset: AssetState, identifier: str, start: datetime, end: datetime) -> dict[str, Any]:
     """A Block with ``schedule`` and ``powerCapacity`` for the periods in ``[start, end]``."""
     market = asset.block_market(identifier)
     assert market is not None
     periods = list(periods_in(asset, start, end))
     bids = asset.capacity_bids()
+    eventful = asset.eventful_periods(bids)
+    uneventful: dict[str, Any] | None = None  # the capacities of a period nothing covers, once
     capacity: list[dict[str, Any]] = []
     schedule: list[dict[str, Any]] = []
     number = plain_number  # the series as the encoder writes them without calling back: a year is long
     for period in periods:
         time = isoformat_z(period)
         if market == WHOLESALE:
-            wholesale = asset.wholesale(period, bids)
-            rated, available = wholesale.rated, wholesale.available
             schedule.append({"power": number(asset.power(period)), "time": time})
         else:
-            committed = asset.commitments(period, bids)
-            rated = available = ancillary_block_capacity(CapacityMarket(market), committed)
             schedule.append({"power": 0, "time": time})
-        capacity.append(
-            {
-                "chargePowerCapacity": number(available.charge),
-                "dischargePowerCapacity": number(available.discharge),
-                "ratedChargePowerCapacity": number(rated.charge),
-                "ratedDischargePowerCapacity": number(rated.discharge),
-                "time": time,
-            }
-        )
+        if period in eventful or uneventful is None:
+            limits = _capacity_numbers(asset, market, period, bids)
+            if period not in eventful:
+                uneventful = limits
+        else:
+            limits = uneventful
+        capacity.append({**limits, "time": time})
     return {
         "end": asset.spec.end,
         "id": identifier,

@@ -53,7 +53,7 @@ def slow(text: str, tz: ZoneInfo) -> datetime:
     return parse_grid_time(text, tz)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(zone=st.sampled_from(ZONES), batch=st.lists(texts, min_size=1, max_size=8))
 def test_grid_time_reader_is_parse_grid_time(zone: str, batch: list[str]) -> None:
     tz = ZoneInfo(zone)

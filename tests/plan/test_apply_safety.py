@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from reconciler.apply import Status, apply_changes, may_need
@@ -24,6 +23,7 @@ from reconciler.platform.client import PlatformClient
 from reconciler.platform.credentials import Credentials
 from reconciler.platform.models import Bid
 from reconciler.platform.session import RetryPolicy
+from reconciler.platform.transport import Answer, HttpTransport
 from tests.reliability.reliability_helpers import portfolio_project
 from tests.support.harness import BERLIN, MUNICH, ORG, manifest, run, write_project, writes, written_bids
 
@@ -196,22 +196,22 @@ def test_urgent_bids_are_not_kept_behind_other_assets_schedules() -> None:
     assert ordered == [own_schedule, fcr_bid, other_schedule]
 
 
-class WriteTimeline(httpx.HTTPTransport):
+class WriteTimeline(HttpTransport):
     """A real transport that notes when each write (PUT, POST) started and ended: ``(path, start, end)``."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, max_connections=10, timeout=10)
         self._lock = threading.Lock()
         self.writes: list[tuple[str, float, float]] = []
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def send(self, method: str, target: str, **kwargs: Any) -> Answer:
         started = time.monotonic()
         try:
-            return super().handle_request(request)
+            return super().send(method, target, **kwargs)
         finally:
-            if request.method in ("PUT", "POST") and "/virtual-assets/" in request.url.path:
+            if method in ("PUT", "POST") and "/virtual-assets/" in target:
                 with self._lock:
-                    self.writes.append((request.url.path, started, time.monotonic()))
+                    self.writes.append((target.partition("?")[0], started, time.monotonic()))
 
 
 def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
@@ -221,7 +221,7 @@ def test_assets_are_written_in_parallel_and_each_assets_writes_in_order(
     document = json.loads(planned.out, parse_float=Decimal)
     changes = list(changes_from_json(document["changes"], document["fingerprints"]))
     ordered = write_order(changes)
-    timeline = WriteTimeline()
+    timeline = WriteTimeline(sandbox.url)
     sandbox.set_faults(latencyMs=100)
     credentials = Credentials(username="demo", password="demo-password")
     with PlatformClient(sandbox.url, ORG, credentials, transport=timeline) as client:

@@ -95,7 +95,7 @@ def schedules(draw: st.DrawFn) -> list[PeriodInput]:
     return result
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     start=st.one_of(
         st.decimals(min_value=0, max_value=8000, places=9), st.fractions(0, 8000, max_denominator=10**6)
@@ -125,7 +125,7 @@ def test_simulation_equals_the_plain_rules(
     assert [str(p) for p in fast.powers] == [str(p) for p in slow.powers]  # same digits too
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     energy=st.fractions(min_value=-(10**6), max_value=10**7, max_denominator=10**9),
     capacity=st.one_of(capacities, st.decimals(min_value=-10, max_value=0, places=1)),

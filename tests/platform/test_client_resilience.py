@@ -29,6 +29,7 @@ from reconciler.platform import (
     TransportError,
 )
 from reconciler.platform.retries import ReadRetries
+from reconciler.platform.transport import Answer, HttpTransport
 from reconciler.sandbox.server import RunningSandbox
 from tests.platform.client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
 from tests.support.trickle import trickling_server
@@ -298,20 +299,20 @@ def test_no_retry_starts_after_the_callers_deadline(
     assert len(logged(sandbox, "PUT", block_id)) == 1
 
 
-class PeakCountingTransport(httpx.HTTPTransport):
+class PeakCountingTransport(HttpTransport):
     """A real transport that remembers how many requests were in flight at once."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url, max_connections=10, timeout=10)
         self._lock = threading.Lock()
         self.active = self.peak = 0
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def send(self, method: str, target: str, **kwargs: Any) -> Answer:
         with self._lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
         try:
-            return super().handle_request(request)
+            return super().send(method, target, **kwargs)
         finally:
             with self._lock:
                 self.active -= 1
@@ -321,7 +322,7 @@ def test_gather_bounds_parallel_reads_keeps_order_and_raises_after_all_finish(
     make_sandbox: MakeSandbox, make_client: MakeClient
 ) -> None:
     sandbox = make_sandbox(fixture())
-    transport = PeakCountingTransport()
+    transport = PeakCountingTransport(sandbox.url)
     client = make_client(sandbox, parallelism=3, transport=transport)
     client.list_virtual_assets()
     sandbox.set_faults(latencyMs=100)

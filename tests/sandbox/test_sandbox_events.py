@@ -212,6 +212,13 @@ def test_unavailability_clips_at_once_and_shows_as_available_below_rated(make_sa
     assert [p["value"] for p in ops["powerCapacityDischargeAvailable"]] == [1000, 1000]
     assert [p["value"] for p in ops["energyCapacityAvailable"]] == [8000, 10000]
     assert [p["value"] for p in ops["afrrCapacityPosAvailable"]] == [1000, 1000]
+    hours = parse(
+        api.get(f"/blocks/{api.wholesale_block()}", start="2026-11-23T08:30:00Z", end="2026-11-23T12:15:00Z")
+    )
+    # rated before and after the unavailabilities, the lower of the two where both apply
+    assert [p["dischargePowerCapacity"] for p in hours["powerCapacity"]] == [5000] * 2 + [1500] * 4 + [
+        1000
+    ] * 8 + [5000] * 2
 
 
 def test_bad_unavailabilities_are_400_and_unknown_assets_404(make_sandbox: MakeSandbox) -> None:

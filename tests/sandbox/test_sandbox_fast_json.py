@@ -28,7 +28,7 @@ content: st.SearchStrategy[Any] = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(content)
 def test_the_c_encoder_writes_the_exact_writer_s_text(value: Any) -> None:
     assert fast_dumps(value) == dumps(value)
@@ -70,7 +70,7 @@ def test_equal_numbers_and_instants_are_written_alike_however_they_are_spelled()
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.one_of(
         numbers,

@@ -1,0 +1,143 @@
+"""The HTTP transport against a scripted server on loopback: connections kept and reused, one the
+server closed while idle never fails a request, answers that end their connection or come in
+chunks read whole, an answer cut short reported as such."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from reconciler.platform.transport import HttpTransport, ProtocolError
+
+
+@dataclass
+class Script:
+    """What the server sends for each request, in order: ``(answer bytes, close the connection after)``."""
+
+    answers: list[tuple[bytes, bool]]
+    connections: int = 0
+    requests: list[bytes] = field(default_factory=list)
+    closed: threading.Event = field(default_factory=threading.Event)  # the server closed a connection
+    delay: float = 0.0  # seconds before each answer
+
+
+def answer(body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in headers)
+    return f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode() + body
+
+
+@contextmanager
+def scripted_server(script: Script) -> Iterator[str]:
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(conn: socket.socket) -> None:
+        with conn:
+            buffer = b""
+            while script.answers:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                request, _, buffer = buffer.partition(b"\r\n\r\n")
+                script.requests.append(request.split(b"\r\n")[0])
+                reply, close = script.answers.pop(0)
+                time.sleep(script.delay)
+                conn.sendall(reply)
+                if close:
+                    conn.close()
+                    script.closed.set()
+                    return
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            script.connections += 1
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        listener.close()
+
+
+def get(transport: HttpTransport, target: str = "/x") -> bytes:
+    return transport.send("GET", target, headers={}, deadline=None).content
+
+
+def test_sequential_requests_share_one_kept_connection() -> None:
+    script = Script([(answer(b"one"), False), (answer(b"two"), False), (answer(b"three"), False)])
+    with scripted_server(script) as url:
+        transport = HttpTransport(url + "/api", max_connections=2, timeout=5)
+        assert [get(transport, f"/r{i}?q=1") for i in range(3)] == [b"one", b"two", b"three"]
+        transport.close()
+    assert script.connections == 1
+    assert script.requests == [
+        b"GET /api/r0?q=1 HTTP/1.1",
+        b"GET /api/r1?q=1 HTTP/1.1",
+        b"GET /api/r2?q=1 HTTP/1.1",
+    ]
+
+
+def test_a_connection_the_server_closed_while_idle_is_replaced_before_sending() -> None:
+    # The server closes after its first answer without saying so (as on a keep-alive timeout).
+    script = Script([(answer(b"first"), True), (answer(b"second"), False)])
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=1, timeout=5)
+        assert get(transport) == b"first"
+        assert script.closed.wait(5)
+        answered = transport.send("POST", "/once", headers={}, body=b"{}", deadline=None)
+        assert answered.content == b"second"
+        transport.close()
+    assert script.connections == 2
+
+
+def test_an_answer_that_ends_its_connection_is_read_whole_and_the_next_request_reconnects() -> None:
+    body = b"x" * 200_000  # more than one read
+    script = Script([(answer(body, "Connection: close"), True), (answer(b"next"), False)])
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=1, timeout=5)
+        assert get(transport) == body
+        assert get(transport) == b"next"
+        transport.close()
+    assert script.connections == 2
+
+
+def test_a_chunked_answer_is_read_whole() -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    script = Script([(chunked, False)])
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=1, timeout=5)
+        assert get(transport) == b"hello world"
+        transport.close()
+
+
+def test_an_answer_cut_short_is_a_protocol_failure() -> None:
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"y" * 10
+    script = Script([(cut, True)])
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=1, timeout=5)
+        with pytest.raises(ProtocolError):
+            get(transport)
+        transport.close()
+
+
+def test_at_most_max_connections_requests_are_in_flight_at_once() -> None:
+    script = Script([(answer(b"ok"), False)] * 6, delay=0.05)
+    with scripted_server(script) as url:
+        transport = HttpTransport(url, max_connections=2, timeout=5)
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(lambda _: get(transport), range(6))) == [b"ok"] * 6
+        transport.close()
+    assert script.connections == 2  # the other four waited for a connection and reused it
