@@ -91,3 +91,19 @@ def test_a_series_fingerprint_is_that_of_its_points_as_sent(points: list[dict[st
     assert parse_operational({"data": {"a": again}}, ["a"])["a"].fingerprint == series.fingerprint
     other = [{**points[0], "value": 7}, *points[1:]]
     assert parse_operational({"data": {"a": other}}, ["a"])["a"].fingerprint != series.fingerprint
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # plain: written once
+        {"ratedChargePower": Decimal("5000.0")},
+        {"blockMetadata": [{"size": 1}]},
+        {"schedule": [{"time": T0, "power": Decimal("-2.5")}]},
+        {"powerCapacity": [{**capacity(T0, 4000), "note": "x"}]},
+        {"powerCapacity": [capacity(T0, Decimal("4000.5"))]},
+    ],
+)
+def test_a_block_fingerprint_is_that_of_the_block_as_sent(extra: dict[str, Any]) -> None:
+    sent = block([capacity(T0, 4000), capacity(T1, 4000)]) | {"ratedChargePower": 5000} | extra
+    assert parse_block(sent).fingerprint == fingerprint(sent)

@@ -23,10 +23,10 @@ from reconciler.platform.wire.fields import (
     fast_number,
     instant,
     number,
-    number_series,
     optional_number,
     optional_text,
     point_series,
+    read_number_series,
     shared_moments,
     text,
     whole_number,
@@ -75,18 +75,35 @@ def parse_virtual_asset(raw: Any) -> VirtualAsset:
 def parse_block(raw: Any) -> Block:
     doc = as_object(raw, "block")
     what = f"block {doc.get('id')!r}"
-    schedule = number_series(doc.get("schedule", []), f"{what} schedule", "power")
-    capacity = point_series(
-        doc.get("powerCapacity", []), f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity
-    )
+    schedule, plain = read_number_series(doc.get("schedule", []), f"{what} schedule", "power")
+    points = doc.get("powerCapacity", [])
+    capacity = point_series(points, f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity)
     return Block(
         id=text(doc, "id", what),
         start=instant(doc, "start", what),
         end=instant(doc, "end", what),
         schedule=MappingProxyType(schedule),
         power_capacity=MappingProxyType(capacity),
-        fingerprint=fingerprint(doc),
+        fingerprint=fingerprint(doc, plain=plain and _plain_block(doc, points)),
     )
+
+
+_SERIES_KEYS = frozenset({"schedule", "powerCapacity"})
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_block(doc: Document, points: list[Any]) -> bool:
+    """Whether a block read whole (every capacity point has its time) holds no ``Decimal``: plain
+    top-level fields, and capacity points of exactly a time and four whole numbers (the schedule's
+    points are checked as they are read)."""
+    return (
+        all(type(value) in _PLAIN_TYPES for key, value in doc.items() if key not in _SERIES_KEYS)
+        and set(map(len, points)) <= _FIVE_KEYS
+        and set(map(type, chain.from_iterable(map(_CAPACITY_NUMBERS, points)))) <= _WHOLE
+    )
+
+
+_FIVE_KEYS, _WHOLE = frozenset({5}), frozenset({int})
 
 
 def _power_capacity(what: str, point: Document) -> tuple[datetime, PowerCapacity]:
