@@ -119,11 +119,14 @@ def _msgspec_canonical(document: Any) -> bytes | None:
         return None
 
 
-def fingerprint(document: Any) -> str:
+def fingerprint(document: Any, *, plain: bool = False) -> str:
     """sha256 hex of the document normalised: sorted keys, compact separators, canonical numbers.
 
     Two answers that differ only in key order or in ``480`` vs ``480.0`` have the same fingerprint;
-    any change of value gives a different one.
+    any change of value gives a different one. ``plain``: the caller knows the document holds no
+    ``Decimal`` (nor float), so msgspec's text is canonical as written once.
     """
+    if plain:
+        return hashlib.sha256(_codec()[1].encode(document)).hexdigest()
     fast = _msgspec_canonical(document)
     return hashlib.sha256(fast if fast is not None else canonical_json(document).encode()).hexdigest()

@@ -100,17 +100,19 @@ class Series(dict[datetime, Decimal]):
     fingerprint of the points as the platform sent them (the series' raw JSON, hashed when first
     asked for: a plan fingerprints only some categories; the raw points are let go then)."""
 
-    __slots__ = ("_fingerprint", "_raw")
+    __slots__ = ("_fingerprint", "_plain", "_raw")
 
-    def __init__(self, points: Mapping[datetime, Decimal], raw: Any) -> None:
+    def __init__(self, points: Mapping[datetime, Decimal], raw: Any, *, plain: bool = False) -> None:
+        """``plain``: the raw points are known to hold no ``Decimal`` (see :func:`fingerprint`)."""
         super().__init__(points)
         self._raw: Any = raw
+        self._plain = plain
         self._fingerprint: str | None = None
 
     @property
     def fingerprint(self) -> str:
         if self._fingerprint is None:
-            self._fingerprint = fingerprint(self._raw)
+            self._fingerprint = fingerprint(self._raw, plain=self._plain)
             self._raw = None
         return self._fingerprint
 

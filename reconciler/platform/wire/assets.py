@@ -7,7 +7,10 @@ block's ``schedule`` holds the *active* values (D2), which changes nothing in th
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
+from decimal import Decimal
+from functools import lru_cache, partial
+from itertools import chain
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -20,11 +23,11 @@ from reconciler.platform.wire.fields import (
     fast_number,
     instant,
     number,
-    number_series,
     optional_number,
     optional_text,
     point_series,
-    shared_instant,
+    read_number_series,
+    shared_moments,
     text,
     whole_number,
 )
@@ -72,18 +75,35 @@ def parse_virtual_asset(raw: Any) -> VirtualAsset:
 def parse_block(raw: Any) -> Block:
     doc = as_object(raw, "block")
     what = f"block {doc.get('id')!r}"
-    schedule = number_series(doc.get("schedule", []), f"{what} schedule", "power")
-    capacity = point_series(
-        doc.get("powerCapacity", []), f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity
-    )
+    schedule, plain = read_number_series(doc.get("schedule", []), f"{what} schedule", "power")
+    points = doc.get("powerCapacity", [])
+    capacity = point_series(points, f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity)
     return Block(
         id=text(doc, "id", what),
         start=instant(doc, "start", what),
         end=instant(doc, "end", what),
         schedule=MappingProxyType(schedule),
         power_capacity=MappingProxyType(capacity),
-        fingerprint=fingerprint(doc),
+        fingerprint=fingerprint(doc, plain=plain and _plain_block(doc, points)),
     )
+
+
+_SERIES_KEYS = frozenset({"schedule", "powerCapacity"})
+_PLAIN_TYPES = frozenset({str, int, bool, type(None)})
+
+
+def _plain_block(doc: Document, points: list[Any]) -> bool:
+    """Whether a block read whole (every capacity point has its time) holds no ``Decimal``: plain
+    top-level fields, and capacity points of exactly a time and four whole numbers (the schedule's
+    points are checked as they are read)."""
+    return (
+        all(type(value) in _PLAIN_TYPES for key, value in doc.items() if key not in _SERIES_KEYS)
+        and set(map(len, points)) <= _FIVE_KEYS
+        and set(map(type, chain.from_iterable(map(_CAPACITY_NUMBERS, points)))) <= _WHOLE
+    )
+
+
+_FIVE_KEYS, _WHOLE = frozenset({5}), frozenset({int})
 
 
 def _power_capacity(what: str, point: Document) -> tuple[datetime, PowerCapacity]:
@@ -98,15 +118,32 @@ def _power_capacity(what: str, point: Document) -> tuple[datetime, PowerCapacity
     )
 
 
-def _fast_capacity(point: Any) -> tuple[datetime, PowerCapacity]:
-    moment = shared_instant(point["time"])
-    return moment, PowerCapacity(
-        moment,
-        fast_number(point["chargePowerCapacity"]),
-        fast_number(point["dischargePowerCapacity"]),
-        fast_number(point["ratedChargePowerCapacity"]),
-        fast_number(point["ratedDischargePowerCapacity"]),
-    )
+_CAPACITY_NUMBERS = itemgetter(
+    "chargePowerCapacity", "dischargePowerCapacity", "ratedChargePowerCapacity", "ratedDischargePowerCapacity"
+)
+
+
+def _fast_capacity(items: list[Any]) -> dict[datetime, PowerCapacity]:
+    """Every point of a ``powerCapacity`` list in the documented shape (see :func:`point_series`)."""
+    numbers = list(map(_CAPACITY_NUMBERS, items))
+    moments, ascending = shared_moments(list(map(itemgetter("time"), items)))
+    kinds = set(map(type, chain.from_iterable(numbers)))
+    if kinds == {int}:  # whole kW, as a fleet's blocks mostly are: one object per period and values
+        points = dict(zip(moments, map(_whole_capacity, moments, numbers), strict=True))
+    elif kinds <= {int, Decimal}:
+        points = {
+            moment: PowerCapacity(moment, *map(fast_number, values))
+            for moment, values in zip(moments, numbers, strict=True)
+        }
+    else:
+        raise TypeError("not a number")
+    return points if ascending else dict(sorted(points.items()))
+
+
+@lru_cache(maxsize=2**14)
+def _whole_capacity(moment: datetime, values: tuple[int, int, int, int]) -> PowerCapacity:
+    """One shared (immutable) period of power capacity per time and whole-kW values."""
+    return PowerCapacity(moment, *map(fast_number, values))
 
 
 def parse_state_of_energy(raw: Any) -> StateOfEnergy:

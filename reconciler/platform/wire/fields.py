@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from reconciler.market import isoformat_z, parse_instant
@@ -135,15 +136,25 @@ T = TypeVar("T")
 def number_series(items: object, what: str, key: str, where: str | None = None) -> dict[datetime, Decimal]:
     """``{time: number}`` of a list of ``{"time": …, key: …}`` points, sorted by time (a later
     point of the same time wins). ``where`` names a point in errors (``what`` + " point")."""
+    return read_number_series(items, what, key, where)[0]
+
+
+def read_number_series(
+    items: object, what: str, key: str, where: str | None = None
+) -> tuple[dict[datetime, Decimal], bool]:
+    """:func:`number_series`, and whether the points are plain JSON: each exactly a time text and a
+    whole number (no ``Decimal``, so msgspec writes their canonical text, see
+    :func:`reconciler.platform.jsonio.fingerprint`). False says nothing."""
     if type(items) is list:
         try:  # C loops (map, zip, the lru_caches) where the documented shape allows
-            values = [point[key] for point in items]
+            values = list(map(itemgetter(key), items))
             kinds = set(map(type, values))
             if kinds <= _NUMBER_TYPES:
                 numbers = map(_whole, values) if Decimal not in kinds else map(_exact, values)
-                return _sorted(
-                    dict(zip(map(_instant_text, [point["time"] for point in items]), numbers, strict=True))
-                )
+                moments, ascending = shared_moments(list(map(_time_of, items)))
+                points = dict(zip(moments, numbers, strict=True))
+                plain = kinds <= _WHOLE and set(map(len, items)) <= _TWO_KEYS
+                return (points if ascending else _sorted(points)), plain
         except _OUT_OF_SHAPE:
             pass
     label = where or f"{what} point"
@@ -151,28 +162,29 @@ def number_series(items: object, what: str, key: str, where: str | None = None) 
     for item in as_list(items, what):
         point = as_object(item, label)
         found[instant(point, "time", label)] = number(point, key, label)
-    return _sorted(found)
+    return _sorted(found), False
+
+
+_WHOLE, _TWO_KEYS = frozenset({int}), frozenset({2})
 
 
 def point_series(
     items: object,
     what: str,
     read: Callable[[Document], tuple[datetime, T]],
-    fast: Callable[[Any], tuple[datetime, T]] | None = None,
+    fast: Callable[[list[Any]], dict[datetime, T]] | None = None,
 ) -> dict[datetime, T]:
     """``{time: value}`` of a list of points, sorted by time (a later point of the same time wins).
 
-    ``fast(point)`` reads a point assuming the documented shape and raises ``KeyError``,
-    ``TypeError``, ``ValueError`` or ``AttributeError`` otherwise; then every point is read again
-    by ``read``, which raises the documented error.
+    ``fast(items)`` reads the whole list assuming the documented shape (sorted as this function
+    returns it) and raises ``KeyError``, ``TypeError``, ``ValueError`` or ``AttributeError``
+    otherwise; then every point is read again by ``read``, which raises the documented error.
     """
     if fast is not None and type(items) is list:
         try:
-            points = dict(fast(point) for point in items)
+            return fast(items)
         except _OUT_OF_SHAPE:
             pass
-        else:
-            return _sorted(points)
     points = {}
     for item in as_list(items, what):
         moment, value = read(as_object(item, f"{what} point"))
@@ -186,6 +198,25 @@ _OUT_OF_SHAPE = (KeyError, TypeError, ValueError, AttributeError)
 def shared_instant(value: str) -> datetime:
     """:func:`parse_instant`, one object per text for the whole run."""
     return _instant_text(value)
+
+
+_time_of = itemgetter("time")
+_last_moments: tuple[list[str], list[datetime], bool] = ([], [], True)
+
+
+def shared_moments(texts: list[str]) -> tuple[list[datetime], bool]:
+    """The instants of a series' time texts (:func:`shared_instant` each) and whether they never
+    go back. The series of one answer (a block, every operational category) and of a fleet's assets
+    mostly share their times: the last list read is kept, and a list equal to it is not read again.
+    ``TypeError``, ``ValueError`` or ``AttributeError`` for a time that is no RFC 3339 text."""
+    global _last_moments
+    last = _last_moments  # one read: another thread may replace it meanwhile
+    if texts == last[0]:
+        return last[1], last[2]
+    moments = list(map(_instant_text, texts))
+    ascending = moments == sorted(moments)
+    _last_moments = (texts, moments, ascending)
+    return moments, ascending
 
 
 _NUMBER_TYPES = frozenset({int, Decimal})  # a JSON number as decoded (bool is not one)
