@@ -253,8 +253,9 @@ class _Connection(http.client.HTTPConnection):
         """Whether the idle socket is readable: the server closed it (or sent what nobody asked for)."""
         if self._deadline_socket is None:
             return True
-        readable, _, _ = select.select([self._deadline_socket.raw], [], [], 0)
-        return bool(readable)
+        poller = select.poll()  # not select.select: it refuses descriptors above 1023
+        poller.register(self._deadline_socket.raw, select.POLLIN)
+        return bool(poller.poll(0))
 
 
 class _DeadlineSocket:

@@ -4,6 +4,8 @@ chunks read whole, an answer cut short reported as such."""
 
 from __future__ import annotations
 
+import os
+import resource
 import socket
 import threading
 import time
@@ -141,3 +143,24 @@ def test_at_most_max_connections_requests_are_in_flight_at_once() -> None:
             assert list(pool.map(lambda _: get(transport), range(6))) == [b"ok"] * 6
         transport.close()
     assert script.connections == 2  # the other four waited for a connection and reused it
+
+
+def test_a_kept_connection_is_checked_whatever_its_descriptor_number() -> None:
+    """A long-lived process may hold many files: select() refuses descriptors above 1023."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    need = 1200
+    if hard != resource.RLIM_INFINITY and hard < need:
+        pytest.skip(f"the hard limit of open files is {hard}")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))
+    fillers = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        script = Script([(answer(b"one"), False), (answer(b"two"), False)])
+        with scripted_server(script) as url:
+            transport = HttpTransport(url, max_connections=1, timeout=5)
+            assert [get(transport), get(transport)] == [b"one", b"two"]
+            transport.close()
+        assert script.connections == 1
+    finally:
+        for fd in fillers:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
