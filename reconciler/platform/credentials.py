@@ -25,7 +25,7 @@ __all__ = ["PASSWORD_VAR", "TOKEN_VAR", "USERNAME_VAR", "Credentials", "check_se
 HEADER_CHARS = frozenset(chr(code) for code in range(0x20, 0x7F))  # printable ASCII
 
 
-def _header_problem(value: str) -> str | None:
+def header_problem(value: str) -> str | None:
     """What in ``value`` an HTTP header cannot carry, described without showing it."""
     if "\r" in value or "\n" in value:
         return "a line break (CR or LF)"
@@ -46,7 +46,7 @@ def check_secret(value: str | None, name: str, *, header: bool) -> None:
             f"{name} is shorter than {MIN_SECRET_LENGTH} characters, so it is refused: a secret that "
             "short could not be kept out of messages without mangling them; set the real one"
         )
-    if header and (problem := _header_problem(value)) is not None:
+    if header and (problem := header_problem(value)) is not None:
         raise CredentialsError(
             f"{name} holds {problem}, which an HTTP header cannot carry (it is sent as "
             "'Authorization: Bearer …'); check how it was set"

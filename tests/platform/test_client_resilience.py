@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -27,11 +28,13 @@ from reconciler.platform import (
     RetryPolicy,
     ServerError,
     TransportError,
+    UnexpectedResponseError,
 )
 from reconciler.platform.retries import ReadRetries
 from reconciler.platform.transport import Answer, HttpTransport
 from reconciler.sandbox.server import RunningSandbox
 from tests.platform.client_helpers import PASSWORD, USER, VA_ID, MakeClient, fixture, logged
+from tests.support.scripted import Script, answer, scripted_server
 from tests.support.trickle import trickling_server
 
 MakeSandbox = Callable[[dict[str, Any]], RunningSandbox]
@@ -396,3 +399,16 @@ def test_a_trickling_login_ends_at_the_run_deadline_and_no_read_is_sent() -> Non
         with client, pytest.raises(CommandTimeout, match="/auth/public/authenticate: no complete answer"):
             client.gather([lambda: client.get_virtual_asset(VA_ID)] * 10)
         assert client.request_count == 1  # one login attempt, cut at the deadline; no read
+
+
+def test_a_login_answer_whose_token_no_header_can_carry_is_refused_without_showing_it() -> None:
+    token = "tok-0123456789abcdef\r\nX-Injected: 1"
+    body = json.dumps({"access_token": token, "expires_in": 3600}).encode()
+    script = Script([(answer(body, "Content-Type: application/json"), False)])
+    with scripted_server(script) as url:
+        client = PlatformClient(url, "org", Credentials(username=USER, password=PASSWORD), max_attempts=1)
+        with pytest.raises(UnexpectedResponseError, match="access_token holds a line break") as raised:
+            client.get_virtual_asset(VA_ID)
+        client.close()
+    assert "tok-0123456789abcdef" not in str(raised.value)
+    assert [line.split()[0] for line in script.requests] == [b"POST"]  # nothing sent with it

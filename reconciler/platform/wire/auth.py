@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.platform.credentials import header_problem
+from reconciler.platform.errors import UnexpectedResponseError
 from reconciler.platform.wire.fields import as_object, text, whole_number
 
 AUTH_PATH = "/auth/public/authenticate"
@@ -30,10 +32,13 @@ def login_body(username: str, password: str) -> dict[str, str]:
 
 def parse_token(raw: Any) -> Token:
     doc = as_object(raw, "authentication answer")
-    return Token(
-        access_token=text(doc, "access_token", "authentication answer"),
-        expires_in=whole_number(doc, "expires_in", "authentication answer"),
-    )
+    access_token = text(doc, "access_token", "authentication answer")
+    if (problem := header_problem(access_token)) is not None:
+        raise UnexpectedResponseError(
+            f"unexpected response from the platform: the authentication answer's access_token holds "
+            f"{problem}, which an HTTP header cannot carry"
+        )
+    return Token(access_token, expires_in=whole_number(doc, "expires_in", "authentication answer"))
 
 
 def bearer(access_token: str) -> dict[str, str]:
