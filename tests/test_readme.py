@@ -163,9 +163,8 @@ def test_the_sandbox_ci_script_runs_as_printed(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Apply: 14 applied, 0 failed, 0 missed, 0 not attempted." in done.stdout
-    assert json.loads(done.stdout.split("Re-read matches what was written.\n")[1].splitlines()[0]) == {
-        "now": "2026-11-23T06:55:00Z"
-    }
+    clock = json.loads(done.stdout.split("Re-read matches what was written.\n")[1].splitlines()[0])
+    assert clock["now"] == "2026-11-23T06:55:00Z"
     assert "No drift: live state matches the manifests." in done.stdout
     assert "demo-password" not in done.stdout + done.stderr
     with socket.socket() as probe:  # the trap stopped the sandbox: the port is free again

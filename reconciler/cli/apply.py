@@ -230,7 +230,7 @@ def _apply_saved(
             return _finish(None, saved, out)
         if not auto_approve:  # an unprotected saved plan applies without a question (Terraform's rule)
             _approve(target, platform, auto_approve)
-        lock.claim_plan(saved, str(path))
+        lock.claim_plan(saved, str(path), connection.instance())
         if out.verbosity is not Verbosity.QUIET:
             selected = f", selection {' '.join(saved.selection)}" if saved.selection else ""
             out.say(

@@ -139,22 +139,28 @@ class TargetLock:
         except FileNotFoundError:
             return []
 
-    def applied(self, digest: str) -> dict[str, Any] | None:
-        """The record of an earlier apply of the plan with ``digest``, if there was one."""
+    def applied(self, digest: str, instance: str | None = None) -> dict[str, Any] | None:
+        """The record of an earlier apply of the plan with ``digest`` to the emulator run
+        ``instance`` (None: a platform, or an emulator that does not say), if there was one."""
         for line in reversed(self._records()):
             with suppress(ValueError):
                 record = json.loads(line)
-                if isinstance(record, dict) and record.get("digest") == digest:
+                if isinstance(record, dict) and (record.get("digest"), record.get("instance")) == (
+                    digest,
+                    instance,
+                ):
                     return record
         return None
 
-    def claim_plan(self, plan: Plan, shown_as: str) -> None:
+    def claim_plan(self, plan: Plan, shown_as: str, instance: str | None = None) -> None:
         """Record ``plan`` as applied, or raise :class:`PlanAppliedError` if it was before. Called
-        just before the first write: a plan whose apply crashed mid-way counts as applied."""
+        just before the first write: a plan whose apply crashed mid-way counts as applied.
+        ``instance``: the emulator run it is applied to; a restarted sandbox of the same fixture and
+        clock gives byte-identical plans, and each of its runs may take them once."""
         if self.applied_path is None:
             return
         digest = plan.digest  # the saved plan's own, checked against its content when it was read
-        if (earlier := self.applied(digest)) is not None:
+        if (earlier := self.applied(digest, instance)) is not None:
             raise PlanAppliedError(
                 f"{shown_as}: this plan was applied to {self.label} already (by {earlier.get('user')}@"
                 f"{earlier.get('host')}, pid {earlier.get('pid')}, at {_local(earlier.get('applied_at'))}); a saved "
@@ -162,6 +168,7 @@ class TargetLock:
             )
         record = {
             "digest": digest,
+            "instance": instance,
             "applied_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "user": _user(),
             "host": socket.gethostname(),

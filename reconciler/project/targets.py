@@ -55,6 +55,7 @@ class Connection:
     # D14 times: a sandbox's own (its fixture may override them), the defaults for the real platform;
     # read on first use, so connecting makes no request (an unreachable emulator fails its reads)
     load_market_times: Callable[[], MarketTimes] = lambda: DEFAULT_MARKET_TIMES
+    instance: Callable[[], str | None] = lambda: None  # an emulator's run (emulator_instance)
 
     @cached_property
     def market_times(self) -> MarketTimes:
@@ -84,14 +85,26 @@ def fixture_credentials(fixture: Path, organisation: str) -> Credentials:
 def emulator_clock(api_url: str, *, timeout: float = 5.0, deadline: float | None = None) -> datetime:
     """The emulator's "now" from ``GET /_sandbox/clock`` (``{"now": ISO}``), within ``timeout``
     seconds and before ``deadline`` (the command's, a :func:`time.monotonic` value)."""
-    url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
-    answer = _emulator_get(url, "clock", timeout, deadline)
+    url, answer = _clock_answer(api_url, timeout, deadline)
     try:
-        if not isinstance(answer, dict) or "now" not in answer:
-            raise ValueError("no now")
         return parse_instant(str(answer["now"]))
     except ValueError:
         raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})') from None
+
+
+def emulator_instance(api_url: str, *, timeout: float = 5.0, deadline: float | None = None) -> str | None:
+    """Which run of the emulator answers (``instance`` of ``GET /_sandbox/clock``; None from one
+    that does not say): a restarted sandbox is another platform to the record of applied plans."""
+    instance = _clock_answer(api_url, timeout, deadline)[1].get("instance")
+    return instance if isinstance(instance, str) else None
+
+
+def _clock_answer(api_url: str, timeout: float, deadline: float | None) -> tuple[str, dict[str, Any]]:
+    url = api_url.rstrip("/") + EMULATOR_PROBE_PATH
+    answer = _emulator_get(url, "clock", timeout, deadline)
+    if not isinstance(answer, dict) or "now" not in answer:
+        raise UnexpectedResponseError(f'{url} did not answer with a clock ({{"now": ...}})')
+    return url, answer
 
 
 EMULATOR_MARKET_TIMES_PATH = "/_sandbox/market-times"
@@ -171,6 +184,7 @@ def connect(
 
             what = f"local sandbox emulator at {client.base_url}"
             times: Callable[[], MarketTimes] = partial(emulator_market_times, api_url, deadline=deadline)
+            instance: Callable[[], str | None] = partial(emulator_instance, api_url, deadline=deadline)
         else:
 
             def now() -> datetime:
@@ -178,9 +192,10 @@ def connect(
 
             what = f"LAYR platform at {client.base_url}"
             times = Connection.load_market_times
+            instance = Connection.instance
         protected = ", protected" if target.protection is not None else ""
         description = f"{what} (target {target.name}{protected}, organisation {target.organisation})"
-        yield Connection(target, client, now, description, False, client.base_url, times)
+        yield Connection(target, client, now, description, False, client.base_url, times, instance)
 
 
 @contextmanager

@@ -47,7 +47,7 @@ def _is_loopback(host: str | None) -> bool:
 
 
 async def clock(request: Request) -> Response:
-    """GET → ``{"now"}``; POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
+    """GET → ``{"now", "instance"}``; POST ``{"now": ISO}`` or ``{"advance": seconds}`` runs every event passed."""
     state = _state(request)
     if request.method == "POST":
         body = require_object(loads(await request.body()), "the request body")
@@ -68,7 +68,7 @@ async def clock(request: Request) -> Response:
         with state.lock:
             advance_clock(state, target)
     with state.lock:
-        return ExactJSONResponse({"now": isoformat_z(state.now)})
+        return ExactJSONResponse({"now": isoformat_z(state.now), "instance": state.instance})
 
 
 async def market_times(request: Request) -> Response:

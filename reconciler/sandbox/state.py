@@ -47,6 +47,9 @@ class SandboxState:
     tokens: dict[str, IssuedToken] = field(default_factory=dict)
     requests: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=LOG_ENTRIES))
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # This run's identity (GET /_sandbox/clock): a restarted sandbox of the same fixture and clock
+    # gives byte-identical plans, and is another platform to the record of plans applied once.
+    instance: str = field(default_factory=lambda: secrets.token_hex(8))
 
     @classmethod
     def from_fixture(cls, fixture: Fixture) -> SandboxState:

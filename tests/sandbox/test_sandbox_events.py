@@ -24,7 +24,10 @@ def _adjustments(
 
 def test_clock_moves_only_forward_by_now_or_advance(make_sandbox: MakeSandbox) -> None:
     sandbox = make_sandbox(fixture(asset()))
-    assert sandbox.http.get("/_sandbox/clock").json() == {"now": "2026-11-23T06:00:00Z"}
+    clock = sandbox.http.get("/_sandbox/clock").json()
+    assert clock["now"] == "2026-11-23T06:00:00Z"
+    other = make_sandbox(fixture(asset())).http.get("/_sandbox/clock").json()
+    assert other["now"] == clock["now"] and other["instance"] != clock["instance"]  # another run
     assert sandbox.advance(90) == parse_instant("2026-11-23T06:01:30Z")
     assert sandbox.set_clock("2026-11-23T08:00:00+01:00") == parse_instant("2026-11-23T07:00:00Z")
     backwards = sandbox.http.post("/_sandbox/clock", json={"now": "2026-11-23T06:00:00Z"})
@@ -32,6 +35,7 @@ def test_clock_moves_only_forward_by_now_or_advance(make_sandbox: MakeSandbox) -
     for body in ({}, {"now": "2026-11-24T00:00:00Z", "advance": 1}, {"advance": -5}, {"advance": "1"}):
         assert sandbox.http.post("/_sandbox/clock", json=body).status_code == 400
     assert sandbox.now() == parse_instant("2026-11-23T07:00:00Z")
+    assert sandbox.http.get("/_sandbox/clock").json()["instance"] == clock["instance"]  # the same run
 
 
 def test_state_of_energy_follows_the_active_schedule_period_by_period(make_sandbox: MakeSandbox) -> None:

@@ -168,7 +168,7 @@ def test_cli_serves_until_interrupted_and_never_prints_passwords(example_fixture
         url = banner[0].split()[3]
         assert url.startswith("http://127.0.0.1:")
         assert "organisation org-demo: users demo; munich-1, berlin-2, hamburg-3" in banner[1]
-        assert httpx.get(url + "/_sandbox/clock").json() == {"now": "2026-11-23T05:55:00Z"}
+        assert httpx.get(url + "/_sandbox/clock").json()["now"] == "2026-11-23T05:55:00Z"
 
     banner, output = serve_sandbox_then_interrupt(example_fixture_path, serving)
     assert "demo-password" not in "".join(banner) + output

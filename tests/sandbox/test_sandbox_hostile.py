@@ -173,7 +173,7 @@ def test_login_and_admin_bodies_are_bounded_too(sandbox: RunningSandbox) -> None
             assert response.status_code == 400, (body, response.text)
         assert http.post("/_sandbox/faults", json={"latencyMs": 10**12}).status_code == 400
         assert http.post("/_sandbox/unavailabilities", content=b"[" * 70 + b"]" * 70).status_code == 400
-        assert http.get("/_sandbox/clock").json() == {"now": "2026-11-23T06:00:00Z"}
+        assert http.get("/_sandbox/clock").json()["now"] == "2026-11-23T06:00:00Z"
 
 
 def test_the_request_log_keeps_4_kib_of_each_body(sandbox: RunningSandbox, api: Api) -> None:

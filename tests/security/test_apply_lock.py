@@ -19,7 +19,7 @@ import pytest
 from reconciler.plan.model import Plan, TargetInfo
 from reconciler.project.config import Target
 from reconciler.project.lock import PlanAppliedError, TargetLockedError, hold_target_lock
-from reconciler.sandbox.server import RunningSandbox
+from reconciler.sandbox.server import RunningSandbox, running_sandbox
 from tests.support.harness import MUNICH, manifest, run, write_project, writes
 
 URL = "http://127.0.0.1:8321"
@@ -179,3 +179,34 @@ def test_a_saved_plan_is_refused_the_second_time_even_when_live_state_is_back_to
     assert f"{plan_file}: this plan was applied to target 'local'" in again.err
     assert "a saved plan is applied once" in again.err
     assert len(writes(sandbox.requests())) == written
+
+
+def test_a_restarted_sandbox_takes_the_same_saved_plan_once_more(
+    example_fixture_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its fixture and pinned clock give byte-identical plans: refusing them as applied already
+    would leave no plan to apply to the new run."""
+    monkeypatch.setenv("LAYR_USERNAME", "demo")
+    monkeypatch.setenv("LAYR_PASSWORD", "demo-password")
+    body = 'wholesale: {mode: partial, schedule: [{from: "2026-11-24T10:00", to: "2026-11-24T11:00", power: -1000}]}\n'
+    saved: list[str] = []
+    with running_sandbox(example_fixture_path) as first:
+        port = int(first.url.rsplit(":", 1)[1])
+        project = write_project(tmp_path / "x", first.url, {"m.yaml": manifest("munich-1", MUNICH, body)})
+        plan_file = project / "first.json"
+        assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+        assert run(capsys, "apply", str(plan_file), "--target", "local").exit_code == 0
+        saved.append(plan_file.read_text())
+    with running_sandbox(example_fixture_path, port=port) as second:
+        assert second.url == first.url
+        plan_file = project / "second.json"
+        assert run(capsys, "plan", str(project), "--out", str(plan_file)).exit_code == 0
+        saved.append(plan_file.read_text())
+        assert saved[0] == saved[1]  # the same plan, digest and all
+        assert run(capsys, "apply", str(plan_file), "--target", "local").exit_code == 0
+        assert len(writes(second.requests())) == 1
+        assert run(capsys, "apply", str(plan_file), "--target", "local").exit_code == 1  # once per run
+        assert len(writes(second.requests())) == 1
