@@ -110,8 +110,8 @@ def dumps(value: Any) -> str:
 
 def fast_dumps(value: Any) -> str:
     """:func:`dumps`, the same text, by the C encoder (the recursive writer cost the sandbox half its
-    CPU on a portfolio's reads); floats only from :func:`plain_number`. Text beyond ASCII
-    goes to ``dumps``, which escapes keys and not values."""
+    CPU on a portfolio's reads); floats only from :func:`plain_number`. Text beyond printable
+    ASCII (DEL included) goes to ``dumps``, which escapes keys and not values."""
 
     def exact(item: object) -> object:
         if isinstance(item, (Decimal, Fraction)):
@@ -123,7 +123,7 @@ def fast_dumps(value: Any) -> str:
         raise TypeError(f"cannot write {type(item).__name__} as JSON")
 
     text = c_encode(value, exact, separators=(", ", ": "))
-    return text if text is not None and text.isascii() else dumps(value)
+    return text if text is not None and text.isascii() and "\x7f" not in text else dumps(value)
 
 
 class ExactJSONResponse(Response):
