@@ -23,10 +23,10 @@ from reconciler.platform.wire.fields import (
     fast_number,
     instant,
     number,
+    number_series,
     optional_number,
     optional_text,
     point_series,
-    read_number_series,
     shared_moments,
     text,
     whole_number,
@@ -75,7 +75,7 @@ def parse_virtual_asset(raw: Any) -> VirtualAsset:
 def parse_block(raw: Any) -> Block:
     doc = as_object(raw, "block")
     what = f"block {doc.get('id')!r}"
-    schedule, plain = read_number_series(doc.get("schedule", []), f"{what} schedule", "power")
+    schedule, plain = number_series(doc.get("schedule", []), f"{what} schedule", "power")
     points = doc.get("powerCapacity", [])
     capacity = point_series(points, f"{what} powerCapacity", partial(_power_capacity, what), _fast_capacity)
     return Block(

@@ -133,17 +133,13 @@ def range_params(start: datetime | None, end: datetime | None) -> dict[str, str]
 T = TypeVar("T")
 
 
-def number_series(items: object, what: str, key: str, where: str | None = None) -> dict[datetime, Decimal]:
-    """``{time: number}`` of a list of ``{"time": …, key: …}`` points, sorted by time (a later
-    point of the same time wins). ``where`` names a point in errors (``what`` + " point")."""
-    return read_number_series(items, what, key, where)[0]
-
-
-def read_number_series(
+def number_series(
     items: object, what: str, key: str, where: str | None = None
 ) -> tuple[dict[datetime, Decimal], bool]:
-    """:func:`number_series`, and whether the points are plain JSON: each exactly a time text and a
-    whole number (no ``Decimal``, so msgspec writes their canonical text, see
+    """``{time: number}`` of a list of ``{"time": …, key: …}`` points, sorted by time (a later
+    point of the same time wins; ``where`` names a point in errors, else ``what`` + " point"), and
+    whether the points are plain JSON: each exactly a time text and a whole number (no
+    ``Decimal``, so msgspec writes their canonical text, see
     :func:`reconciler.platform.jsonio.fingerprint`). False says nothing."""
     if type(items) is list:
         try:  # C loops (map, zip, the lru_caches) where the documented shape allows
@@ -195,17 +191,13 @@ def point_series(
 _OUT_OF_SHAPE = (KeyError, TypeError, ValueError, AttributeError)
 
 
-def shared_instant(value: str) -> datetime:
-    """:func:`parse_instant`, one object per text for the whole run."""
-    return _instant_text(value)
-
-
 _time_of = itemgetter("time")
 _last_moments: tuple[list[str], list[datetime], bool] = ([], [], True)
 
 
 def shared_moments(texts: list[str]) -> tuple[list[datetime], bool]:
-    """The instants of a series' time texts (:func:`shared_instant` each) and whether they never
+    """The instants of a series' time texts (:func:`parse_instant` each, one object per text for
+    the whole run) and whether they never
     go back. The series of one answer (a block, every operational category) and of a fleet's assets
     mostly share their times: the last list read is kept, and a list equal to it is not read again.
     ``TypeError``, ``ValueError`` or ``AttributeError`` for a time that is no RFC 3339 text."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from reconciler.platform.models import Series
-from reconciler.platform.wire.fields import as_object, range_params, read_number_series, required
+from reconciler.platform.wire.fields import as_object, number_series, range_params, required
 
 
 def operational_params(categories: Sequence[str], start: datetime, end: datetime) -> dict[str, str]:
@@ -28,7 +28,7 @@ def parse_operational(raw: Any, categories: Sequence[str]) -> dict[str, Series]:
     series = {}
     for category in categories:
         points = data.get(category, [])
-        values, plain = read_number_series(
+        values, plain = number_series(
             points, f"operational category {category!r}", "value", f"{category} point"
         )
         series[category] = Series(values, points, plain=plain)
